@@ -254,6 +254,9 @@ setup_roles_and_databases() {
     -v migrator_password="$LEDGERLINE_MIGRATOR_PASSWORD" -v app_password="$LEDGERLINE_APP_PASSWORD" \
     -f "$ROOT/deploy/sql/roles.sql" >/dev/null
   psql_super -d postgres -c "ALTER ROLE postgres PASSWORD '$LEDGERLINE_SUPER_PASSWORD'" >/dev/null
+  # Local cluster only: the test suite connects as the migration role with the
+  # owner assumed, and creates its test database from the template as the owner.
+  psql_super -d postgres -c "ALTER ROLE ledgerline_owner CREATEDB" >/dev/null
   local exists
   exists=$(psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$TEMPLATE_DB'")
   if [ "$exists" != 1 ]; then

@@ -1,0 +1,85 @@
+# Ledgerline: `make demo` serves the demo, `make test` runs lint and the tests.
+# Both set everything up first (virtualenv, PostgreSQL + TimescaleDB, browser).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BOOTSTRAP := bash deploy/local/bootstrap.sh
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install db-start db-stop db-reset migrate seed demo serve scheduler lint test test-fast e2e-deps bench clean
+
+help:
+	@echo "make demo      set up everything and serve the demo at http://$(HOST):$(PORT)"
+	@echo "make test      set up everything, run lint and the whole test suite"
+	@echo "make lint      ruff check, ruff format --check, mypy, makemigrations --check"
+	@echo "make bench     benchmarks (figures and ratios against a baseline of the same run)"
+	@echo "make db-start | db-stop | db-reset   this checkout's PostgreSQL + TimescaleDB"
+
+$(STAMP): pyproject.toml
+	@echo "[setup] virtualenv and Python packages"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db-start:
+	@$(BOOTSTRAP) start
+
+db-stop:
+	@$(BOOTSTRAP) stop
+
+db-reset:
+	@$(BOOTSTRAP) reset
+
+migrate: $(STAMP) db-start
+	@$(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	@$(PY) manage.py seed_demo
+
+demo: seed
+	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops it)"
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	@echo "[lint] ruff check"
+	@$(VENV)/bin/ruff check .
+	@echo "[lint] ruff format --check"
+	@$(VENV)/bin/ruff format --check .
+	@echo "[lint] mypy"
+	@$(VENV)/bin/mypy .
+	@echo "[lint] makemigrations --check"
+	@$(PY) manage.py makemigrations --check --dry-run -v 0
+
+e2e-deps:
+	@test -x $(CHROMIUM) || { \
+	  echo "[setup] installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) db-start e2e-deps
+	@$(MAKE) --no-print-directory lint
+	@echo "[test] pytest against the real PostgreSQL + TimescaleDB"
+	@CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+
+test-fast: $(STAMP) db-start
+	@$(PY) -m pytest -q -m "not e2e" -x
+
+bench: $(STAMP) db-start
+	@$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts import roles as R
+from accounts.models import User
+
+HUMAN_ROLE_CHOICES = [(r, R.ROLE_LABELS[r]) for r in R.HUMAN_ROLES]
+
+
+class LoginForm(AuthenticationForm):
+    """Shows why a login was refused when it is safe to say (locked, deactivated)."""
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            refusal = getattr(self.request, "login_refusal", None)
+            if refusal is not None and refusal.reason in {"locked", "inactive", "service_account"}:
+                raise forms.ValidationError(str(refusal), code=refusal.reason) from None
+            raise forms.ValidationError(
+                "The username or password is not correct. After 5 failed attempts the "
+                "account is locked.", code="invalid_login",
+            ) from None
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput)
+    new_password = forms.CharField(
+        label="New password", widget=forms.PasswordInput,
+        help_text="At least 12 characters; not a common password; not like your username.",
+    )
+    confirm_password = forms.CharField(label="New password again", widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") != data.get("confirm_password"):
+            self.add_error("confirm_password", "The two new passwords differ.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+        help_text="Recorded in the audit trail.",
+    )
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    full_name = forms.CharField(max_length=200, label="Printed name",
+                                help_text="Shown in signature manifestations.")
+    email = forms.EmailField(required=False)
+    roles = forms.MultipleChoiceField(choices=HUMAN_ROLE_CHOICES,
+                                      widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class RolesForm(ReasonForm):
+    roles = forms.MultipleChoiceField(choices=HUMAN_ROLE_CHOICES,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    field_order = ["roles", "reason"]
+
+
+class ServiceAccountForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="e.g. mes-integration, opcua-collector-1")
+    full_name = forms.CharField(max_length=200, label="Description")
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class TokenIssueForm(forms.Form):
+    name = forms.CharField(max_length=100, initial="default")
+    ttl_days = forms.IntegerField(min_value=1, max_value=730, initial=90, label="Valid for (days)")
+    reason = forms.CharField(required=False, max_length=500)
+
+
+def user_choices() -> list[tuple[int, str]]:
+    return [(u.pk, str(u)) for u in User.objects.all()]

@@ -1,0 +1,60 @@
+"""Idle session timeout and the forced change of a one-time password."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from audit.services import record_security_event
+
+LAST_SEEN = "ledgerline_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session idle for longer than IDLE_TIMEOUT_SECONDS (15 min by default)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last = request.session.get(LAST_SEEN)
+            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_SECONDS:
+                record_security_event(actor=user, event="session_timeout", subject=user.username)
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                messages.info(request, "You were signed out after a period of inactivity.")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A one-time password issued by an administrator must be changed before anything else."""
+
+    ALLOWED_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/password/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not request.path.startswith("/api/")
+        ):
+            return redirect("accounts:password_change")
+        return self.get_response(request)

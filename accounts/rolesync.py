@@ -1,0 +1,29 @@
+"""Make the role groups hold exactly the permissions of accounts.roles (idempotent)."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+from accounts.roles import ROLE_PERMISSIONS
+
+
+def sync_roles(using: str = "default") -> None:
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = set()
+        for perm in perms:
+            app_label, codename = perm.split(".", 1)
+            wanted.add(
+                Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        current = set(group.permissions.all())
+        if current - wanted:
+            group.permissions.remove(*(current - wanted))
+        if wanted - current:
+            group.permissions.add(*(wanted - current))

@@ -1,0 +1,399 @@
+"""Account use cases: identity, roles, lockout, passwords and API tokens.
+
+Every function records its Part 11 security event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles as R
+from accounts.errors import AccountError, AuthenticationRefused, SeparationOfDutiesError
+from accounts.models import ApiToken, LoginThrottle, User
+from audit.services import record_security_event
+
+TOKEN_PREFIX = "llt"
+
+
+# --- authentication and lockout ---------------------------------------------------
+
+def authenticate_credentials(*, username: str, password: str, purpose: str = "login") -> User:
+    """Check a username and password; count failures towards the lockout.
+
+    Raises AuthenticationRefused (with a reason) and records a security event on
+    every refusal. `purpose` is `login` or `signing`: both count (11.300(d)).
+    """
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        _refuse(None, username, purpose, "unknown_user")
+    assert user is not None
+    if user.is_service_account:
+        _refuse(user, username, purpose, "service_account")
+    if not user.is_active:
+        _refuse(user, username, purpose, "inactive")
+    throttle = LoginThrottle.objects.filter(user=user).first()
+    if throttle is not None and throttle.locked_at is not None:
+        _refuse(user, username, purpose, "locked")
+    if not user.check_password(password):
+        _register_failure(user, purpose)
+        _refuse(user, username, purpose, "bad_password", record=False)
+    if throttle is not None and throttle.failed_count:
+        LoginThrottle.objects.filter(pk=throttle.pk, locked_at__isnull=True).update(
+            failed_count=0
+        )
+    return user
+
+
+def _refuse(
+    user: User | None, username: str, purpose: str, reason: str, *, record: bool = True
+) -> None:
+    if record:
+        record_security_event(
+            actor=user,
+            event=f"{purpose}_failed",
+            subject=username[:150],
+            details={"why": reason, "username": username[:150]},
+        )
+    messages = {
+        "locked": "This account is locked after repeated failed attempts. "
+        "Ask an administrator to unlock it.",
+        "inactive": "This account is deactivated.",
+        "service_account": "Service accounts authenticate with an API token only.",
+    }
+    raise AuthenticationRefused(
+        messages.get(reason, "The username or password is not correct."), reason=reason
+    )
+
+
+@transaction.atomic
+def _register_failure(user: User, purpose: str) -> None:
+    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(user=user)
+    now = timezone.now()
+    throttle.failed_count += 1
+    throttle.last_failed_at = now
+    locked_now = throttle.failed_count >= settings.LOCKOUT_THRESHOLD and throttle.locked_at is None
+    if locked_now:
+        throttle.locked_at = now
+    throttle.save()
+    record_security_event(
+        actor=user,
+        event=f"{purpose}_failed",
+        subject=user.username,
+        details={"why": "bad_password", "consecutive_failures": throttle.failed_count},
+    )
+    if locked_now:
+        record_security_event(
+            actor=user,
+            event="account_locked",
+            subject=user.username,
+            details={"consecutive_failures": throttle.failed_count},
+        )
+
+
+def is_locked(user: User) -> bool:
+    return LoginThrottle.objects.filter(user=user, locked_at__isnull=False).exists()
+
+
+@transaction.atomic
+def user_unlock(*, actor: Actor, user: User, reason: str) -> None:
+    """Lift a lockout: only an administrator, with a reason, recorded."""
+    _require(actor, "accounts.unlock_accounts")
+    _require_reason(reason)
+    updated = LoginThrottle.objects.filter(user=user, locked_at__isnull=False).update(
+        locked_at=None, failed_count=0
+    )
+    if not updated:
+        raise AccountError(f"{user.username} is not locked.")
+    record_security_event(actor=actor, event="account_unlocked", subject=user.username,
+                          reason=reason)
+
+
+# --- users and roles ------------------------------------------------------------------
+
+class SystemActor:
+    """A named machine actor (`system:seed`, `system:migration`, …) for work no person does.
+
+    It may call account services (there is no person to act), and it is
+    recorded in the audit trail by its name.
+    """
+
+    pk = None
+    is_active = True
+    is_authenticated = True
+
+    def __init__(self, name: str) -> None:
+        if not name.startswith("system:"):
+            raise ValueError("system actors are named 'system:<name>'")
+        self.username = name
+
+    def has_perm(self, perm: str) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return self.username
+
+
+Actor = User | SystemActor
+
+
+def _require(actor: Actor, perm: str) -> None:
+    if not actor.is_active or not actor.has_perm(perm):
+        raise AuthenticationRefused("You may not do this.", reason="permission")
+
+
+def _full_clean(user: User) -> None:
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), fields=exc.message_dict) from exc
+
+
+def _require_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise AccountError("A reason is required.", fields={"reason": "required"})
+
+
+def one_time_password() -> str:
+    """A strong password an administrator hands over once; it must be changed at first login."""
+    return secrets.token_urlsafe(15)
+
+
+def check_role_combination(role_names: set[str]) -> None:
+    """Separation of duties: the administrator role stands alone."""
+    unknown = role_names - set(R.ALL_ROLES)
+    if unknown:
+        raise AccountError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
+    if R.ADMINISTRATOR in role_names and len(role_names) > 1:
+        raise SeparationOfDutiesError(
+            "An administrator can hold no GxP role: administration and GxP work "
+            "need separate accounts."
+        )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    email: str = "",
+    roles: list[str],
+    reason: str = "",
+) -> tuple[User, str]:
+    """Create a person's account with a one-time password; returns (user, password)."""
+    _require(actor, "accounts.manage_users")
+    role_set = set(roles)
+    if R.INTEGRATION in role_set:
+        raise AccountError("Integration accounts are service accounts: create one as such.")
+    check_role_combination(role_set)
+    password = one_time_password()
+    user = User(username=username, full_name=full_name, email=email, must_change_password=True)
+    _full_clean(user)
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=role_set))
+    record_security_event(
+        actor=actor,
+        event="user_created",
+        subject=user.username,
+        details={"roles": sorted(role_set), "full_name": full_name},
+        reason=reason,
+    )
+    return user, password
+
+
+@transaction.atomic
+def service_account_create(*, actor: Actor, username: str, full_name: str, reason: str = "") -> User:
+    """A machine client's account: integration role, token only, cannot sign."""
+    _require(actor, "accounts.manage_users")
+    user = User(username=username, full_name=full_name, is_service_account=True)
+    _full_clean(user)
+    user.set_unusable_password()
+    user.save()
+    user.groups.set(Group.objects.filter(name=R.INTEGRATION))
+    record_security_event(
+        actor=actor,
+        event="service_account_created",
+        subject=user.username,
+        details={"roles": [R.INTEGRATION]},
+        reason=reason,
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor: Actor, user: User, roles: list[str], reason: str) -> None:
+    _require(actor, "accounts.manage_users")
+    _require_reason(reason)
+    role_set = set(roles)
+    if user.is_service_account and role_set != {R.INTEGRATION}:
+        raise AccountError("A service account holds the integration role only.")
+    if not user.is_service_account and R.INTEGRATION in role_set:
+        raise AccountError("Only service accounts hold the integration role.")
+    if actor.pk is not None and user.pk == actor.pk:
+        raise SeparationOfDutiesError("Administrators cannot change their own roles.")
+    check_role_combination(role_set)
+    before = set(user.groups.values_list("name", flat=True))
+    user.groups.set(Group.objects.filter(name__in=role_set))
+    record_security_event(
+        actor=actor,
+        event="roles_changed",
+        subject=user.username,
+        details={"before": sorted(before), "after": sorted(role_set)},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User, reason: str) -> None:
+    """Deactivate (never delete): no login, no token, no signing from now on."""
+    _require(actor, "accounts.manage_users")
+    _require_reason(reason)
+    if user.pk == actor.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.is_active:
+        raise AccountError(f"{user.username} is already deactivated.")
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    record_security_event(actor=actor, event="user_deactivated", subject=user.username,
+                          reason=reason)
+
+
+@transaction.atomic
+def user_reactivate(*, actor: Actor, user: User, reason: str) -> None:
+    _require(actor, "accounts.manage_users")
+    _require_reason(reason)
+    if user.is_active:
+        raise AccountError(f"{user.username} is already active.")
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    record_security_event(actor=actor, event="user_reactivated", subject=user.username,
+                          reason=reason)
+
+
+@transaction.atomic
+def user_reset_password(*, actor: Actor, user: User, reason: str) -> str:
+    """Issue a one-time password the user must change at first login."""
+    _require(actor, "accounts.manage_users")
+    _require_reason(reason)
+    if user.is_service_account:
+        raise AccountError("Service accounts have no password: issue a token instead.")
+    password = one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    record_security_event(actor=actor, event="password_reset", subject=user.username,
+                          reason=reason)
+    return password
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """The user's own change: validators apply and the new password must differ."""
+    if not user.check_password(old_password):
+        raise AccountError("The current password is not correct.",
+                           fields={"old_password": "incorrect"})
+    if old_password == new_password:
+        raise AccountError("Choose a password different from the current one.",
+                           fields={"new_password": "unchanged"})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), fields={"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    record_security_event(actor=user, event="password_changed", subject=user.username)
+
+
+# --- API tokens ---------------------------------------------------------------------
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def token_issue(
+    *, actor: Actor, user: User, name: str, ttl: timedelta | None = None, reason: str = "",
+    rotated_from: ApiToken | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue a token for a service account; returns (token, key). The key is shown once."""
+    _require(actor, "accounts.manage_tokens")
+    if not user.is_service_account:
+        raise AccountError("API tokens are issued to service accounts only.")
+    if not user.is_active:
+        raise AccountError(f"{user.username} is deactivated.")
+    prefix = secrets.token_hex(4)
+    key = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        digest=token_digest(key),
+        created_by=actor if isinstance(actor, User) else None,
+        expires_at=timezone.now() + (ttl or settings.API_TOKEN_TTL),
+        rotated_from=rotated_from,
+    )
+    record_security_event(
+        actor=actor,
+        event="token_issued",
+        subject=user.username,
+        details={"token": token.prefix, "name": name, "expires_at": token.expires_at},
+        reason=reason,
+    )
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, actor: Actor, token: ApiToken, reason: str) -> None:
+    _require(actor, "accounts.manage_tokens")
+    _require_reason(reason)
+    if token.revoked_at is not None:
+        raise AccountError("This token is already revoked.")
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor if isinstance(actor, User) else None
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    record_security_event(
+        actor=actor,
+        event="token_revoked",
+        subject=token.user.username,
+        details={"token": token.prefix, "name": token.name},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def token_rotate(*, actor: Actor, token: ApiToken, reason: str) -> tuple[ApiToken, str]:
+    """Replace a token by a new one with the same name; the old one is revoked at once."""
+    new_token, key = token_issue(
+        actor=actor, user=token.user, name=token.name, reason=reason, rotated_from=token
+    )
+    token_revoke(actor=actor, token=token, reason=f"rotated: {reason}")
+    return new_token, key
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    """The live token for a key, or None (unknown, revoked, expired, account deactivated)."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(key), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or token.expires_at <= now or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -1,0 +1,85 @@
+"""The one canonical form that everything in Ledgerline hashes.
+
+Standard library only: the standalone verifier (`python -m audit.verify`)
+imports this module on an auditor's laptop, with no Django and no database.
+
+JSON with sorted keys, separators `,` and `:`, UTF-8 without ASCII escaping;
+timestamps `YYYY-MM-DDTHH:MM:SS.ffffffZ`; decimals as strings; floats as
+Python `repr`; bytes as hex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def format_ts(value: datetime) -> str:
+    """UTC timestamp with exactly six fractional digits and a `Z`."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime cannot be put in canonical form")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalize(value: Any) -> Any:
+    """Map a Python value onto the JSON values of the canonical form."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, datetime):
+        return format_ts(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): normalize(v) for k, v in value.items()}
+    if isinstance(value, Sequence):
+        return [normalize(v) for v in value]
+    raise TypeError(f"cannot put {type(value).__name__} in canonical form")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(
+        normalize(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+EVENT_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "table",
+    "pk",
+    "changes",
+    "reason",
+    "request_id",
+    "prev_hash",
+)
+
+
+def event_content(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed content of an audit event (DESIGN.md, "Canonical form")."""
+    return {name: event[name] for name in EVENT_FIELDS}
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """SHA-256 over the event's canonical content, which includes `prev_hash`."""
+    return sha256_hex(canonical_json(event_content(event)))

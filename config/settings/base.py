@@ -1,0 +1,188 @@
+"""Settings shared by every environment. Every knob comes from the environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from config.env import BASE_DIR, database_from_url, env_bool, env_int, env_list, env_str
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "procrastinate.contrib.django",
+    "core",
+    "accounts",
+    "audit",
+    "historian",
+    "ebr",
+    "lims_bridge",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- database -----------------------------------------------------------------
+# DATABASE_URL is the runtime role. Commands that change the schema run as the
+# migration role (MIGRATION_DATABASE_URL) with the owner role assumed, so every
+# table belongs to the NOLOGIN owner and never to the role the app runs as.
+DB_ROLE = env_str("LEDGERLINE_DB_ROLE", "runtime")
+OWNER_ROLE = env_str("LEDGERLINE_OWNER_ROLE", "ledgerline_owner")
+RUNTIME_ROLE = env_str("LEDGERLINE_RUNTIME_ROLE", "ledgerline_app")
+TEMPLATE_DB = env_str("LEDGERLINE_TEMPLATE_DB", "")
+
+
+def _database() -> dict[str, object]:
+    if DB_ROLE == "migration":
+        url = env_str("MIGRATION_DATABASE_URL") or env_str("DATABASE_URL")
+    else:
+        url = env_str("DATABASE_URL")
+    if not url:
+        raise RuntimeError(
+            "DATABASE_URL is not set: run 'make db-start' (local cluster) or point "
+            "DATABASE_URL at a PostgreSQL with TimescaleDB (see README)."
+        )
+    db = database_from_url(url)
+    options = db["OPTIONS"]
+    assert isinstance(options, dict)
+    if DB_ROLE == "migration" and OWNER_ROLE:
+        options.setdefault("assume_role", OWNER_ROLE)
+    options.setdefault("application_name", f"ledgerline-{DB_ROLE}")
+    db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    db["CONN_HEALTH_CHECKS"] = True
+    db["ATOMIC_REQUESTS"] = False
+    if TEMPLATE_DB:
+        db["TEST"] = {"TEMPLATE": TEMPLATE_DB, "NAME": env_str("LEDGERLINE_TEST_DB", "") or None}
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- accounts (21 CFR 11.10(d), 11.300; NIST SP 800-63B) ------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutAwareBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "full_name", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("LEDGERLINE_PASSWORD_MIN_LENGTH", 12)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+LOCKOUT_THRESHOLD = env_int("LEDGERLINE_LOCKOUT_THRESHOLD", 5)
+IDLE_TIMEOUT_SECONDS = env_int("LEDGERLINE_IDLE_TIMEOUT_SECONDS", 15 * 60)
+API_TOKEN_TTL = timedelta(days=env_int("LEDGERLINE_API_TOKEN_TTL_DAYS", 90))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env_int("LEDGERLINE_SESSION_MAX_AGE_SECONDS", 12 * 3600)
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- time -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DISPLAY_TIME_ZONE = env_str("LEDGERLINE_DISPLAY_TZ", "UTC")
+
+# --- static files -----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- API ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.CapabilityPermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LEDGERLINE_MAX_BODY_BYTES", 32 * 1024 * 1024)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ledgerline API",
+    "DESCRIPTION": "GxP historian and electronic batch record: the integration contract.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- logging ------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LEDGERLINE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,14 @@
+"""Production settings: every secret from the environment, HTTPS only."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import SECRET_KEY, env_bool, env_int
+
+if not SECRET_KEY:
+    raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
+DEBUG = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+STATICFILES_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"

@@ -1,0 +1,21 @@
+"""Test settings: the real PostgreSQL + TimescaleDB of this checkout.
+
+The default connection is the migration role (it creates and migrates the test
+database from the TimescaleDB template); runtime-role refusals use SET ROLE.
+"""
+
+import os
+
+from config.env import BASE_DIR, load_env_file
+
+load_env_file(BASE_DIR / ".data" / "env")
+os.environ.setdefault("LEDGERLINE_DB_ROLE", "migration")
+
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import PASSWORD_HASHERS  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+# Argon2 stays first (tests check it); cheap parameters keep the suite fast.
+PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
+ALLOWED_HOSTS = ["*"]

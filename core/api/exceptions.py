@@ -1,0 +1,78 @@
+"""One handler: every API error has the body of API.md.
+
+`{"error": code, "detail": text, "fields": {...}, "items": [...]}`
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from core.errors import DomainError
+
+
+def error_body(
+    code: str, detail: str, *, fields: dict[str, Any] | None = None,
+    items: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    if items:
+        body["items"] = items
+    return body
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, list):
+        return [str(d) for d in detail] if all(not isinstance(d, dict) for d in detail) else detail
+    if isinstance(detail, dict):
+        return {k: _flatten(v) for k, v in detail.items()}
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, fields=exc.fields, items=exc.items),
+            status=exc.status,
+        )
+    if isinstance(exc, ValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        return Response(
+            error_body("invalid", " ".join(exc.messages), fields=_flatten(fields)),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        code, detail = "unauthenticated", str(exc.detail)
+    elif isinstance(exc, exceptions.PermissionDenied):
+        code, detail = "forbidden", str(exc.detail)
+    elif isinstance(exc, exceptions.NotFound):
+        code, detail = "not_found", str(exc.detail)
+    elif isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {}
+        text = "The request is not valid: see fields." if fields else str(_flatten(exc.detail))
+        response.data = error_body("invalid", text, fields=fields)
+        return response
+    elif isinstance(exc, exceptions.APIException) and response.status_code == 413:
+        code, detail = "too_large", str(exc.detail)
+    elif isinstance(exc, exceptions.APIException):
+        code, detail = str(exc.get_codes()), str(exc.detail)
+        if not isinstance(code, str) or code.startswith(("{", "[")):
+            code = "invalid"
+    else:
+        code, detail = "invalid", str(exc)
+    response.data = error_body(code, detail)
+    return response

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from core.api.views import StatusView
+
+urlpatterns = [
+    path("status/", StatusView.as_view(), name="api-status"),
+]

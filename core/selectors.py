@@ -1,0 +1,54 @@
+"""Reads about the system itself: versions, database, TimescaleDB, chain head."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+import django
+import rest_framework
+from django.db import connection
+
+from audit.chain import chain_head
+
+
+def timescaledb_info() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
+        row = cursor.fetchone()
+        if row is None:
+            return {"installed": False, "version": None, "license": None}
+        cursor.execute("SELECT current_setting('timescaledb.license', true)")
+        license_row = cursor.fetchone()
+    return {"installed": True, "version": row[0], "license": license_row[0] if license_row else None}
+
+
+def database_info() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version'), current_database(), current_user")
+        version, name, user = cursor.fetchone()
+    settings_dict = connection.settings_dict
+    return {
+        "server_version": version,
+        "name": name,
+        "user": user,
+        "host": settings_dict.get("HOST") or "socket",
+        "port": settings_dict.get("PORT") or "",
+    }
+
+
+def system_status() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    seq, head = chain_head()
+    return {
+        "versions": {
+            "ledgerline": version("ledgerline"),
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "djangorestframework": rest_framework.VERSION,
+        },
+        "database": database_info(),
+        "timescaledb": timescaledb_info(),
+        "chain_head": {"seq": seq, "hash": head},
+    }

@@ -1,0 +1,92 @@
+"""Shared fixtures: users per role, API clients, and the test-only table reset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management.commands import flush
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connections
+from rest_framework.test import APIClient
+
+from accounts import roles as R
+from accounts.models import User
+from accounts.services import SystemActor, service_account_create, token_issue, user_create
+from tests.dbadmin import reset_tables
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def _flush_through_reset(self: Any, **options: Any) -> None:
+    """Django's flush after transactional tests TRUNCATEs every table; append-only
+    tables refuse that, so the suite empties them through its superuser helper."""
+    database = options["database"]
+    conn = connections[database]
+    tables = conn.introspection.django_table_names(only_existing=True, include_views=False)
+    conn.close()
+    reset_tables(tables, dbname=conn.settings_dict["NAME"])
+    if not options.get("inhibit_post_migrate"):
+        emit_post_migrate_signal(options.get("verbosity", 0), False, database)
+
+
+flush.Command.handle = _flush_through_reset  # type: ignore[method-assign]
+
+
+SEED = SystemActor("system:seed")
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    """A person with one or more roles and the known test password."""
+    counter = {"n": 0}
+
+    def _make(*roles: str, username: str | None = None, full_name: str | None = None) -> User:
+        counter["n"] += 1
+        name = username or f"{'-'.join(roles) or 'norole'}{counter['n']}"
+        user, _ = user_create(actor=SEED, username=name, full_name=full_name or name.title(),
+                              roles=list(roles))
+        user.set_password(PASSWORD)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def make_service_account(db: None) -> Callable[..., tuple[User, str]]:
+    def _make(username: str = "collector-1") -> tuple[User, str]:
+        account = service_account_create(actor=SEED, username=username, full_name=username)
+        _, key = token_issue(actor=SEED, user=account, name="test")
+        return account, key
+
+    return _make
+
+
+@pytest.fixture
+def role_users(make_user: Callable[..., User], make_service_account: Any) -> dict[str, Any]:
+    """One account per role; the integration entry is (service account, token key)."""
+    users: dict[str, Any] = {role: make_user(role, username=role) for role in R.HUMAN_ROLES}
+    users[R.INTEGRATION] = make_service_account("integration-client")
+    return users
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(role_users: dict[str, Any], role: str | None) -> APIClient:
+    """An API client authenticated as the role's account (session for people, token for
+    the integration account), or anonymous for None."""
+    client = APIClient()
+    if role is None:
+        return client
+    if role == R.INTEGRATION:
+        _, key = role_users[role]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    else:
+        client.force_login(role_users[role])
+    return client

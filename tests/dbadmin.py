@@ -1,0 +1,65 @@
+"""Test-suite-only superuser access to the test database.
+
+Tamper tests and the reset of append-only tables use it. Production code has
+no such path: the app never holds superuser credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+from django.db import connection
+
+
+def superuser_url(dbname: str | None = None) -> str:
+    url = os.environ.get("SUPERUSER_DATABASE_URL")
+    if not url:
+        raise RuntimeError("SUPERUSER_DATABASE_URL is not set (written by make db-start)")
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path="/" + (dbname or connection.settings_dict["NAME"])))
+
+
+@contextmanager
+def superuser_cursor(dbname: str | None = None) -> Iterator[psycopg.Cursor]:
+    with psycopg.connect(superuser_url(dbname), autocommit=False) as conn:
+        with conn.cursor() as cur:
+            yield cur
+        conn.commit()
+
+
+def reset_tables(tables: Sequence[str], dbname: str | None = None) -> None:
+    """Empty tables, append-only ones included (their ALWAYS triggers are switched off
+    for the moment of the TRUNCATE, then on again, exactly as before)."""
+    if not tables:
+        return
+    with superuser_cursor(dbname) as cur:
+        cur.execute(
+            """SELECT c.relname, t.tgname, t.tgenabled
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND c.relname = ANY(%s)""",
+            [list(tables)],
+        )
+        triggers = cur.fetchall()
+        cur.execute("SET LOCAL session_replication_role = replica")
+        for table in {t[0] for t in triggers}:
+            if not _is_hypertable(cur, table):
+                cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        cur.execute(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+        modes = {"A": "ENABLE ALWAYS TRIGGER", "O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER",
+                 "D": "DISABLE TRIGGER"}
+        for table, name, enabled in triggers:
+            if not _is_hypertable(cur, table):
+                cur.execute(f'ALTER TABLE "{table}" {modes[enabled]} "{name}"')
+
+
+def _is_hypertable(cur: psycopg.Cursor, table: str) -> bool:
+    cur.execute(
+        "SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = %s", [table]
+    )
+    return cur.fetchone() is not None

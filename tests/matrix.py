@@ -1,0 +1,57 @@
+"""Declarative role matrix: every URL and API endpoint × every role → allowed or 401/403.
+
+Later issues append their endpoints to ENDPOINTS; the test in
+tests/core/test_role_matrix.py walks all of them for every role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from accounts import roles as R
+
+ANONYMOUS = "anonymous"
+HUMANS = frozenset(R.HUMAN_ROLES)
+EVERYONE = frozenset({*R.ALL_ROLES, ANONYMOUS})
+ADMIN = frozenset({R.ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # may use {username}, {service_account}, {token_id}
+    allowed: frozenset[str]
+    api: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ENDPOINTS: list[Endpoint] = [
+    # --- web UI
+    Endpoint("GET", "/", HUMANS),
+    Endpoint("GET", "/status/", HUMANS),
+    Endpoint("GET", "/accounts/password/", HUMANS),
+    Endpoint("GET", "/api/docs/", HUMANS),
+    Endpoint("GET", "/accounts/users/", ADMIN),
+    Endpoint("GET", "/accounts/users/new/", ADMIN),
+    Endpoint("GET", "/accounts/users/{username}/", ADMIN),
+    Endpoint("POST", "/accounts/users/{username}/unlock/", ADMIN, data={"reason": "matrix"}),
+    Endpoint("POST", "/accounts/users/{username}/deactivate/", ADMIN, data={"reason": "matrix"}),
+    Endpoint("POST", "/accounts/users/{username}/reset-password/", ADMIN,
+             data={"reason": "matrix"}),
+    Endpoint("POST", "/accounts/users/{username}/roles/", ADMIN,
+             data={"roles": ["operator"], "reason": "matrix"}),
+    Endpoint("GET", "/accounts/service-accounts/", ADMIN),
+    Endpoint("GET", "/accounts/service-accounts/new/", ADMIN),
+    Endpoint("GET", "/accounts/service-accounts/{service_account}/", ADMIN),
+    Endpoint("POST", "/accounts/service-accounts/{service_account}/tokens/", ADMIN,
+             data={"name": "matrix", "ttl_days": 1}),
+    Endpoint("POST", "/accounts/service-accounts/{service_account}/tokens/{token_id}/revoke/",
+             ADMIN, data={"reason": "matrix"}),
+    # --- API
+    Endpoint("GET", "/api/v1/status/", EVERYONE, api=True),
+    Endpoint("GET", "/api/schema/", EVERYONE, api=True),
+]
