@@ -23,14 +23,16 @@ class LoginForm(AuthenticationForm):
                 raise forms.ValidationError(str(refusal), code=refusal.reason) from None
             raise forms.ValidationError(
                 "The username or password is not correct. After 5 failed attempts the "
-                "account is locked.", code="invalid_login",
+                "account is locked.",
+                code="invalid_login",
             ) from None
 
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="Current password", widget=forms.PasswordInput)
     new_password = forms.CharField(
-        label="New password", widget=forms.PasswordInput,
+        label="New password",
+        widget=forms.PasswordInput,
         help_text="At least 12 characters; not a common password; not like your username.",
     )
     confirm_password = forms.CharField(label="New password again", widget=forms.PasswordInput)
@@ -44,24 +46,28 @@ class PasswordChangeForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
         help_text="Recorded in the audit trail.",
     )
 
 
 class UserCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
-    full_name = forms.CharField(max_length=200, label="Printed name",
-                                help_text="Shown in signature manifestations.")
+    full_name = forms.CharField(
+        max_length=200, label="Printed name", help_text="Shown in signature manifestations."
+    )
     email = forms.EmailField(required=False)
-    roles = forms.MultipleChoiceField(choices=HUMAN_ROLE_CHOICES,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=HUMAN_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
     reason = forms.CharField(required=False, max_length=500)
 
 
 class RolesForm(ReasonForm):
-    roles = forms.MultipleChoiceField(choices=HUMAN_ROLE_CHOICES,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=HUMAN_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
     field_order = ["roles", "reason"]
 

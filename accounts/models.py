@@ -115,6 +115,9 @@ class LoginThrottle(models.Model):
     class Meta:
         db_table = "accounts_login_throttle"
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.failed_count} failures"
+
 
 class ApiToken(models.Model):
     """An API token, stored as the SHA-256 of its key: the key is shown once.

@@ -49,7 +49,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     AUDITOR: frozenset({READ, "audit.view_audit_trail", "audit.verify_audit_trail"}),
     PROCESS_ENGINEER: frozenset(
-        {READ, "core.sign_records", "core.manage_tags", "core.annotate", "core.manage_master_records"}
+        {
+            READ,
+            "core.sign_records",
+            "core.manage_tags",
+            "core.annotate",
+            "core.manage_master_records",
+        }
     ),
     ADMINISTRATOR: ADMIN_PERMISSIONS,
     INTEGRATION: frozenset({READ, "core.ingest_samples"}),

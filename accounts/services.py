@@ -26,6 +26,7 @@ TOKEN_PREFIX = "llt"
 
 # --- authentication and lockout ---------------------------------------------------
 
+
 def authenticate_credentials(*, username: str, password: str, purpose: str = "login") -> User:
     """Check a username and password; count failures towards the lockout.
 
@@ -47,9 +48,7 @@ def authenticate_credentials(*, username: str, password: str, purpose: str = "lo
         _register_failure(user, purpose)
         _refuse(user, username, purpose, "bad_password", record=False)
     if throttle is not None and throttle.failed_count:
-        LoginThrottle.objects.filter(pk=throttle.pk, locked_at__isnull=True).update(
-            failed_count=0
-        )
+        LoginThrottle.objects.filter(pk=throttle.pk, locked_at__isnull=True).update(failed_count=0)
     return user
 
 
@@ -113,11 +112,13 @@ def user_unlock(*, actor: Actor, user: User, reason: str) -> None:
     )
     if not updated:
         raise AccountError(f"{user.username} is not locked.")
-    record_security_event(actor=actor, event="account_unlocked", subject=user.username,
-                          reason=reason)
+    record_security_event(
+        actor=actor, event="account_unlocked", subject=user.username, reason=reason
+    )
 
 
 # --- users and roles ------------------------------------------------------------------
+
 
 class SystemActor:
     """A named machine actor (`system:seed`, `system:migration`, …) for work no person does.
@@ -212,7 +213,9 @@ def user_create(
 
 
 @transaction.atomic
-def service_account_create(*, actor: Actor, username: str, full_name: str, reason: str = "") -> User:
+def service_account_create(
+    *, actor: Actor, username: str, full_name: str, reason: str = ""
+) -> User:
     """A machine client's account: integration role, token only, cannot sign."""
     _require(actor, "accounts.manage_users")
     user = User(username=username, full_name=full_name, is_service_account=True)
@@ -265,8 +268,9 @@ def user_deactivate(*, actor: Actor, user: User, reason: str) -> None:
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])
-    record_security_event(actor=actor, event="user_deactivated", subject=user.username,
-                          reason=reason)
+    record_security_event(
+        actor=actor, event="user_deactivated", subject=user.username, reason=reason
+    )
 
 
 @transaction.atomic
@@ -278,8 +282,9 @@ def user_reactivate(*, actor: Actor, user: User, reason: str) -> None:
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
-    record_security_event(actor=actor, event="user_reactivated", subject=user.username,
-                          reason=reason)
+    record_security_event(
+        actor=actor, event="user_reactivated", subject=user.username, reason=reason
+    )
 
 
 @transaction.atomic
@@ -293,8 +298,7 @@ def user_reset_password(*, actor: Actor, user: User, reason: str) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    record_security_event(actor=actor, event="password_reset", subject=user.username,
-                          reason=reason)
+    record_security_event(actor=actor, event="password_reset", subject=user.username, reason=reason)
     return password
 
 
@@ -302,11 +306,14 @@ def user_reset_password(*, actor: Actor, user: User, reason: str) -> str:
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
     """The user's own change: validators apply and the new password must differ."""
     if not user.check_password(old_password):
-        raise AccountError("The current password is not correct.",
-                           fields={"old_password": "incorrect"})
+        raise AccountError(
+            "The current password is not correct.", fields={"old_password": "incorrect"}
+        )
     if old_password == new_password:
-        raise AccountError("Choose a password different from the current one.",
-                           fields={"new_password": "unchanged"})
+        raise AccountError(
+            "Choose a password different from the current one.",
+            fields={"new_password": "unchanged"},
+        )
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
@@ -320,13 +327,19 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 # --- API tokens ---------------------------------------------------------------------
 
+
 def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
 def token_issue(
-    *, actor: Actor, user: User, name: str, ttl: timedelta | None = None, reason: str = "",
+    *,
+    actor: Actor,
+    user: User,
+    name: str,
+    ttl: timedelta | None = None,
+    reason: str = "",
     rotated_from: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """Issue a token for a service account; returns (token, key). The key is shown once."""

@@ -20,6 +20,13 @@ from core.decorators import capability_required
 from core.errors import DomainError
 
 
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in person acting (the capability decorators have checked who)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.LoginForm
@@ -32,14 +39,14 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.user_change_password(
-                user=request.user,  # type: ignore[arg-type]
+                user=acting_user(request),
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
             )
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, acting_user(request))
             messages.success(request, "Your password has been changed.")
             return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -57,6 +64,7 @@ def _form_errors(form: Any, exc: DomainError) -> None:
 
 # --- administration -------------------------------------------------------------------
 
+
 @capability_required("accounts.manage_users")
 def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"users": selectors.user_list()})
@@ -67,12 +75,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = forms.UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, password = services.user_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            user, password = services.user_create(actor=acting_user(request), **form.cleaned_data)
         except (DomainError, AuthenticationRefused) as exc:
             _form_errors(form, exc)
         else:
-            return render(request, "accounts/one_time_password.html",
-                          {"subject": user, "password": password})
+            return render(
+                request, "accounts/one_time_password.html", {"subject": user, "password": password}
+            )
     return render(request, "accounts/user_form.html", {"form": form})
 
 
@@ -80,23 +89,28 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     user = get_object_or_404(selectors.user_list(), username=username)
     roles_form = forms.RolesForm(initial={"roles": user.role_names})
-    return render(request, "accounts/user_detail.html",
-                  {"subject": user, "roles_form": roles_form, "reason_form": forms.ReasonForm()})
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"subject": user, "roles_form": roles_form, "reason_form": forms.ReasonForm()},
+    )
 
 
 def _admin_action(request: HttpRequest, username: str, action: str) -> HttpResponse:
     subject = get_object_or_404(User, username=username)
-    form: Any = forms.RolesForm(request.POST) if action == "roles" else forms.ReasonForm(
-        request.POST)
+    form: Any = (
+        forms.RolesForm(request.POST) if action == "roles" else forms.ReasonForm(request.POST)
+    )
     if not form.is_valid():
         messages.error(request, "A reason is required: it is recorded in the audit trail.")
         return redirect(_detail_url(subject))
     reason = form.cleaned_data["reason"]
-    actor: Any = request.user
+    actor = acting_user(request)
     try:
         if action == "roles":
-            services.user_set_roles(actor=actor, user=subject, roles=form.cleaned_data["roles"],
-                                    reason=reason)
+            services.user_set_roles(
+                actor=actor, user=subject, roles=form.cleaned_data["roles"], reason=reason
+            )
             messages.success(request, f"Roles of {subject.username} changed.")
         elif action == "deactivate":
             services.user_deactivate(actor=actor, user=subject, reason=reason)
@@ -109,8 +123,11 @@ def _admin_action(request: HttpRequest, username: str, action: str) -> HttpRespo
             messages.success(request, f"{subject.username} is unlocked.")
         elif action == "reset_password":
             password = services.user_reset_password(actor=actor, user=subject, reason=reason)
-            return render(request, "accounts/one_time_password.html",
-                          {"subject": subject, "password": password})
+            return render(
+                request,
+                "accounts/one_time_password.html",
+                {"subject": subject, "password": password},
+            )
     except (DomainError, AuthenticationRefused) as exc:
         messages.error(request, str(exc))
     return redirect(_detail_url(subject))
@@ -119,7 +136,9 @@ def _admin_action(request: HttpRequest, username: str, action: str) -> HttpRespo
 def _detail_url(subject: User) -> str:
     from django.urls import reverse
 
-    name = "accounts:service_account_detail" if subject.is_service_account else "accounts:user_detail"
+    name = (
+        "accounts:service_account_detail" if subject.is_service_account else "accounts:user_detail"
+    )
     return reverse(name, args=[subject.username])
 
 
@@ -155,10 +174,14 @@ def user_reset_password(request: HttpRequest, username: str) -> HttpResponse:
 
 # --- service accounts and tokens -----------------------------------------------------------
 
+
 @capability_required("accounts.manage_tokens")
 def service_account_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/service_account_list.html",
-                  {"accounts": selectors.user_list(service_accounts=True)})
+    return render(
+        request,
+        "accounts/service_account_list.html",
+        {"accounts": selectors.user_list(service_accounts=True)},
+    )
 
 
 @capability_required("accounts.manage_users")
@@ -166,7 +189,9 @@ def service_account_create(request: HttpRequest) -> HttpResponse:
     form = forms.ServiceAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.service_account_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            account = services.service_account_create(
+                actor=acting_user(request), **form.cleaned_data
+            )
         except (DomainError, AuthenticationRefused) as exc:
             _form_errors(form, exc)
         else:
@@ -178,12 +203,16 @@ def service_account_create(request: HttpRequest) -> HttpResponse:
 @capability_required("accounts.manage_tokens")
 def service_account_detail(request: HttpRequest, username: str) -> HttpResponse:
     account = get_object_or_404(User, username=username, is_service_account=True)
-    return render(request, "accounts/service_account_detail.html", {
-        "subject": account,
-        "tokens": account.api_tokens.all(),
-        "token_form": forms.TokenIssueForm(),
-        "reason_form": forms.ReasonForm(),
-    })
+    return render(
+        request,
+        "accounts/service_account_detail.html",
+        {
+            "subject": account,
+            "tokens": account.api_tokens.all(),
+            "token_form": forms.TokenIssueForm(),
+            "reason_form": forms.ReasonForm(),
+        },
+    )
 
 
 @require_POST
@@ -196,14 +225,18 @@ def token_issue(request: HttpRequest, username: str) -> HttpResponse:
         return redirect("accounts:service_account_detail", username)
     try:
         token, key = services.token_issue(
-            actor=request.user, user=account, name=form.cleaned_data["name"],  # type: ignore[arg-type]
-            ttl=timedelta(days=form.cleaned_data["ttl_days"]), reason=form.cleaned_data["reason"],
+            actor=acting_user(request),
+            user=account,
+            name=form.cleaned_data["name"],
+            ttl=timedelta(days=form.cleaned_data["ttl_days"]),
+            reason=form.cleaned_data["reason"],
         )
     except (DomainError, AuthenticationRefused) as exc:
         messages.error(request, str(exc))
         return redirect("accounts:service_account_detail", username)
-    return render(request, "accounts/token_issued.html", {"subject": account, "token": token,
-                                                          "key": key})
+    return render(
+        request, "accounts/token_issued.html", {"subject": account, "token": token, "key": key}
+    )
 
 
 @require_POST
@@ -216,12 +249,21 @@ def token_action(request: HttpRequest, username: str, token_id: int, action: str
         return redirect("accounts:service_account_detail", username)
     try:
         if action == "rotate":
-            new_token, key = services.token_rotate(actor=request.user, token=token,  # type: ignore[arg-type]
-                                                   reason=form.cleaned_data["reason"])
-            return render(request, "accounts/token_issued.html",
-                          {"subject": token.user, "token": new_token, "key": key})
-        services.token_revoke(actor=request.user, token=token,  # type: ignore[arg-type]
-                              reason=form.cleaned_data["reason"])
+            new_token, key = services.token_rotate(
+                actor=acting_user(request),
+                token=token,
+                reason=form.cleaned_data["reason"],
+            )
+            return render(
+                request,
+                "accounts/token_issued.html",
+                {"subject": token.user, "token": new_token, "key": key},
+            )
+        services.token_revoke(
+            actor=acting_user(request),
+            token=token,
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, f"Token {token.prefix}… revoked.")
     except (DomainError, AuthenticationRefused) as exc:
         messages.error(request, str(exc))

@@ -37,8 +37,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    value = os.environ.get(name, "")
+    return int(value) if value else default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

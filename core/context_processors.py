@@ -17,8 +17,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for item in items:
         url = reverse(item.url_name)
         sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "icon": item.icon,
-             "active": request.path == url or (url != "/" and request.path.startswith(url))}
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
         )
     roles: list[str] = []
     if user is not None and user.is_authenticated:

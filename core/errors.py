@@ -11,8 +11,13 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, Any] | None = None,
-                 items: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        items: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

@@ -26,3 +26,6 @@ class Capability(models.Model):
             ("release_batches", "Release or reject batches"),
             ("manage_master_records", "Author master batch records"),
         ]
+
+    def __str__(self) -> str:
+        return "capabilities"

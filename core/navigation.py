@@ -17,8 +17,13 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "core:home", "home"),
     NavItem("Users", "accounts:user_list", "users", "accounts.manage_users", "admin"),
-    NavItem("Service accounts", "accounts:service_account_list", "key",
-            "accounts.manage_tokens", "admin"),
+    NavItem(
+        "Service accounts",
+        "accounts:service_account_list",
+        "key",
+        "accounts.manage_tokens",
+        "admin",
+    ),
     NavItem("System status", "core:status", "pulse", None, "system"),
     NavItem("API documentation", "api-docs", "book", None, "system"),
 )
@@ -28,6 +33,7 @@ def visible_items(user: object) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [
-        item for item in NAV_ITEMS
+        item
+        for item in NAV_ITEMS
         if item.permission is None or user.has_perm(item.permission)  # type: ignore[attr-defined]
     ]

@@ -20,7 +20,11 @@ def timescaledb_info() -> dict[str, Any]:
             return {"installed": False, "version": None, "license": None}
         cursor.execute("SELECT current_setting('timescaledb.license', true)")
         license_row = cursor.fetchone()
-    return {"installed": True, "version": row[0], "license": license_row[0] if license_row else None}
+    return {
+        "installed": True,
+        "version": row[0],
+        "license": license_row[0] if license_row else None,
+    }
 
 
 def database_info() -> dict[str, Any]:

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import roles as R
-from accounts.selectors import locked_users
 from accounts.models import User
+from accounts.selectors import locked_users
 from audit.selectors import recent_events
 from core.selectors import system_status
 

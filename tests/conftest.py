@@ -45,8 +45,9 @@ def make_user(db: None) -> Callable[..., User]:
     def _make(*roles: str, username: str | None = None, full_name: str | None = None) -> User:
         counter["n"] += 1
         name = username or f"{'-'.join(roles) or 'norole'}{counter['n']}"
-        user, _ = user_create(actor=SEED, username=name, full_name=full_name or name.title(),
-                              roles=list(roles))
+        user, _ = user_create(
+            actor=SEED, username=name, full_name=full_name or name.title(), roles=list(roles)
+        )
         user.set_password(PASSWORD)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])

@@ -48,11 +48,13 @@ def reset_tables(tables: Sequence[str], dbname: str | None = None) -> None:
         for table in {t[0] for t in triggers}:
             if not _is_hypertable(cur, table):
                 cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
-        cur.execute(
-            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-        )
-        modes = {"A": "ENABLE ALWAYS TRIGGER", "O": "ENABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER",
-                 "D": "DISABLE TRIGGER"}
+        cur.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        modes = {
+            "A": "ENABLE ALWAYS TRIGGER",
+            "O": "ENABLE TRIGGER",
+            "R": "ENABLE REPLICA TRIGGER",
+            "D": "DISABLE TRIGGER",
+        }
         for table, name, enabled in triggers:
             if not _is_hypertable(cur, table):
                 cur.execute(f'ALTER TABLE "{table}" {modes[enabled]} "{name}"')

@@ -40,17 +40,30 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/accounts/users/{username}/", ADMIN),
     Endpoint("POST", "/accounts/users/{username}/unlock/", ADMIN, data={"reason": "matrix"}),
     Endpoint("POST", "/accounts/users/{username}/deactivate/", ADMIN, data={"reason": "matrix"}),
-    Endpoint("POST", "/accounts/users/{username}/reset-password/", ADMIN,
-             data={"reason": "matrix"}),
-    Endpoint("POST", "/accounts/users/{username}/roles/", ADMIN,
-             data={"roles": ["operator"], "reason": "matrix"}),
+    Endpoint(
+        "POST", "/accounts/users/{username}/reset-password/", ADMIN, data={"reason": "matrix"}
+    ),
+    Endpoint(
+        "POST",
+        "/accounts/users/{username}/roles/",
+        ADMIN,
+        data={"roles": ["operator"], "reason": "matrix"},
+    ),
     Endpoint("GET", "/accounts/service-accounts/", ADMIN),
     Endpoint("GET", "/accounts/service-accounts/new/", ADMIN),
     Endpoint("GET", "/accounts/service-accounts/{service_account}/", ADMIN),
-    Endpoint("POST", "/accounts/service-accounts/{service_account}/tokens/", ADMIN,
-             data={"name": "matrix", "ttl_days": 1}),
-    Endpoint("POST", "/accounts/service-accounts/{service_account}/tokens/{token_id}/revoke/",
-             ADMIN, data={"reason": "matrix"}),
+    Endpoint(
+        "POST",
+        "/accounts/service-accounts/{service_account}/tokens/",
+        ADMIN,
+        data={"name": "matrix", "ttl_days": 1},
+    ),
+    Endpoint(
+        "POST",
+        "/accounts/service-accounts/{service_account}/tokens/{token_id}/revoke/",
+        ADMIN,
+        data={"reason": "matrix"},
+    ),
     # --- API
     Endpoint("GET", "/api/v1/status/", EVERYONE, api=True),
     Endpoint("GET", "/api/schema/", EVERYONE, api=True),

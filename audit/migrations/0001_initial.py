@@ -5,37 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(blank=True, null=True, unique=True)),
-                ('occurred_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('txid', models.BigIntegerField(db_index=True)),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor_username', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('insert', 'Insert'), ('update', 'Update'), ('delete', 'Delete'), ('security', 'Security'), ('signature', 'Signature'), ('checkpoint', 'Checkpoint'), ('ingest', 'Ingest'), ('review', 'Review')], max_length=16)),
-                ('table_name', models.CharField(max_length=100)),
-                ('record_pk', models.CharField(blank=True, max_length=200)),
-                ('changes', models.JSONField(default=dict)),
-                ('reason', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('prev_hash', models.CharField(blank=True, max_length=64, null=True)),
-                ('hash', models.CharField(blank=True, max_length=64, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(blank=True, null=True, unique=True)),
+                (
+                    "occurred_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                ("txid", models.BigIntegerField(db_index=True)),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor_username", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("insert", "Insert"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("security", "Security"),
+                            ("signature", "Signature"),
+                            ("checkpoint", "Checkpoint"),
+                            ("ingest", "Ingest"),
+                            ("review", "Review"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("table_name", models.CharField(max_length=100)),
+                ("record_pk", models.CharField(blank=True, max_length=200)),
+                ("changes", models.JSONField(default=dict)),
+                ("reason", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("prev_hash", models.CharField(blank=True, max_length=64, null=True)),
+                ("hash", models.CharField(blank=True, max_length=64, null=True)),
             ],
             options={
-                'db_table': 'audit_event',
-                'ordering': ['seq'],
-                'permissions': [('view_audit_trail', 'Read and export the audit trail'), ('verify_audit_trail', 'Start a verification of the audit chain')],
-                'default_permissions': (),
-                'indexes': [models.Index(fields=['table_name', 'record_pk'], name='audit_event_record_idx'), models.Index(fields=['actor_username'], name='audit_event_actor_idx'), models.Index(fields=['occurred_at'], name='audit_event_time_idx')],
+                "db_table": "audit_event",
+                "ordering": ["seq"],
+                "permissions": [
+                    ("view_audit_trail", "Read and export the audit trail"),
+                    ("verify_audit_trail", "Start a verification of the audit chain"),
+                ],
+                "default_permissions": (),
+                "indexes": [
+                    models.Index(fields=["table_name", "record_pk"], name="audit_event_record_idx"),
+                    models.Index(fields=["actor_username"], name="audit_event_actor_idx"),
+                    models.Index(fields=["occurred_at"], name="audit_event_time_idx"),
+                ],
             },
         ),
     ]

@@ -4,8 +4,8 @@ from config.env import BASE_DIR, load_env_file
 
 load_env_file(BASE_DIR / ".data" / "env")
 
+from config.env import env_bool, env_str  # noqa: E402
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import env_bool, env_str  # noqa: E402
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "local-only-not-a-secret-" + str(BASE_DIR)

@@ -1,7 +1,8 @@
 """Production settings: every secret from the environment, HTTPS only."""
 
+from config.env import env_bool, env_int
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env_bool, env_int
+from config.settings.base import SECRET_KEY
 
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set in production")

@@ -15,7 +15,7 @@ from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import PASSWORD_HASHERS  # noqa: E402
 
 DEBUG = False
-SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+SECRET_KEY = "test-only-not-a-secret"
 # Argon2 stays first (tests check it); cheap parameters keep the suite fast.
 PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["*"]

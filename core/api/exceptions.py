@@ -17,7 +17,10 @@ from core.errors import DomainError
 
 
 def error_body(
-    code: str, detail: str, *, fields: dict[str, Any] | None = None,
+    code: str,
+    detail: str,
+    *,
+    fields: dict[str, Any] | None = None,
     items: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"error": code, "detail": detail}

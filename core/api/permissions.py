@@ -29,6 +29,8 @@ class CapabilityPermission(BasePermission):
 
 def required_capability(view: Any, method: str) -> str | None:
     capabilities: dict[str, str] = getattr(view, "capabilities", {}) or {}
-    return capabilities.get(method.upper()) or capabilities.get("*") or (
-        capabilities.get("GET") if method.upper() in {"HEAD", "OPTIONS"} else None
+    return (
+        capabilities.get(method.upper())
+        or capabilities.get("*")
+        or (capabilities.get("GET") if method.upper() in {"HEAD", "OPTIONS"} else None)
     )

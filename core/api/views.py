@@ -27,7 +27,7 @@ class StatusView(LedgerlineAPIView):
 
     @extend_schema(
         summary="Service status",
-        description="Anonymous callers get `{\"status\": \"ok\"}` only; authenticated "
+        description='Anonymous callers get `{"status": "ok"}` only; authenticated '
         "callers also get versions, the database, TimescaleDB and the audit chain head.",
         responses=inline_serializer(
             "StatusResponse",

@@ -4,22 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Capability',
+            name="Capability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'permissions': [('view_process_data', 'Read tags, values, annotations, corrections, batches, reports'), ('manage_tags', 'Create and change tags and equipment'), ('ingest_samples', 'Ingest process samples'), ('annotate', 'Annotate process data'), ('correct_samples', 'Correct process samples (signed, approved)'), ('sign_records', 'Sign records electronically'), ('execute_steps', 'Execute batch record steps'), ('verify_steps', 'Verify batch record steps performed by others'), ('review_batches', 'Review batches by exception, handle deviations'), ('release_batches', 'Release or reject batches'), ('manage_master_records', 'Author master batch records')],
-                'managed': False,
-                'default_permissions': (),
+                "permissions": [
+                    (
+                        "view_process_data",
+                        "Read tags, values, annotations, corrections, batches, reports",
+                    ),
+                    ("manage_tags", "Create and change tags and equipment"),
+                    ("ingest_samples", "Ingest process samples"),
+                    ("annotate", "Annotate process data"),
+                    ("correct_samples", "Correct process samples (signed, approved)"),
+                    ("sign_records", "Sign records electronically"),
+                    ("execute_steps", "Execute batch record steps"),
+                    ("verify_steps", "Verify batch record steps performed by others"),
+                    ("review_batches", "Review batches by exception, handle deviations"),
+                    ("release_batches", "Release or reject batches"),
+                    ("manage_master_records", "Author master batch records"),
+                ],
+                "managed": False,
+                "default_permissions": (),
             },
         ),
     ]

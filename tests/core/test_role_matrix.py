@@ -26,8 +26,9 @@ def targets(make_user: Any, make_service_account: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=Endpoint.label)
-def test_role_matrix(endpoint: Endpoint, role: str, role_users: dict[str, Any],
-                     targets: dict[str, Any]) -> None:
+def test_role_matrix(
+    endpoint: Endpoint, role: str, role_users: dict[str, Any], targets: dict[str, Any]
+) -> None:
     client = client_for(role_users, None if role == ANONYMOUS else role)
     path = endpoint.path.format(**targets)
     method = getattr(client, endpoint.method.lower())

@@ -38,7 +38,10 @@ class Command(BaseCommand):
                 if User.objects.filter(username__iexact=username).exists():
                     continue
                 user, password = user_create(
-                    actor=actor, username=username, full_name=full_name, roles=[role],
+                    actor=actor,
+                    username=username,
+                    full_name=full_name,
+                    roles=[role],
                     reason="demo seed",
                 )
                 user.must_change_password = False
@@ -46,8 +49,9 @@ class Command(BaseCommand):
                 created.append((username, role, password))
             for username, full_name in DEMO_SERVICE_ACCOUNTS:
                 if not User.objects.filter(username__iexact=username).exists():
-                    service_account_create(actor=actor, username=username, full_name=full_name,
-                                           reason="demo seed")
+                    service_account_create(
+                        actor=actor, username=username, full_name=full_name, reason="demo seed"
+                    )
         if not created:
             self.stdout.write("demo users exist already: nothing changed")
             return

@@ -1,0 +1,108 @@
+"""Lockout after 5 consecutive failed logins, per username, lifted only by a recorded unlock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts import roles as R
+from accounts.errors import AccountError, AuthenticationRefused
+from accounts.services import is_locked, user_unlock
+from audit.models import AuditEvent
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, username: str, password: str, ip: str = "10.0.0.1") -> Any:
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def security_events(event: str, subject: str) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            action="security", changes__event=event, record_pk=subject
+        ).order_by("seq")
+    )
+
+
+def test_five_failures_lock_that_username_only(make_user: Any) -> None:
+    victim = make_user(R.OPERATOR, username="victim")
+    bystander = make_user(R.OPERATOR, username="bystander")
+    client = Client()
+    for attempt in range(5):
+        response = login(client, "victim", "wrong password here", ip=f"10.0.0.{attempt}")
+        assert response.status_code == 200  # the form again, with an error
+        assert "_auth_user_id" not in client.session
+    assert is_locked(victim)
+    assert len(security_events("login_failed", "victim")) == 5
+    assert len(security_events("account_locked", "victim")) == 1
+
+    # The right password no longer opens the account, from any address.
+    response = login(Client(), "victim", PASSWORD, ip="192.0.2.77")
+    assert "locked" in response.content.decode()
+    assert "_auth_user_id" not in Client().session
+    # Another username from the same address is not affected.
+    other = Client()
+    response = login(other, "bystander", PASSWORD, ip="10.0.0.1")
+    assert response.status_code == 302
+    assert other.session["_auth_user_id"] == str(bystander.pk)
+
+
+def test_failures_are_counted_per_username_not_per_case(make_user: Any) -> None:
+    make_user(R.OPERATOR, username="casey")
+    for name in ["casey", "CASEY", "Casey", "cAsEy", "casey"]:
+        login(Client(), name, "not the password!!")
+    response = login(Client(), "casey", PASSWORD)
+    assert response.status_code == 200
+    assert "locked" in response.content.decode()
+
+
+def test_four_failures_then_success_resets_the_count(make_user: Any) -> None:
+    user = make_user(R.OPERATOR, username="resets")
+    for _ in range(4):
+        login(Client(), "resets", "wrong wrong wrong")
+    assert login(Client(), "resets", PASSWORD).status_code == 302
+    for _ in range(4):
+        login(Client(), "resets", "wrong wrong wrong")
+    assert not is_locked(user)
+
+
+def test_unlock_is_an_administrators_recorded_act(make_user: Any) -> None:
+    user = make_user(R.OPERATOR, username="locked-out")
+    admin = make_user(R.ADMINISTRATOR, username="the-admin")
+    supervisor = make_user(R.SUPERVISOR)
+    for _ in range(5):
+        login(Client(), "locked-out", "wrong wrong wrong")
+    assert is_locked(user)
+
+    with pytest.raises(AuthenticationRefused):
+        user_unlock(actor=supervisor, user=user, reason="trying")
+    with pytest.raises(AccountError):
+        user_unlock(actor=admin, user=user, reason="  ")
+    assert is_locked(user)
+
+    admin_client = Client()
+    admin_client.force_login(admin)
+    response = admin_client.get("/")
+    assert "locked-out" in response.content.decode()  # shown to administrators
+    response = admin_client.post(
+        "/accounts/users/locked-out/unlock/", {"reason": "identity confirmed by phone"}
+    )
+    assert response.status_code == 302
+    assert not is_locked(user)
+    (event,) = security_events("account_unlocked", "locked-out")
+    assert event.actor_username == "the-admin"
+    assert event.reason == "identity confirmed by phone"
+    assert login(Client(), "locked-out", PASSWORD).status_code == 302
+
+
+def test_unknown_username_is_recorded_without_revealing_anything(db: None) -> None:
+    response = login(Client(), "nobody-here", "whatever password")
+    assert "not correct" in response.content.decode()
+    (event,) = security_events("login_failed", "nobody-here")
+    assert event.changes["why"] == "unknown_user"
