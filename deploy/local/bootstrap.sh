@@ -242,6 +242,7 @@ start_cluster() {
 }
 
 psql_super() {
+  export PGOPTIONS="-c client_min_messages=warning"
   # Superuser over the socket (peer authentication as the postgres OS user).
   as_pg "$(bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" -p "$(cat "$PORTFILE")" -U postgres "$@"
 }
