@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower, Now
+from simple_history.models import HistoricalRecords
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._@+-]*(:[A-Za-z0-9._-]+)?$",
@@ -58,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+    # Per-record history: rows written by the audit capture trigger, not by signals.
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], table_name="accounts_user_history"
+    )
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS = ["full_name"]

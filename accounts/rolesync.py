@@ -7,11 +7,17 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from accounts.roles import ROLE_PERMISSIONS
+from audit.context import audit_context
 
 
 def sync_roles(using: str = "default") -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
+    with audit_context(actor="system:migration", reason="post_migrate: role definitions"):
+        _sync(using)
+
+
+def _sync(using: str) -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = set()

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts import roles as R
 from accounts.models import User
 from accounts.services import SystemActor, service_account_create, token_issue, user_create
+from audit.context import audit_context
 from tests.dbadmin import reset_tables
 
 PASSWORD = "correct horse battery staple 42"
@@ -48,9 +49,10 @@ def make_user(db: None) -> Callable[..., User]:
         user, _ = user_create(
             actor=SEED, username=name, full_name=full_name or name.title(), roles=list(roles)
         )
-        user.set_password(PASSWORD)
-        user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
+        with audit_context(actor=SEED, reason="test password"):
+            user.set_password(PASSWORD)
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
         return user
 
     return _make

@@ -165,6 +165,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# simple-history's tables and API serve per-record history; its rows are written
+# by the audit capture triggers in the database, so its own signal writes are off.
+SIMPLE_HISTORY_ENABLED = False
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LEDGERLINE_MAX_BODY_BYTES", 32 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {

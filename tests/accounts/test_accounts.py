@@ -26,6 +26,7 @@ from accounts.services import (
     user_deactivate,
     user_set_roles,
 )
+from audit.context import audit_context
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
@@ -54,11 +55,15 @@ def test_deleting_a_user_is_refused_in_python_and_in_the_database(make_user: Any
     user = make_user(R.OPERATOR)
     with pytest.raises(ValidationError, match="deactivate"):
         user.delete()
-    with pytest.raises(Exception, match="never deleted"), transaction.atomic():
+    # Even inside an audit context, with a reason, the database refuses.
+    with (
+        pytest.raises(Exception, match="never deleted"),
+        audit_context(actor=SEED, reason="trying to delete"),
+    ):
         User.objects.filter(pk=user.pk).delete()
     with (
         pytest.raises(Exception, match="never deleted"),
-        transaction.atomic(),
+        audit_context(actor=SEED, reason="trying to delete"),
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
@@ -67,7 +72,10 @@ def test_deleting_a_user_is_refused_in_python_and_in_the_database(make_user: Any
 
 def test_a_username_never_changes(make_user: Any) -> None:
     user = make_user(R.OPERATOR, username="fixed-name")
-    with pytest.raises(Exception, match="never changes"), transaction.atomic():
+    with (
+        pytest.raises(Exception, match="never changes"),
+        audit_context(actor=SEED, reason="rename"),
+    ):
         User.objects.filter(pk=user.pk).update(username="free-again")
 
 
@@ -143,8 +151,9 @@ def test_deactivated_user_can_neither_log_in_nor_use_a_token(
 
 def test_service_accounts_cannot_log_in_with_a_password(make_service_account: Any) -> None:
     account, _ = make_service_account("svc")
-    account.set_password(PASSWORD)  # even if a password were somehow set
-    account.save()
+    with audit_context(actor=SEED, reason="test: a password set on a service account"):
+        account.set_password(PASSWORD)  # even if a password were somehow set
+        account.save()
     response = Client().post("/accounts/login/", {"username": "svc", "password": PASSWORD})
     assert response.status_code == 200
     assert "API token" in response.content.decode()
@@ -200,12 +209,12 @@ def test_an_administrator_cannot_be_given_gxp_permissions(make_user: Any) -> Non
             actor=SEED, username="both", full_name="Both", roles=[R.ADMINISTRATOR, R.OPERATOR]
         )
     # Around the service, straight through the ORM, it is refused all the same.
-    with pytest.raises(SeparationOfDutiesError), transaction.atomic():
+    with pytest.raises(SeparationOfDutiesError), audit_context(actor=SEED, reason="test"):
         admin.groups.add(Group.objects.get(name=R.OPERATOR))
     release = Permission.objects.get(codename="release_batches")
-    with pytest.raises(SeparationOfDutiesError), transaction.atomic():
+    with pytest.raises(SeparationOfDutiesError), audit_context(actor=SEED, reason="test"):
         admin.user_permissions.add(release)
-    with pytest.raises(SeparationOfDutiesError), transaction.atomic():
+    with pytest.raises(SeparationOfDutiesError), audit_context(actor=SEED, reason="test"):
         Group.objects.get(name=R.ADMINISTRATOR).permissions.add(release)
     admin = User.objects.get(pk=admin.pk)
     assert not any(R.is_gxp_permission(p) for p in admin.get_all_permissions())

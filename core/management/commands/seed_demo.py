@@ -15,6 +15,7 @@ from django.db import transaction
 from accounts import roles as R
 from accounts.models import User
 from accounts.services import SystemActor, service_account_create, user_create
+from audit.context import audit_context
 
 DEMO_USERS = [
     ("operator", "Olivia Operator", R.OPERATOR),
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor("system:seed")
         created: list[tuple[str, str, str]] = []
-        with transaction.atomic():
+        with transaction.atomic(), audit_context(actor=actor, reason="demo seed"):
             for username, full_name, role in DEMO_USERS:
                 if User.objects.filter(username__iexact=username).exists():
                     continue

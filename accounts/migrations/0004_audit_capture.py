@@ -1,0 +1,38 @@
+"""Users, their roles and role permissions are audited row by row (DESIGN.md, "Which tables").
+
+An update that touches only `last_login` is the login's security event instead;
+password hashes are recorded as their SHA-256, never as such.
+"""
+
+from django.db import migrations
+
+from audit.sql import capture_sql, drop_capture_sql
+from core.dbsql import append_only_sql, for_runtime_role
+
+AUDITED = {
+    "accounts_user": capture_sql(
+        "accounts_user",
+        ignored=("last_login",),
+        masked=("password",),
+        history_table="accounts_user_history",
+    ),
+    "accounts_user_groups": capture_sql("accounts_user_groups"),
+    "accounts_user_user_permissions": capture_sql("accounts_user_user_permissions"),
+    "auth_group": capture_sql("auth_group"),
+    "auth_group_permissions": capture_sql("auth_group_permissions"),
+}
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0003_user_history"),
+        ("audit", "0003_capture_functions"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [
+        *[migrations.RunSQL(sql, drop_capture_sql(table)) for table, sql in AUDITED.items()],
+        # History rows are written by the capture trigger (as the owner) and never changed.
+        migrations.RunSQL(append_only_sql("accounts_user_history")),
+        migrations.RunSQL(for_runtime_role("REVOKE INSERT ON accounts_user_history FROM {role}")),
+    ]

@@ -1,0 +1,79 @@
+"""The audit context: who is acting, why, and for which request.
+
+Every write to an audited table happens inside one. It sets transaction-local
+settings (`SET LOCAL` through `set_config(..., true)`) that the capture
+triggers read; a write without them is refused by the database. Leaving the
+context seals the transaction's events into the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+
+from audit.chain import seal_pending
+from core.request_context import current_request_id
+
+SETTINGS = ("ledgerline.actor_id", "ledgerline.actor", "ledgerline.reason", "ledgerline.request_id")
+
+
+class MissingActor(ValueError):
+    """An audit context needs someone to attribute the writes to."""
+
+
+def actor_identity(actor: Any) -> tuple[int | None, str]:
+    """(id, username) of a user, of a system actor, or of a `system:<name>` string."""
+    if actor is None:
+        raise MissingActor("an audit context needs an actor")
+    if isinstance(actor, str):
+        if not actor.startswith("system:"):
+            raise MissingActor("a named actor is 'system:<name>'")
+        return None, actor
+    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "username", ""):
+        raise MissingActor("an anonymous user cannot write GxP records")
+    pk = getattr(actor, "pk", None)
+    return (int(pk) if pk is not None else None), str(actor.username)
+
+
+def _current() -> tuple[str, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("coalesce(current_setting(%s, true), '')" for _ in SETTINGS),
+            list(SETTINGS),
+        )
+        row = cursor.fetchone()
+    return tuple(str(v) for v in row) if row else ("",) * len(SETTINGS)
+
+
+def _apply(values: tuple[str, ...]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in SETTINGS),
+            [item for pair in zip(SETTINGS, values, strict=True) for item in pair],
+        )
+
+
+@contextmanager
+def audit_context(*, actor: Any, reason: str = "", request_id: str | None = None) -> Iterator[None]:
+    """Attribute every audited write inside to `actor`, with `reason`.
+
+    Opens a transaction when none is open. Nested contexts take over for their
+    block and hand back to the outer one after it. The events written inside
+    are sealed when the block ends without an error.
+    """
+    actor_id, username = actor_identity(actor)
+    values = (
+        "" if actor_id is None else str(actor_id),
+        username,
+        reason.strip(),
+        request_id if request_id is not None else current_request_id(),
+    )
+    with transaction.atomic():
+        previous = _current()
+        _apply(values)
+        yield
+        seal_pending()
+        _apply(previous)
