@@ -1,5 +1,7 @@
 """Domain errors of the accounts app, mapped to HTTP by core.api.exceptions."""
 
+from typing import Any
+
 from core.errors import DomainError, Forbidden
 
 
@@ -17,3 +19,4 @@ class AuthenticationRefused(Forbidden):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+        self.after_rollback: list[Any] = []

@@ -21,6 +21,7 @@ from accounts.errors import AccountError, AuthenticationRefused, SeparationOfDut
 from accounts.models import ApiToken, LoginThrottle, User
 from audit.context import audit_context
 from audit.services import record_security_event
+from core.deferred import raise_with
 
 TOKEN_PREFIX = "llt"
 
@@ -31,8 +32,10 @@ TOKEN_PREFIX = "llt"
 def authenticate_credentials(*, username: str, password: str, purpose: str = "login") -> User:
     """Check a username and password; count failures towards the lockout.
 
-    Raises AuthenticationRefused (with a reason) and records a security event on
-    every refusal. `purpose` is `login` or `signing`: both count (11.300(d)).
+    Raises AuthenticationRefused (with a reason). Every refusal is a security
+    event, and a wrong password counts towards the lockout whether it was a
+    login or a signing (11.300(d)). Inside a caller's transaction that work is
+    attached to the exception and runs after the rollback (core.deferred).
     """
     user = User.objects.filter(username__iexact=username).first()
     if user is None:
@@ -49,32 +52,34 @@ def authenticate_credentials(*, username: str, password: str, purpose: str = "lo
     with audit_context(actor=user, reason="password hash parameters upgraded at sign-in"):
         correct = user.check_password(password)
     if not correct:
-        _register_failure(user, purpose)
-        _refuse(user, username, purpose, "bad_password", record=False)
+        _refuse(user, username, purpose, "bad_password")
     if throttle is not None and throttle.failed_count:
         LoginThrottle.objects.filter(pk=throttle.pk, locked_at__isnull=True).update(failed_count=0)
     return user
 
 
-def _refuse(
-    user: User | None, username: str, purpose: str, reason: str, *, record: bool = True
-) -> None:
-    if record:
-        record_security_event(
-            actor=user,
-            event=f"{purpose}_failed",
-            subject=username[:150],
-            details={"why": reason, "username": username[:150]},
-        )
-    messages = {
-        "locked": "This account is locked after repeated failed attempts. "
-        "Ask an administrator to unlock it.",
-        "inactive": "This account is deactivated.",
-        "service_account": "Service accounts authenticate with an API token only.",
-    }
-    raise AuthenticationRefused(
-        messages.get(reason, "The username or password is not correct."), reason=reason
-    )
+REFUSAL_MESSAGES = {
+    "locked": "This account is locked after repeated failed attempts. "
+    "Ask an administrator to unlock it.",
+    "inactive": "This account is deactivated.",
+    "service_account": "Service accounts authenticate with an API token only.",
+}
+
+
+def _refuse(user: User | None, username: str, purpose: str, reason: str) -> None:
+    def record() -> None:
+        if reason == "bad_password" and user is not None:
+            _register_failure(user, purpose)
+        else:
+            record_security_event(
+                actor=user,
+                event=f"{purpose}_failed",
+                subject=username[:150],
+                details={"why": reason, "username": username[:150]},
+            )
+
+    message = REFUSAL_MESSAGES.get(reason, "The username or password is not correct.")
+    raise_with(AuthenticationRefused(message, reason=reason), [record])
 
 
 @transaction.atomic
@@ -302,7 +307,9 @@ def user_reset_password(*, actor: Actor, user: User, reason: str) -> str:
         user.set_password(password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
-        record_security_event(actor=actor, event="password_reset", subject=user.username, reason=reason)
+        record_security_event(
+            actor=actor, event="password_reset", subject=user.username, reason=reason
+        )
         return password
 
 
@@ -321,7 +328,9 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         try:
             validate_password(new_password, user)
         except ValidationError as exc:
-            raise AccountError(" ".join(exc.messages), fields={"new_password": exc.messages}) from exc
+            raise AccountError(
+                " ".join(exc.messages), fields={"new_password": exc.messages}
+            ) from exc
         user.set_password(new_password)
         user.must_change_password = False
         user.password_changed_at = timezone.now()

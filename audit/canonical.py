@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,12 +28,8 @@ def format_ts(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def normalize(value: Any) -> Any:
-    """Map a Python value onto the JSON values of the canonical form."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value
+def _default(value: Any) -> Any:
+    """JSON for the non-JSON types; JSON's own types pass through the C encoder untouched."""
     if isinstance(value, datetime):
         return format_ts(value)
     if isinstance(value, date):
@@ -44,17 +40,23 @@ def normalize(value: Any) -> Any:
         return bytes(value).hex()
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): normalize(v) for k, v in value.items()}
-    if isinstance(value, Sequence):
-        return [normalize(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     raise TypeError(f"cannot put {type(value).__name__} in canonical form")
 
 
+_encoder = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+)
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        normalize(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    """JSON with sorted keys, `,` and `:`, UTF-8 unescaped; floats as Python `repr`."""
+    return _encoder.encode(value).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    return _encoder.encode(value)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -73,3 +73,8 @@ def chain_head() -> tuple[int, str]:
         )
         head = cursor.fetchone()
     return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+
+
+def seal_migration_events(apps: Any, schema_editor: Any) -> None:
+    """RunPython step: seal the events a migration wrote (its baseline of existing rows)."""
+    seal_pending()

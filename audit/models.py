@@ -73,3 +73,139 @@ class AuditEvent(models.Model):
             "request_id": self.request_id,
             "prev_hash": self.prev_hash,
         }
+
+
+class SigningKey(models.Model):
+    """A server Ed25519 public key. A rotated-in key carries its predecessor's endorsement."""
+
+    key_id = models.CharField(max_length=32, primary_key=True)
+    public_key_pem = models.TextField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "audit_signing_key"
+        ordering = ["created_at"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the chain head (Certificate Transparency's signed tree head).
+
+    `payload` is what was signed; the first checkpoint of a rotated-in key is
+    also signed by the previous key (`endorsement`). Each checkpoint enters the
+    chain as a `checkpoint` event carrying the same content.
+    """
+
+    head_seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=32)
+    public_key_pem = models.TextField()
+    signature = models.CharField(max_length=128)
+    previous_key_id = models.CharField(max_length=32, blank=True)
+    endorsement = models.CharField(max_length=128, blank=True)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        db_table = "audit_checkpoint"
+        ordering = ["id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.head_seq} ({self.key_id})"
+
+
+class SignatureMeaning(models.TextChoices):
+    PERFORMED = "performed", "Performed"
+    VERIFIED = "verified", "Verified"
+    REVIEWED = "reviewed", "Reviewed"
+    APPROVED = "approved", "Approved"
+    RELEASED = "released", "Released"
+    REJECTED = "rejected", "Rejected"
+
+
+class Signature(models.Model):
+    """An electronic signature (21 CFR 11.50, 11.70): append-only, sealed by the server key.
+
+    It names the signed record (table, primary key, version) and the SHA-256 of
+    that record's canonical content over `signed_fields`, so editing the record
+    or moving the signature is detected by verification.
+    """
+
+    signer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    signer_username = models.CharField(max_length=150)
+    printed_name = models.CharField(max_length=200)
+    meaning = models.CharField(max_length=16, choices=SignatureMeaning.choices)
+    reason = models.TextField()
+    signed_at = models.DateTimeField()
+    record_table = models.CharField(max_length=100)
+    record_pk = models.CharField(max_length=200)
+    record_version = models.IntegerField(default=1)
+    signed_fields = models.JSONField()
+    content_sha256 = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32)
+    server_signature = models.CharField(max_length=128)
+
+    class Meta:
+        db_table = "audit_signature"
+        ordering = ["signed_at", "id"]
+        indexes = [models.Index(fields=["record_table", "record_pk"], name="audit_sig_record_idx")]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} — {self.meaning} — {self.record_table}:{self.record_pk}"
+
+
+class AuditReview(models.Model):
+    """A reviewer's record that they reviewed a range of the trail (Annex 11 §9), signed."""
+
+    reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    from_seq = models.BigIntegerField()
+    to_seq = models.BigIntegerField()
+    filters = models.JSONField(default=dict)
+    event_count = models.IntegerField()
+    note = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(db_default=Now())
+
+    signed_fields = ("id", "reviewer_id", "from_seq", "to_seq", "filters", "event_count", "note")
+
+    class Meta:
+        db_table = "audit_review"
+        ordering = ["-id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"review {self.from_seq}–{self.to_seq} by {self.reviewer_id}"
+
+
+class VerificationRun(models.Model):
+    """One run of the full verification: queued, running, then ok or failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        OK = "ok"
+        FAILED = "failed"
+        ERROR = "error"
+
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(db_default=Now())
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    events = models.BigIntegerField(null=True, blank=True)
+    head = models.CharField(max_length=64, blank=True)
+    first_bad = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    progress = models.FloatField(default=0.0)
+
+    class Meta:
+        db_table = "audit_verification_run"
+        ordering = ["-id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"verification {self.pk}: {self.status}"

@@ -1,4 +1,4 @@
-"""Writes to the audit chain that are not row captures: security events."""
+"""Writes to the audit chain that are not row captures: security events, checkpoints, reviews."""
 
 from __future__ import annotations
 
@@ -6,18 +6,50 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from audit.chain import seal_pending
-from audit.models import AuditAction
+from audit.canonical import canonical_json, canonical_text
+from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending
+from audit.keys import ServerKey, current_key, make_current, new_key
+from audit.models import AuditAction, Checkpoint, SigningKey
 from core.request_context import current_request_id
 
 
 def actor_fields(actor: Any) -> tuple[int | None, str]:
-    """(id, username) of a user, or of a named system actor given as a string."""
+    """(id, username) of a user, of a system actor, or of a named system actor string."""
     if actor is None:
         return None, "anonymous"
     if isinstance(actor, str):
         return None, actor
     return (int(actor.pk) if actor.pk is not None else None), str(actor.username)
+
+
+def append_event(
+    *,
+    actor: Any,
+    action: str,
+    table: str,
+    pk: str,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> None:
+    """Insert an unsealed event; it is sealed with the transaction's other events."""
+    actor_id, actor_username = actor_fields(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO audit_event
+                   (txid, occurred_at, actor_id, actor_username, action, table_name, record_pk,
+                    changes, reason, request_id)
+               VALUES (txid_current(), clock_timestamp(), %s, %s, %s, %s, %s, %s::jsonb, %s, %s)""",
+            [
+                actor_id,
+                actor_username,
+                action,
+                table,
+                pk,
+                canonical_text(changes),
+                reason,
+                current_request_id(),
+            ],
+        )
 
 
 @transaction.atomic
@@ -30,29 +62,96 @@ def record_security_event(
     reason: str = "",
 ) -> None:
     """Record a Part 11 security event (login, lockout, token, role change …) in the chain."""
-    actor_id, actor_username = actor_fields(actor)
-    changes: dict[str, Any] = {"event": event, **(details or {})}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO audit_event
-                   (txid, occurred_at, actor_id, actor_username, action, table_name, record_pk,
-                    changes, reason, request_id)
-               VALUES (txid_current(), clock_timestamp(), %s, %s, %s, 'security', %s,
-                       %s::jsonb, %s, %s)""",
-            [
-                actor_id,
-                actor_username,
-                AuditAction.SECURITY.value,
-                subject,
-                _json(changes),
-                reason,
-                current_request_id(),
-            ],
-        )
+    append_event(
+        actor=actor,
+        action=AuditAction.SECURITY,
+        table="security",
+        pk=subject,
+        changes={"event": event, **(details or {})},
+        reason=reason,
+    )
     seal_pending()
 
 
-def _json(value: dict[str, Any]) -> str:
-    from audit.canonical import canonical_json
+def register_key(key: ServerKey) -> None:
+    """Publish a key's public half in the key table (append-only) the first time it is used."""
+    SigningKey.objects.get_or_create(key_id=key.key_id, defaults={"public_key_pem": key.public_pem})
 
-    return canonical_json(value).decode("utf-8")
+
+def checkpoint_payload(
+    *, head_seq: int, head_hash: str, created_at: Any, key: ServerKey
+) -> dict[str, Any]:
+    return {
+        "head_seq": head_seq,
+        "head_hash": head_hash,
+        "created_at": created_at,
+        "key_id": key.key_id,
+        "public_key": key.public_pem,
+    }
+
+
+@transaction.atomic
+def create_checkpoint(
+    *,
+    actor: Any = "system:scheduler",
+    key: ServerKey | None = None,
+    endorse_with: ServerKey | None = None,
+) -> Checkpoint:
+    """Sign the chain head with the server key; the checkpoint enters the chain itself."""
+    seal_pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        cursor.execute("SELECT clock_timestamp()")
+        created_at = cursor.fetchone()[0]
+    head_seq, head_hash = chain_head()
+    key = key or current_key()
+    register_key(key)
+    payload = checkpoint_payload(
+        head_seq=head_seq, head_hash=head_hash, created_at=created_at, key=key
+    )
+    message = canonical_json(payload)
+    checkpoint = Checkpoint.objects.create(
+        head_seq=head_seq,
+        head_hash=head_hash,
+        created_at=created_at,
+        key_id=key.key_id,
+        public_key_pem=key.public_pem,
+        signature=key.sign(message),
+        previous_key_id=endorse_with.key_id if endorse_with else "",
+        endorsement=endorse_with.sign(message) if endorse_with else "",
+        created_by=actor_fields(actor)[1],
+    )
+    checkpoint.refresh_from_db()
+    append_event(
+        actor=actor,
+        action=AuditAction.CHECKPOINT,
+        table="audit_checkpoint",
+        pk=str(checkpoint.pk),
+        changes=checkpoint_event_content(checkpoint),
+        reason="key rotation" if endorse_with else "",
+    )
+    seal_pending()
+    return checkpoint
+
+
+def checkpoint_event_content(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {
+        "head_seq": checkpoint.head_seq,
+        "head_hash": checkpoint.head_hash,
+        "created_at": checkpoint.created_at,
+        "key_id": checkpoint.key_id,
+        "public_key": checkpoint.public_key_pem,
+        "signature": checkpoint.signature,
+        "previous_key_id": checkpoint.previous_key_id,
+        "endorsement": checkpoint.endorsement,
+    }
+
+
+def rotate_key(*, actor: Any) -> Checkpoint:
+    """Start a new key; its first checkpoint is signed by it and endorsed by the old key."""
+    old = current_key()
+    fresh = new_key()
+    with transaction.atomic():
+        checkpoint = create_checkpoint(actor=actor, key=fresh, endorse_with=old)
+        transaction.on_commit(lambda: make_current(fresh))
+    return checkpoint

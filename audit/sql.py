@@ -47,7 +47,6 @@ DECLARE
   new_image jsonb;
   changes jsonb := '{}'::jsonb;
   record_pk text;
-  col text;
   history_row jsonb;
 BEGIN
   ignored := coalesce(ignored, '{}');
@@ -59,22 +58,19 @@ BEGIN
     new_image := audit_row_image(to_jsonb(NEW), ignored, masked);
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    FOR col IN SELECT jsonb_object_keys(new_image) LOOP
-      IF (old_image -> col) IS DISTINCT FROM (new_image -> col) THEN
-        changes := changes || jsonb_build_object(col, jsonb_build_array(old_image -> col, new_image -> col));
-      END IF;
-    END LOOP;
+    SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(old_image -> n.key, n.value)), '{}')
+      INTO changes
+      FROM jsonb_each(new_image) AS n
+     WHERE (old_image -> n.key) IS DISTINCT FROM n.value;
     IF changes = '{}'::jsonb THEN
       RETURN NULL;  -- nothing audited changed (e.g. only last_login)
     END IF;
   ELSIF TG_OP = 'INSERT' THEN
-    FOR col IN SELECT jsonb_object_keys(new_image) LOOP
-      changes := changes || jsonb_build_object(col, jsonb_build_array(NULL::jsonb, new_image -> col));
-    END LOOP;
+    SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(NULL::jsonb, value)), '{}')
+      INTO changes FROM jsonb_each(new_image);
   ELSE
-    FOR col IN SELECT jsonb_object_keys(old_image) LOOP
-      changes := changes || jsonb_build_object(col, jsonb_build_array(old_image -> col, NULL::jsonb));
-    END LOOP;
+    SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(value, NULL::jsonb)), '{}')
+      INTO changes FROM jsonb_each(old_image);
   END IF;
 
   IF actor IS NULL THEN
@@ -118,16 +114,63 @@ def capture_sql(
     ignored: tuple[str, ...] = (),
     masked: tuple[str, ...] = (),
     history_table: str = "",
+    baseline: str = "",
 ) -> str:
-    """Install the capture trigger on `table`, ENABLE ALWAYS."""
+    """Install the capture trigger on `table`, ENABLE ALWAYS.
+
+    With `baseline` (the migration's name), rows already in the table get an
+    `insert` event as `system:migration`, so the state check finds every row
+    accounted for; the migration then seals them (`seal_migration_events`).
+    """
     args = ", ".join(f"'{a}'" for a in (pk, ",".join(ignored), ",".join(masked), history_table))
-    return (
+    sql = (
         f"DROP TRIGGER IF EXISTS {table}_audit ON {table};\n"
         f"CREATE TRIGGER {table}_audit AFTER INSERT OR UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION audit_capture({args});\n"
         f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_audit;\n"
     )
+    if baseline:
+        ignored_sql = "ARRAY[" + ",".join(f"'{c}'" for c in ignored) + "]::text[]"
+        masked_sql = "ARRAY[" + ",".join(f"'{c}'" for c in masked) + "]::text[]"
+        sql += (
+            "INSERT INTO audit_event (txid, occurred_at, actor_username, action, table_name, "
+            "record_pk, changes, reason, request_id) "
+            f"SELECT txid_current(), clock_timestamp(), 'system:migration', 'insert', '{table}', "
+            f"to_jsonb(t) ->> '{pk}', "
+            "(SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(NULL::jsonb, value)), "
+            f"'{{}}') FROM jsonb_each(audit_row_image(to_jsonb(t), {ignored_sql}, {masked_sql}))),"
+            f" 'baseline: {baseline}', '' FROM {table} t ORDER BY t.{pk};\n"
+        )
+    return sql
 
 
 def drop_capture_sql(table: str) -> str:
     return f"DROP TRIGGER IF EXISTS {table}_audit ON {table};"
+
+
+SIGNED_GUARD_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION audit_signed_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  record_pk text := to_jsonb(OLD) ->> TG_ARGV[0];
+BEGIN
+  IF EXISTS (SELECT 1 FROM audit_signature s
+             WHERE s.record_table = TG_TABLE_NAME AND s.record_pk = record_pk) THEN
+    RAISE EXCEPTION 'ledgerline: %:% is signed and cannot be changed', TG_TABLE_NAME, record_pk
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Record a correction as a new version with its own signatures.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+"""
+
+
+def signed_guard_sql(table: str, *, pk: str = "id") -> str:
+    """Refuse UPDATE and DELETE of a row once it carries a signature (ENABLE ALWAYS)."""
+    return (
+        f"DROP TRIGGER IF EXISTS {table}_signed_guard ON {table};\n"
+        f"CREATE TRIGGER {table}_signed_guard BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION audit_signed_guard('{pk}');\n"
+        f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_signed_guard;\n"
+    )

@@ -6,20 +6,25 @@ password hashes are recorded as their SHA-256, never as such.
 
 from django.db import migrations
 
+from audit.chain import seal_migration_events
 from audit.sql import capture_sql, drop_capture_sql
 from core.dbsql import append_only_sql, for_runtime_role
 
+BASELINE = "accounts.0004_audit_capture"
 AUDITED = {
     "accounts_user": capture_sql(
         "accounts_user",
         ignored=("last_login",),
         masked=("password",),
         history_table="accounts_user_history",
+        baseline=BASELINE,
     ),
-    "accounts_user_groups": capture_sql("accounts_user_groups"),
-    "accounts_user_user_permissions": capture_sql("accounts_user_user_permissions"),
-    "auth_group": capture_sql("auth_group"),
-    "auth_group_permissions": capture_sql("auth_group_permissions"),
+    "accounts_user_groups": capture_sql("accounts_user_groups", baseline=BASELINE),
+    "accounts_user_user_permissions": capture_sql(
+        "accounts_user_user_permissions", baseline=BASELINE
+    ),
+    "auth_group": capture_sql("auth_group", baseline=BASELINE),
+    "auth_group_permissions": capture_sql("auth_group_permissions", baseline=BASELINE),
 }
 
 
@@ -35,4 +40,5 @@ class Migration(migrations.Migration):
         # History rows are written by the capture trigger (as the owner) and never changed.
         migrations.RunSQL(append_only_sql("accounts_user_history")),
         migrations.RunSQL(for_runtime_role("REVOKE INSERT ON accounts_user_history FROM {role}")),
+        migrations.RunPython(seal_migration_events, migrations.RunPython.noop),
     ]

@@ -165,6 +165,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# --- audit -------------------------------------------------------------------------
+SIGNING_KEY_DIR = env_str("LEDGERLINE_SIGNING_KEY_DIR", str(BASE_DIR / ".data" / "keys"))
+SIGNING_KEY_CREATE = env_bool("LEDGERLINE_SIGNING_KEY_CREATE", True)
+CHECKPOINT_CRON = env_str("LEDGERLINE_CHECKPOINT_CRON", "0 * * * *")
+VERIFY_CRON = env_str("LEDGERLINE_VERIFY_CRON", "30 2 * * *")
+
 # simple-history's tables and API serve per-record history; its rows are written
 # by the audit capture triggers in the database, so its own signal writes are off.
 SIMPLE_HISTORY_ENABLED = False

@@ -7,6 +7,8 @@ from config.settings.base import SECRET_KEY
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
 DEBUG = False
+# A missing server key is an error in production, never a new identity.
+SIGNING_KEY_CREATE = env_bool("LEDGERLINE_SIGNING_KEY_CREATE", False)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

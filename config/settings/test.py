@@ -12,10 +12,12 @@ load_env_file(BASE_DIR / ".data" / "env")
 os.environ.setdefault("LEDGERLINE_DB_ROLE", "migration")
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import PASSWORD_HASHERS  # noqa: E402
+from config.settings.base import INSTALLED_APPS, PASSWORD_HASHERS  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"
 # Argon2 stays first (tests check it); cheap parameters keep the suite fast.
 PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["*"]
+SIGNING_KEY_DIR = str(BASE_DIR / ".data" / "test-keys")
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]

@@ -13,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from core.deferred import in_caller_transaction, run_after_rollback
 from core.errors import DomainError
 
 
@@ -40,6 +41,9 @@ def _flatten(detail: Any) -> Any:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # The request's transaction has rolled back by now: record what a refusal must leave.
+    if getattr(exc, "after_rollback", None) and not in_caller_transaction():
+        run_after_rollback(exc)
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, fields=exc.fields, items=exc.items),

@@ -1,0 +1,155 @@
+"""The audit export: everything the standalone verifier needs, as JSON Lines.
+
+A header line, then every event in `seq` order, every signature and
+checkpoint row, the current canonical content of every signed record and the
+current image of every audited row, so that an edit after signing or a silent
+row edit is detectable offline. The header carries the public key(s).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.canonical import canonical_text, format_ts
+from audit.chain import chain_head
+from audit.models import Checkpoint, Signature, SigningKey
+from audit.services import checkpoint_event_content
+from audit.signing import SignatureFailed, record_content, signature_payload
+from audit.verify import EXPORT_FORMAT
+
+BATCH = 20_000
+EVENT_SQL = """
+    SELECT seq, occurred_at, actor_id, actor_username, action, table_name, record_pk,
+           changes, reason, request_id, prev_hash, hash
+    FROM audit_event WHERE seq IS NOT NULL ORDER BY seq
+"""
+
+
+def audited_tables() -> dict[str, tuple[str, list[str], list[str]]]:
+    """Tables with a capture trigger: name → (pk column, ignored columns, masked columns)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, encode(t.tgargs, 'escape')
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               JOIN pg_proc p ON p.oid = t.tgfoid
+               WHERE p.proname = 'audit_capture' AND NOT t.tgisinternal
+               ORDER BY c.relname"""
+        )
+        found = cursor.fetchall()
+    tables: dict[str, tuple[str, list[str], list[str]]] = {}
+    for name, raw in found:
+        args = raw.split("\\000")
+        pk, ignored, masked = args[0], args[1], args[2]
+        tables[name] = (
+            pk,
+            [c for c in ignored.split(",") if c],
+            [c for c in masked.split(",") if c],
+        )
+    return tables
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def iter_events(progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Sealed events in `seq` order, read in batches through a server-side cursor."""
+    with connection.connection.cursor(name="audit_events") as cursor:
+        cursor.itersize = BATCH
+        cursor.execute(EVENT_SQL)
+        for count, row in enumerate(cursor, start=1):
+            if progress is not None and count % BATCH == 0:
+                progress(count)
+            yield {
+                "type": "event",
+                "seq": row[0],
+                "occurred_at": format_ts(row[1]),
+                "actor": {"id": row[2], "username": row[3]},
+                "action": row[4],
+                "table": row[5],
+                "pk": row[6],
+                "changes": _json(row[7]),
+                "reason": row[8],
+                "request_id": row[9],
+                "prev_hash": row[10],
+                "hash": row[11],
+            }
+
+
+def header() -> dict[str, Any]:
+    seq, head = chain_head()
+    return {
+        "type": "header",
+        "format": EXPORT_FORMAT,
+        "version": 1,
+        "exported_at": format_ts(timezone.now()),
+        "events": seq,
+        "head": head,
+        "keys": [
+            {"key_id": k.key_id, "public_key_pem": k.public_key_pem}
+            for k in SigningKey.objects.order_by("created_at")
+        ],
+        "audited_tables": sorted(audited_tables()),
+    }
+
+
+def iter_side_items() -> Iterator[dict[str, Any]]:
+    signed: dict[tuple[str, str], list[str]] = {}
+    for signature in Signature.objects.order_by("id").iterator():
+        yield {
+            "type": "signature",
+            "row": {"id": signature.pk},
+            "sealed": {
+                **signature_payload(signature),
+                "server_signature": signature.server_signature,
+            },
+        }
+        fields = signed.setdefault((signature.record_table, signature.record_pk), [])
+        fields.extend(f for f in signature.signed_fields if f not in fields)
+    for checkpoint in Checkpoint.objects.order_by("id").iterator():
+        yield {"type": "checkpoint", "id": checkpoint.pk, **checkpoint_event_content(checkpoint)}
+    for (table, pk), fields in signed.items():
+        try:
+            content: dict[str, Any] | None = record_content(table, pk, fields)
+        except SignatureFailed:  # the record is gone: the verifier reports it
+            content = None
+        yield {"type": "record", "table": table, "pk": pk, "content": content}
+    for table, (pk_col, ignored, masked) in audited_tables().items():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (to_jsonb(t) ->> %s), audit_row_image(to_jsonb(t), %s, %s) "
+                f'FROM "{table}" t',
+                [pk_col, ignored, masked],
+            )
+            for pk, image in cursor.fetchall():
+                yield {"type": "row", "table": table, "pk": pk, "image": _json(image)}
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """One consistent view of chain, tables and rows (REPEATABLE READ when we own the
+    transaction)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def write_export(out: TextIO, progress: Callable[[int], None] | None = None) -> int:
+    """Write the export from one consistent snapshot; returns the number of events."""
+    with snapshot():
+        head = header()
+        out.write(canonical_text({k: v for k, v in head.items() if k != "type"}) + "\n")
+        for item in iter_events(progress):
+            out.write(canonical_text(item) + "\n")
+        for item in iter_side_items():
+            out.write(canonical_text(item) + "\n")
+    return int(head["events"])

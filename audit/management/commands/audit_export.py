@@ -1,0 +1,48 @@
+"""`manage.py audit_export --out FILE`: the JSON Lines export for offline verification."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from audit.chain import chain_head
+from audit.export import write_export
+
+
+class Command(BaseCommand):
+    help = "Export events, signatures, checkpoints, signed records, audited rows and keys."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--out", required=True, help="file to write (JSON Lines)")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            total, _ = chain_head()
+            bar = tqdm(
+                total=total,
+                unit="event",
+                disable=options["quiet"] or not total,
+                file=sys.stderr,
+                leave=False,
+            )
+            done = [0]
+
+            def progress(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            with open(options["out"], "w", encoding="utf-8") as out:
+                events = write_export(out, progress)
+            bar.close()
+        except OSError as exc:
+            self.stderr.write(f"error: {exc}")
+            sys.exit(2)
+        except DatabaseError as exc:
+            self.stderr.write(f"error: database: {exc}")
+            sys.exit(2)
+        self.stdout.write(f"exported {events} events to {options['out']}")

@@ -1,0 +1,196 @@
+"""Electronic signatures (21 CFR 11.50, 11.70, 11.100, 11.200).
+
+`sign_record` re-authenticates the signer, checks that they may sign, computes
+the SHA-256 of the record's canonical content over its signed fields, seals
+the manifestation with the server key and enters it into the chain.
+
+Re-authentication (11.200(a)(1)): the first signing of a continuous session
+takes both components (username and password); later signings in the same
+session take the password. A token-authenticated API call has no session:
+every signing there takes both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection, models
+
+from accounts.errors import AuthenticationRefused
+from accounts.models import User
+from accounts.services import authenticate_credentials
+from audit.canonical import canonical_json, sha256_hex
+from audit.context import audit_context
+from audit.keys import current_key
+from audit.models import AuditAction, Signature, SignatureMeaning
+from audit.services import append_event, record_security_event, register_key
+from core.errors import Forbidden
+
+SIGNING_SESSION_KEY = "ledgerline_signing_user"
+
+
+class SignatureFailed(Forbidden):
+    """403 `signature_failed`: the signer's re-authentication failed or they may not sign."""
+
+    code = "signature_failed"
+
+    def __init__(self, message: str, *, after_rollback: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.after_rollback = after_rollback or []
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    """What a signer hands over: the API's `signature` body or the UI dialog."""
+
+    password: str
+    meaning: str
+    reason: str
+    username: str = ""
+
+
+def record_content(table: str, pk: str, fields: list[str]) -> dict[str, Any]:
+    """The canonical content of a record over `fields`, as the database holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT to_jsonb(t) FROM "{table}" t WHERE t.id::text = %s',
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise SignatureFailed(f"{table}:{pk} does not exist")
+    data = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return {name: data.get(name) for name in fields}
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    return sha256_hex(canonical_json(content))
+
+
+def signature_payload(signature: Signature) -> dict[str, Any]:
+    """What the server key signs, and what the chain event carries with the seal."""
+    return {
+        "signature_id": signature.pk,
+        "signer": {"id": signature.signer_id, "username": signature.signer_username},
+        "printed_name": signature.printed_name,
+        "meaning": signature.meaning,
+        "reason": signature.reason,
+        "signed_at": signature.signed_at,
+        "record": {
+            "table": signature.record_table,
+            "pk": signature.record_pk,
+            "version": signature.record_version,
+        },
+        "signed_fields": signature.signed_fields,
+        "content_sha256": signature.content_sha256,
+        "key_id": signature.key_id,
+    }
+
+
+def _reauthenticate(
+    request: SignatureRequest, *, session_user: User | None, session: SessionBase | None
+) -> User:
+    continuous = (
+        session is not None
+        and session_user is not None
+        and session.get(SIGNING_SESSION_KEY) == session_user.pk
+    )
+    username = request.username.strip()
+    if session_user is not None:
+        if username and username.lower() != session_user.username.lower():
+            raise SignatureFailed("You can sign only as yourself in your own session.")
+        if not username and not continuous:
+            raise SignatureFailed(
+                "The first signing of a session needs your username and password."
+            )
+        username = session_user.username
+    elif not username:
+        raise SignatureFailed("A signing needs the signer's username and password.")
+    try:
+        signer = authenticate_credentials(
+            username=username, password=request.password, purpose="signing"
+        )
+    except AuthenticationRefused as refused:
+        raise SignatureFailed(str(refused), after_rollback=refused.after_rollback) from None
+    if not signer.has_perm("core.sign_records"):
+        deferred = [
+            lambda: record_security_event(
+                actor=signer,
+                event="signing_refused",
+                subject=signer.username,
+                details={"why": "no signing permission"},
+            )
+        ]
+        raise SignatureFailed("This account may not sign electronically.", after_rollback=deferred)
+    return signer
+
+
+def sign_record(
+    *,
+    record: models.Model,
+    request: SignatureRequest,
+    session_user: User | None = None,
+    session: SessionBase | None = None,
+    version: int | None = None,
+) -> Signature:
+    """Sign `record` as the re-authenticated signer; returns the sealed signature.
+
+    Raises SignatureFailed (403 `signature_failed`). Its `after_rollback`
+    actions (the security events and the lockout count) run once the
+    caller's transaction has rolled back: see `core.deferred`.
+    """
+    if request.meaning not in SignatureMeaning.values:
+        raise SignatureFailed(
+            f"Unknown meaning {request.meaning!r}: one of {', '.join(SignatureMeaning.values)}."
+        )
+    if not request.reason.strip():
+        raise SignatureFailed("A signature needs a reason.")
+    signer = _reauthenticate(request, session_user=session_user, session=session)
+    fields = list(getattr(record, "signed_fields", ()))
+    if not fields:
+        raise TypeError(f"{type(record).__name__} declares no signed_fields")
+    table = record._meta.db_table
+    pk = str(record.pk)
+    key = current_key()
+    with audit_context(actor=signer, reason=request.reason):
+        register_key(key)
+        content = record_content(table, pk, fields)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT clock_timestamp()")
+            signed_at = cursor.fetchone()[0]
+        signature = Signature(
+            signer=signer,
+            signer_username=signer.username,
+            printed_name=signer.full_name,
+            meaning=request.meaning,
+            reason=request.reason.strip(),
+            signed_at=signed_at,
+            record_table=table,
+            record_pk=pk,
+            record_version=version if version is not None else int(getattr(record, "version", 1)),
+            signed_fields=fields,
+            content_sha256=content_digest(content),
+            key_id=key.key_id,
+            server_signature="",
+        )
+        # The id is part of what is sealed: take it first, then insert once.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('audit_signature', 'id'))")
+            signature.pk = cursor.fetchone()[0]
+        payload = signature_payload(signature)
+        signature.server_signature = key.sign(canonical_json(payload))
+        signature.save(force_insert=True)
+        append_event(
+            actor=signer,
+            action=AuditAction.SIGNATURE,
+            table="audit_signature",
+            pk=str(signature.pk),
+            changes={**payload, "server_signature": signature.server_signature},
+            reason=signature.reason,
+        )
+    if session is not None and session_user is not None:
+        session[SIGNING_SESSION_KEY] = signer.pk
+    return signature
