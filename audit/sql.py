@@ -152,11 +152,11 @@ SIGNED_GUARD_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION audit_signed_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-  record_pk text := to_jsonb(OLD) ->> TG_ARGV[0];
+  guarded_pk text := to_jsonb(OLD) ->> TG_ARGV[0];
 BEGIN
   IF EXISTS (SELECT 1 FROM audit_signature s
-             WHERE s.record_table = TG_TABLE_NAME AND s.record_pk = record_pk) THEN
-    RAISE EXCEPTION 'ledgerline: %:% is signed and cannot be changed', TG_TABLE_NAME, record_pk
+             WHERE s.record_table = TG_TABLE_NAME AND s.record_pk = guarded_pk) THEN
+    RAISE EXCEPTION 'ledgerline: %:% is signed and cannot be changed', TG_TABLE_NAME, guarded_pk
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Record a correction as a new version with its own signatures.';
   END IF;

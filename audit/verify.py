@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -318,6 +318,9 @@ def verify_items(
             rows.setdefault(item["table"], {})[str(item["pk"])] = item["image"]
         else:
             raise ValueError(f"unknown line type {kind!r}")
+    if verifier.broken:
+        # Past a break nothing the chain says can be trusted: it is the first failure.
+        return verifier.finish()
     for row, sealed in signature_rows:
         verifier.signature_row(row, sealed)
     for checkpoint in checkpoint_rows:

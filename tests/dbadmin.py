@@ -65,3 +65,24 @@ def _is_hypertable(cur: psycopg.Cursor, table: str) -> bool:
         "SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = %s", [table]
     )
     return cur.fetchone() is not None
+
+
+def tamper(statements: Sequence[str], tables: Sequence[str] = (), dbname: str | None = None) -> None:
+    """Run `statements` as the superuser with the user triggers of `tables` switched off
+    (exactly the way an attacker with database access would), then switch them back on."""
+    with superuser_cursor(dbname) as cur:
+        cur.execute(
+            """SELECT c.relname, t.tgname, t.tgenabled
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND c.relname = ANY(%s)""",
+            [list(tables)],
+        )
+        triggers = cur.fetchall()
+        for table in tables:
+            cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        for statement in statements:
+            cur.execute(statement)
+        cur.connection.commit()  # deferred FK checks fire before the triggers go back on
+        modes = {"A": "ENABLE ALWAYS TRIGGER", "O": "ENABLE TRIGGER"}
+        for table, name, enabled in triggers:
+            cur.execute(f'ALTER TABLE "{table}" {modes.get(enabled, "ENABLE TRIGGER")} "{name}"')

@@ -1,0 +1,66 @@
+"""Run both verifiers the way an operator and an auditor would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+from audit.keys import current_key
+
+ROOT = Path(__file__).resolve().parents[2]
+# The standalone verifier must run where Django cannot even be imported.
+STANDALONE = (
+    "import runpy, sys; sys.modules['django'] = None; "
+    "sys.argv = ['audit.verify', *sys.argv[1:]]; "
+    "runpy.run_module('audit.verify', run_name='__main__')"
+)
+
+
+def run_command(name: str, *args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=StringIO())
+    except SystemExit as exit_:
+        return int(exit_.code or 0), out.getvalue().strip()
+    return 0, out.getvalue().strip()
+
+
+def audit_verify() -> tuple[int, str]:
+    return run_command("audit_verify", "--quiet")
+
+
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "export.jsonl"
+    code, _ = run_command("audit_export", "--out", str(path), "--quiet")
+    assert code == 0
+    return path
+
+
+def public_key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "server.pem"
+    path.write_text(current_key().public_pem)
+    return path
+
+
+def standalone(export_path: Path, *public_keys: Path) -> tuple[int, str, str]:
+    args = [str(export_path)]
+    for key in public_keys:
+        args += ["--public-key", str(key)]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", STANDALONE, *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    return done.returncode, done.stdout.strip(), done.stderr.strip()
+
+
+def verify_both(tmp_path: Path) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(audit_verify), (python -m audit.verify on a fresh export with the server's key)."""
+    in_app = audit_verify()
+    code, out, _ = standalone(export(tmp_path), public_key_file(tmp_path))
+    return in_app, (code, out)
