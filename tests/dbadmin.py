@@ -67,7 +67,9 @@ def _is_hypertable(cur: psycopg.Cursor, table: str) -> bool:
     return cur.fetchone() is not None
 
 
-def tamper(statements: Sequence[str], tables: Sequence[str] = (), dbname: str | None = None) -> None:
+def tamper(
+    statements: Sequence[str], tables: Sequence[str] = (), dbname: str | None = None
+) -> None:
     """Run `statements` as the superuser with the user triggers of `tables` switched off
     (exactly the way an attacker with database access would), then switch them back on."""
     with superuser_cursor(dbname) as cur:

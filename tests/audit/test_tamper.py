@@ -34,8 +34,9 @@ def scene(make_user: Any) -> dict[str, Any]:
         Specimen.objects.filter(pk=b.pk).update(value=101.0)
     signature = sign_record(
         record=a,
-        request=SignatureRequest(username="qa-signer", password=PASSWORD, meaning="approved",
-                                 reason="results reviewed"),
+        request=SignatureRequest(
+            username="qa-signer", password=PASSWORD, meaning="approved", reason="results reviewed"
+        ),
     )
     checkpoint = create_checkpoint()
     return {"a": a, "b": b, "qa": qa, "signature": signature, "checkpoint": checkpoint}
@@ -67,8 +68,9 @@ def test_the_intact_scene_verifies_both_ways(scene: dict[str, Any], tmp_path: Pa
 
 def test_a_changed_value_in_an_event(scene: dict[str, Any], tmp_path: Path) -> None:
     seq = seq_of(table_name="testapp_specimen", action="update")
-    tamper([f"UPDATE audit_event SET reason = 'nothing happened' WHERE seq = {seq}"],
-           ["audit_event"])
+    tamper(
+        [f"UPDATE audit_event SET reason = 'nothing happened' WHERE seq = {seq}"], ["audit_event"]
+    )
     assert_both_fail(tmp_path, seq, "altered")
 
 
@@ -99,7 +101,10 @@ def test_a_signed_record_changed(scene: dict[str, Any], tmp_path: Path) -> None:
     # The signature check finds it too, on the signature's own event.
     signature_seq = seq_of(action="signature")
     lines = [f.line() for f in verify_database().failures]
-    assert f"FAIL event {signature_seq}: record testapp_specimen:{a.pk} was changed after it was signed" in lines
+    assert (
+        f"FAIL event {signature_seq}: record testapp_specimen:{a.pk} was changed after it was signed"
+        in lines
+    )
 
 
 def test_a_signature_moved_to_another_record(scene: dict[str, Any], tmp_path: Path) -> None:
@@ -114,8 +119,10 @@ def test_a_signature_moved_to_another_record(scene: dict[str, Any], tmp_path: Pa
 def test_the_last_checkpoint_signature_replaced(scene: dict[str, Any], tmp_path: Path) -> None:
     checkpoint: Checkpoint = scene["checkpoint"]
     forged = Ed25519PrivateKey.generate().sign(b"anything").hex()
-    tamper([f"UPDATE audit_checkpoint SET signature = '{forged}' WHERE id = {checkpoint.pk}"],
-           ["audit_checkpoint"])
+    tamper(
+        [f"UPDATE audit_checkpoint SET signature = '{forged}' WHERE id = {checkpoint.pk}"],
+        ["audit_checkpoint"],
+    )
     assert_both_fail(tmp_path, seq_of(action="checkpoint"), "checkpoint")
 
 
@@ -126,8 +133,9 @@ def test_a_checkpoint_signed_by_a_key_other_than_the_one_given(
     other.write_text(public_pem(Ed25519PrivateKey.generate().public_key()))
     code, line, _ = standalone(export(tmp_path), other)
     assert code == 1
-    first_keyed = AuditEvent.objects.filter(action__in=["signature", "checkpoint"]).order_by(
-        "seq").first()
+    first_keyed = (
+        AuditEvent.objects.filter(action__in=["signature", "checkpoint"]).order_by("seq").first()
+    )
     assert first_keyed is not None
     assert line.startswith(f"FAIL event {first_keyed.seq}: "), line
     assert "not trusted" in line
@@ -137,8 +145,10 @@ def test_an_audited_row_edited_with_its_triggers_disabled(
     scene: dict[str, Any], tmp_path: Path
 ) -> None:
     qa = scene["qa"]
-    tamper([f"UPDATE accounts_user SET full_name = 'Someone Else' WHERE id = {qa.pk}"],
-           ["accounts_user"])
+    tamper(
+        [f"UPDATE accounts_user SET full_name = 'Someone Else' WHERE id = {qa.pk}"],
+        ["accounts_user"],
+    )
     seq = seq_of(table_name="accounts_user", record_pk=str(qa.pk))
     assert_both_fail(tmp_path, seq, f"accounts_user:{qa.pk}")
     (_, line), _ = verify_both(tmp_path)
@@ -146,8 +156,10 @@ def test_an_audited_row_edited_with_its_triggers_disabled(
 
 
 def test_a_row_inserted_around_the_trail(scene: dict[str, Any], tmp_path: Path) -> None:
-    tamper(["INSERT INTO testapp_specimen (name, value, note, version) "
-            "VALUES ('smuggled', 1, '', 1)"], ["testapp_specimen"])
+    tamper(
+        ["INSERT INTO testapp_specimen (name, value, note, version) VALUES ('smuggled', 1, '', 1)"],
+        ["testapp_specimen"],
+    )
     (code, line), (s_code, s_line) = verify_both(tmp_path)
     assert code == 1 and s_code == 1
     assert "has no audit event" in line and "has no audit event" in s_line
