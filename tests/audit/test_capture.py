@@ -61,14 +61,17 @@ def test_update_with_context_records_every_touched_row(
     with audit_context(actor=engineer, reason="recalibrated balance"):
         touched = Specimen.objects.update(value=42.0)
     events = events_for("testapp_specimen")[before:]
-    assert touched == 3 and len(events) == 3
+    assert touched == 3
+    assert len(events) == 3
     assert {e.record_pk for e in events} == {str(s.pk) for s in specimens}
     for event, specimen in zip(events, specimens, strict=True):
         assert event.action == "update"
         assert event.changes == {"value": [float(specimen.pk - specimens[0].pk), 42.0]}
         assert event.reason == "recalibrated balance"
-        assert event.actor_username == "eng" and event.actor_id == engineer.pk
-        assert event.seq is not None and event.hash
+        assert event.actor_username == "eng"
+        assert event.actor_id == engineer.pk
+        assert event.seq is not None
+        assert event.hash
 
 
 def test_raw_sql_and_bulk_writes_with_context_are_recorded(engineer: Any) -> None:
@@ -109,9 +112,8 @@ def test_a_delete_with_a_reason_keeps_the_full_row(
 def test_the_context_needs_an_actor() -> None:
     with pytest.raises(MissingActor), audit_context(actor=None):
         pass
-    with pytest.raises(MissingActor):
-        with audit_context(actor="somebody"):  # only system:<name> strings
-            pass
+    with pytest.raises(MissingActor), audit_context(actor="somebody"):  # system:<name> only
+        pass
 
 
 def test_an_update_that_changes_nothing_audited_is_no_event(make_user: Any) -> None:
@@ -127,7 +129,7 @@ def test_password_hashes_never_enter_the_trail(make_user: Any) -> None:
     user = make_user(R.OPERATOR, username="hashed")
     for event in AuditEvent.objects.filter(table_name="accounts_user", record_pk=str(user.pk)):
         if "password" in event.changes:
-            old, new = event.changes["password"]
+            _old, new = event.changes["password"]
             assert new is None or new.startswith("sha256:")
             assert "argon2" not in str(event.changes)
 

@@ -106,7 +106,7 @@ def test_administrators_and_service_accounts_cannot_sign(
     make_user(R.ADMINISTRATOR, username="root-ish")
     with pytest.raises(SignatureFailed, match="may not sign"):
         sign_record(record=specimen, request=req(username="root-ish"))
-    account, _ = make_service_account("mes")
+    _account, _ = make_service_account("mes")
     with pytest.raises(SignatureFailed, match="token"):
         sign_record(record=specimen, request=req(username="mes"))
     make_user(R.AUDITOR, username="reader")

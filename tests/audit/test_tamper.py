@@ -44,7 +44,8 @@ def scene(make_user: Any) -> dict[str, Any]:
 
 def seq_of(**filters: Any) -> int:
     event = AuditEvent.objects.filter(**filters).order_by("-seq").first()
-    assert event is not None and event.seq is not None
+    assert event is not None
+    assert event.seq is not None
     return event.seq
 
 
@@ -102,8 +103,8 @@ def test_a_signed_record_changed(scene: dict[str, Any], tmp_path: Path) -> None:
     signature_seq = seq_of(action="signature")
     lines = [f.line() for f in verify_database().failures]
     assert (
-        f"FAIL event {signature_seq}: record testapp_specimen:{a.pk} was changed after it was signed"
-        in lines
+        f"FAIL event {signature_seq}: record testapp_specimen:{a.pk} "
+        "was changed after it was signed" in lines
     )
 
 
@@ -161,5 +162,7 @@ def test_a_row_inserted_around_the_trail(scene: dict[str, Any], tmp_path: Path) 
         ["testapp_specimen"],
     )
     (code, line), (s_code, s_line) = verify_both(tmp_path)
-    assert code == 1 and s_code == 1
-    assert "has no audit event" in line and "has no audit event" in s_line
+    assert code == 1
+    assert s_code == 1
+    assert "has no audit event" in line
+    assert "has no audit event" in s_line
