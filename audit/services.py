@@ -8,8 +8,10 @@ from django.db import connection, transaction
 
 from audit.canonical import canonical_json, canonical_text
 from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending
+from audit.context import audit_context
+from audit.filters import AuditEventFilter
 from audit.keys import ServerKey, current_key, make_current, new_key
-from audit.models import AuditAction, Checkpoint, SigningKey
+from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint, SigningKey
 from core.request_context import current_request_id
 
 
@@ -155,3 +157,52 @@ def rotate_key(*, actor: Any) -> Checkpoint:
         checkpoint = create_checkpoint(actor=actor, key=fresh, endorse_with=old)
         transaction.on_commit(lambda: make_current(fresh))
     return checkpoint
+
+
+def audit_review_record(
+    *,
+    actor: Any,
+    from_seq: int,
+    to_seq: int,
+    filters: dict[str, Any],
+    note: str,
+    signature: Any = None,
+    session: Any = None,
+) -> AuditReview:
+    """Record that `actor` reviewed events from_seq..to_seq under `filters` (Annex 11 §9).
+
+    With a signature request the review is signed (meaning `reviewed`) in the
+    same transaction: a failed signing stores no review.
+    """
+    from audit.signing import sign_record  # signing builds on this module
+
+    if from_seq > to_seq:
+        raise ValueError("the range is empty")
+    events = AuditEventFilter(
+        filters, queryset=AuditEvent.objects.filter(seq__gte=from_seq, seq__lte=to_seq)
+    ).qs
+    with transaction.atomic():
+        with audit_context(actor=actor, reason="audit trail review"):
+            review = AuditReview.objects.create(
+                reviewer=actor,
+                from_seq=from_seq,
+                to_seq=to_seq,
+                filters=filters,
+                event_count=events.count(),
+                note=note.strip(),
+            )
+        if signature is not None:
+            sign_record(record=review, request=signature, session_user=actor, session=session)
+    return review
+
+
+def audit_export_recorded(
+    *, actor: Any, export_format: str, filters: dict[str, Any], count: int
+) -> None:
+    """Exports of the trail are themselves recorded (who took which extract, when)."""
+    record_security_event(
+        actor=actor,
+        event="audit_trail_exported",
+        subject=export_format,
+        details={"filters": filters, "events": count},
+    )

@@ -14,20 +14,28 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items = visible_items(user)
     sections: dict[str, list[dict[str, Any]]] = {}
+    urls = {item.label: reverse(item.url_name) for item in items}
+    matching = [
+        u for u in urls.values() if request.path == u or (u != "/" and request.path.startswith(u))
+    ]
+    current = max(matching, key=len) if matching else None
     for item in items:
-        url = reverse(item.url_name)
+        url = urls[item.label]
         sections.setdefault(item.section, []).append(
-            {
-                "label": item.label,
-                "url": url,
-                "icon": item.icon,
-                "active": request.path == url or (url != "/" and request.path.startswith(url)),
-            }
+            {"label": item.label, "url": url, "icon": item.icon, "active": url == current}
         )
     roles: list[str] = []
     if user is not None and user.is_authenticated:
         roles = [ROLE_LABELS.get(n, n) for n in user.groups.values_list("name", flat=True)]
+    alert = None
+    if user is not None and user.is_authenticated and user.has_perm("audit.view_audit_trail"):
+        from audit.jobs import latest_run
+
+        run = latest_run()
+        if run is not None and run.status != "ok":
+            alert = run
     return {
+        "integrity_alert": alert,
         "nav_sections": sections,
         "user_roles": roles,
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_SECONDS,

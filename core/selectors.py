@@ -41,6 +41,16 @@ def database_info() -> dict[str, Any]:
     }
 
 
+def signing_key_info() -> dict[str, Any]:
+    from audit.keys import SigningKeyMissing, current_key
+
+    try:
+        key = current_key()
+    except SigningKeyMissing as exc:
+        return {"key_id": None, "public_key": None, "error": str(exc)}
+    return {"key_id": key.key_id, "public_key": key.public_pem}
+
+
 def system_status() -> dict[str, Any]:
     from importlib.metadata import version
 
@@ -55,4 +65,5 @@ def system_status() -> dict[str, Any]:
         "database": database_info(),
         "timescaledb": timescaledb_info(),
         "chain_head": {"seq": seq, "hash": head},
+        "signing_key": signing_key_info(),
     }

@@ -15,6 +15,7 @@ ANONYMOUS = "anonymous"
 HUMANS = frozenset(R.HUMAN_ROLES)
 EVERYONE = frozenset({*R.ALL_ROLES, ANONYMOUS})
 ADMIN = frozenset({R.ADMINISTRATOR})
+AUDIT_READERS = frozenset({R.AUDITOR, R.QA_REVIEWER})
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,17 @@ ENDPOINTS: list[Endpoint] = [
         ADMIN,
         data={"reason": "matrix"},
     ),
+    Endpoint("GET", "/audit/", AUDIT_READERS),
+    Endpoint("GET", "/audit/?model=accounts.user&user=admin", AUDIT_READERS),
+    Endpoint("GET", "/audit/export.csv", AUDIT_READERS),
+    Endpoint("GET", "/audit/export.jsonl", AUDIT_READERS),
+    Endpoint("GET", "/audit/verification/", AUDIT_READERS),
+    Endpoint("POST", "/audit/verification/start/", AUDIT_READERS),
+    Endpoint("POST", "/audit/review/", AUDIT_READERS, data={"from_seq": 1, "to_seq": 1}),
     # --- API
+    Endpoint("GET", "/api/v1/audit/events/", AUDIT_READERS, api=True),
+    Endpoint("GET", "/api/v1/audit/verify/", AUDIT_READERS, api=True),
+    Endpoint("POST", "/api/v1/audit/verify/", AUDIT_READERS, api=True),
     Endpoint("GET", "/api/v1/status/", EVERYONE, api=True),
     Endpoint("GET", "/api/schema/", EVERYONE, api=True),
 ]

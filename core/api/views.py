@@ -37,6 +37,7 @@ class StatusView(LedgerlineAPIView):
                 "database": serializers.DictField(required=False),
                 "timescaledb": serializers.DictField(required=False),
                 "chain_head": serializers.DictField(required=False),
+                "signing_key": serializers.DictField(required=False),
             },
         ),
     )

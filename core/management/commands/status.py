@@ -34,3 +34,5 @@ class Command(BaseCommand):
             out.write(f"{'timescaledb':<22}NOT INSTALLED")
         head = status["chain_head"]
         out.write(f"{'audit chain head':<22}{head['seq']} {head['hash']}")
+        key = status["signing_key"]
+        out.write(f"{'signing key':<22}{key['key_id'] or key.get('error')}")

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from audit.models import AuditEvent, VerificationRun
+
+
+class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
+    actor = serializers.SerializerMethodField()
+    table = serializers.CharField(source="table_name")
+    pk = serializers.CharField(source="record_pk")
+    occurred_at = serializers.DateTimeField(format="%Y-%m-%dT%H:%M:%S.%fZ")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "occurred_at",
+            "actor",
+            "action",
+            "table",
+            "pk",
+            "changes",
+            "reason",
+            "request_id",
+            "prev_hash",
+            "hash",
+        ]
+
+    def get_actor(self, event: AuditEvent) -> dict[str, object]:
+        return {"id": event.actor_id, "username": event.actor_username}
+
+
+class VerificationSerializer(serializers.ModelSerializer[VerificationRun]):
+    ok = serializers.SerializerMethodField()
+    verified_at = serializers.DateTimeField(source="finished_at", format="%Y-%m-%dT%H:%M:%S.%fZ")
+
+    class Meta:
+        model = VerificationRun
+        fields = [
+            "id",
+            "ok",
+            "status",
+            "events",
+            "head",
+            "first_bad",
+            "verified_at",
+            "message",
+            "requested_by",
+        ]
+
+    def get_ok(self, run: VerificationRun) -> bool:
+        return run.status == VerificationRun.Status.OK
+
+
+class VerificationQueuedSerializer(serializers.ModelSerializer[VerificationRun]):
+    class Meta:
+        model = VerificationRun
+        fields = ["id", "status", "requested_by"]

@@ -1,0 +1,46 @@
+"""Background jobs of the audit trail (procrastinate, PostgreSQL-backed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connections
+from procrastinate.contrib.django import app
+
+from audit import jobs
+from audit.models import VerificationRun
+from audit.services import create_checkpoint
+
+
+@contextmanager
+def own_connections() -> Iterator[None]:
+    """A job runs in a worker thread: it closes the connections it opened there."""
+    try:
+        yield
+    finally:
+        connections.close_all()
+
+
+@app.task(queue="audit", name="audit.run_verification")
+def run_verification(run_id: int) -> None:
+    with own_connections():
+        jobs.verification_execute(run_id)
+
+
+@app.periodic(cron=settings.CHECKPOINT_CRON, periodic_id="checkpoint")
+@app.task(queue="audit", name="audit.scheduled_checkpoint")
+def scheduled_checkpoint(timestamp: int) -> None:
+    """Sign the chain head on a schedule (hourly by default)."""
+    with own_connections():
+        create_checkpoint(actor="system:scheduler")
+
+
+@app.periodic(cron=settings.VERIFY_CRON, periodic_id="daily-verification")
+@app.task(queue="audit", name="audit.daily_verification")
+def daily_verification(timestamp: int) -> None:
+    """The daily full verification; a failure raises the alert."""
+    with own_connections():
+        run = VerificationRun.objects.create(requested_by="system:scheduler")
+        jobs.verification_execute(run.pk)

@@ -1,0 +1,14 @@
+// While a verification is queued or running, poll the API and reload when it is done.
+(function () {
+  const box = document.getElementById("verification-status");
+  if (!box || !box.dataset.pending) return;
+  const poll = async () => {
+    try {
+      const response = await fetch("/api/v1/audit/verify/", { headers: { Accept: "application/json" } });
+      const body = await response.json();
+      if (!body.pending) { window.location.reload(); return; }
+    } catch (e) { /* keep polling */ }
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+})();

@@ -1,0 +1,89 @@
+"""The auditor opens the trail, filters, exports and starts a verification; QA signs a review."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accounts import roles as R
+from audit.context import audit_context
+from tests.audit.test_api_and_pages import run_worker
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+from tests.testapp.models import Specimen
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+@pytest.fixture
+def trail_data(make_user: Any) -> None:
+    engineer = make_user(R.PROCESS_ENGINEER, username="eli", full_name="Eli Engineer")
+    with audit_context(actor=engineer, reason=""):
+        made = [Specimen.objects.create(name=f"blend {i}", value=97 + i) for i in range(4)]
+    with audit_context(actor=engineer, reason="balance recalibrated"):
+        Specimen.objects.filter(pk=made[0].pk).update(value=98.4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_auditor_filters_exports_and_verifies(page: Any, make_user: Any, trail_data: None) -> None:
+    make_user(R.AUDITOR, username="avery", full_name="Avery Auditor")
+    sign_in(page, "avery")
+    page.click("[data-nav='Audit trail']")
+    page.fill("input[name=user]", "eli")
+    page.select_option("select[name=action]", "update")
+    page.click("text=Filter")
+    table = page.locator("[data-testid=trail-table]")
+    assert "balance recalibrated" in table.inner_text()
+    assert table.locator("td.new").first.inner_text() == "98.4"
+    screenshot(page, "audit-trail")
+
+    with page.expect_download() as download:
+        page.click("[data-testid=export-csv]")
+    content = Path(download.value.path()).read_text(encoding="utf-8")
+    assert content.splitlines()[0].startswith("seq,occurred_at")
+    assert "balance recalibrated" in content
+    assert len(content.splitlines()) == 2  # the header and the one filtered event
+
+    page.click("[data-nav='Verification']")
+    page.click("[data-testid=start-verification]")
+    page.locator("[data-testid=verification-running]").wait_for()
+    worker = threading.Thread(target=run_worker)
+    worker.start()
+    worker.join(timeout=60)
+    result = page.locator("[data-testid=verification-result]")
+    result.wait_for(timeout=20000)
+    assert result.inner_text().startswith("OK ")
+    screenshot(page, "audit-verification")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_qa_signs_a_review_in_the_signing_dialog(
+    page: Any, make_user: Any, trail_data: None
+) -> None:
+    make_user(R.QA_REVIEWER, username="quinn", full_name="Quinn Reviewer")
+    sign_in(page, "quinn")
+    page.goto("/audit/?model=testapp.specimen")
+    page.click("text=Record review (sign)")
+    dialog = page.locator("[data-testid=signing-dialog]")
+    dialog.wait_for()
+    screenshot(page, "signing-dialog")
+    dialog.locator("input[name=sig_username]").fill("quinn")
+    dialog.locator("input[name=sig_password]").fill(PASSWORD)
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "recorded and signed" in page.locator(".messages").inner_text()
+    manifestation = page.locator("[data-testid=signature-manifestation]").first
+    text = manifestation.inner_text()
+    assert "Quinn Reviewer" in text
+    assert "Reviewed" in text
+    assert "UTC" in text
+    screenshot(page, "review-signed")
