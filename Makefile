@@ -48,11 +48,17 @@ seed: migrate
 	@$(PY) manage.py seed_demo
 
 demo: seed
-	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops it)"
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "[demo] scheduler (checkpoints, verifications) in the background; log in .data/scheduler.log"
+	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops both)"
+	@$(PY) manage.py scheduler > .data/scheduler.log 2>&1 & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: migrate
 	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+scheduler: migrate
+	@$(PY) manage.py scheduler
 
 lint: $(STAMP)
 	@echo "[lint] ruff check"

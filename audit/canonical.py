@@ -25,7 +25,8 @@ def format_ts(value: datetime) -> str:
     """UTC timestamp with exactly six fractional digits and a `Z`."""
     if value.tzinfo is None:
         raise ValueError("naive datetime cannot be put in canonical form")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = value.astimezone(UTC).isoformat(timespec="microseconds")
+    return text[:-6] + "Z"  # "+00:00" → "Z"
 
 
 def _default(value: Any) -> Any:

@@ -12,35 +12,33 @@ from audit.canonical import GENESIS_HASH, event_hash
 # pg_advisory_xact_lock key of the one audit chain ("LEDGERLN" in ASCII).
 CHAIN_LOCK_KEY = 0x4C45444745524C4E & 0x7FFFFFFFFFFFFFFF
 
-_PENDING_SQL = """
-    SELECT id, occurred_at, actor_id, actor_username, action, table_name, record_pk,
-           changes, reason, request_id
-    FROM audit_event
-    WHERE seq IS NULL AND txid = txid_current()
-    ORDER BY id
-"""
+# One round trip: take the chain lock, then (in a fresh snapshot) read the head
+# and this transaction's unsealed events (SQL function audit_seal_begin).
+_SEAL_BEGIN_SQL = "SELECT * FROM audit_seal_begin(%s)"
+_HEAD_SQL = "SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
 
 
 def seal_pending() -> int:
     """Seal every unsealed event of the current transaction; return how many.
 
     Takes the chain's advisory lock (held to commit), so concurrent writers
-    are serialised and can neither fork nor gap the chain.
+    are serialised and can neither fork nor gap the chain. The head is read
+    after the lock, in a fresh snapshot, so it sees every commit made while
+    this transaction waited.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit events must be sealed inside a transaction")
     with connection.cursor() as cursor:
-        cursor.execute(_PENDING_SQL)
+        cursor.execute(_SEAL_BEGIN_SQL, [CHAIN_LOCK_KEY])
         pending = cursor.fetchall()
         if not pending:
             return 0
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        cursor.execute(
-            "SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-        )
-        head = cursor.fetchone()
-        seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-        updates: list[tuple[int, str, str, int]] = []
+        head_seq, head_hash = pending[0][10], pending[0][11]
+        seq, prev = (int(head_seq), str(head_hash)) if head_seq is not None else (0, GENESIS_HASH)
+        ids: list[int] = []
+        seqs: list[int] = []
+        prevs: list[str] = []
+        hashes: list[str] = []
         for row in pending:
             seq += 1
             event: dict[str, Any] = {
@@ -56,21 +54,19 @@ def seal_pending() -> int:
                 "prev_hash": prev,
             }
             digest = event_hash(event)
-            updates.append((seq, prev, digest, row[0]))
+            ids.append(row[0])
+            seqs.append(seq)
+            prevs.append(prev)
+            hashes.append(digest)
             prev = digest
-        cursor.executemany(
-            "UPDATE audit_event SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
-            updates,
-        )
-    return len(updates)
+        cursor.execute("SELECT audit_seal_finish(%s, %s, %s, %s)", [ids, seqs, prevs, hashes])
+    return len(pending)
 
 
 def chain_head() -> tuple[int, str]:
     """(seq, hash) of the last sealed event, or (0, genesis) for an empty chain."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-        )
+        cursor.execute(_HEAD_SQL)
         head = cursor.fetchone()
     return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
 

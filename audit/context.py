@@ -8,6 +8,7 @@ context seals the transaction's events into the chain.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,14 +39,12 @@ def actor_identity(actor: Any) -> tuple[int | None, str]:
     return (int(pk) if pk is not None else None), str(actor.username)
 
 
-def _current() -> tuple[str, ...]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join("coalesce(current_setting(%s, true), '')" for _ in SETTINGS),
-            list(SETTINGS),
-        )
-        row = cursor.fetchone()
-    return tuple(str(v) for v in row) if row else ("",) * len(SETTINGS)
+EMPTY = ("", "", "", "")
+# The contexts open on this thread, innermost last, so that leaving one hands
+# back to the one around it without asking the database.
+_stack: contextvars.ContextVar[tuple[tuple[str, ...], ...]] = contextvars.ContextVar(
+    "audit_context_stack", default=()
+)
 
 
 def _apply(values: tuple[str, ...]) -> None:
@@ -61,8 +60,9 @@ def audit_context(*, actor: Any, reason: str = "", request_id: str | None = None
     """Attribute every audited write inside to `actor`, with `reason`.
 
     Opens a transaction when none is open. Nested contexts take over for their
-    block and hand back to the outer one after it. The events written inside
-    are sealed when the block ends without an error.
+    block and hand back to the outer one after it; when the caller's own
+    transaction goes on after the outermost context, it goes on without one.
+    The events written inside are sealed when the block ends without an error.
     """
     actor_id, username = actor_identity(actor)
     values = (
@@ -71,9 +71,17 @@ def audit_context(*, actor: Any, reason: str = "", request_id: str | None = None
         reason.strip(),
         request_id if request_id is not None else current_request_id(),
     )
+    caller_transaction = connection.in_atomic_block
+    stack = _stack.get()
     with transaction.atomic():
-        previous = _current()
         _apply(values)
-        yield
-        seal_pending()
-        _apply(previous)
+        token = _stack.set((*stack, values))
+        try:
+            yield
+            seal_pending()
+        finally:
+            _stack.reset(token)
+        if stack:
+            _apply(stack[-1])
+        elif caller_transaction:
+            _apply(EMPTY)

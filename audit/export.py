@@ -21,11 +21,15 @@ from audit.chain import chain_head
 from audit.models import Checkpoint, Signature, SigningKey
 from audit.services import checkpoint_event_content
 from audit.signing import SignatureFailed, record_content, signature_payload
-from audit.verify import EXPORT_FORMAT
+from audit.verify import EXPORT_FORMAT, Segment, check_event, summarize
 
-BATCH = 20_000
+BATCH = 5_000
+# occurred_at in the canonical form straight from PostgreSQL: the same text that
+# format_ts() makes of the value read back, without parsing 10^6 timestamps.
 EVENT_SQL = """
-    SELECT seq, occurred_at, actor_id, actor_username, action, table_name, record_pk,
+    SELECT seq,
+           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           actor_id, actor_username, action, table_name, record_pk,
            changes, reason, request_id, prev_hash, hash
     FROM audit_event WHERE seq IS NOT NULL ORDER BY seq
 """
@@ -54,32 +58,69 @@ def audited_tables() -> dict[str, tuple[str, list[str], list[str]]]:
     return tables
 
 
+try:  # orjson parses what PostgreSQL's jsonb gives into the same values, faster
+    from orjson import JSONDecodeError as _OrjsonError
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = None  # type: ignore[assignment]
+
+
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(value)
+        except _OrjsonError:  # e.g. an integer beyond 64 bits: the standard parser takes it
+            pass
+    return json.loads(value)
 
 
-def iter_events(progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
-    """Sealed events in `seq` order, read in batches through a server-side cursor."""
+def event_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "type": "event",
+        "seq": row[0],
+        "occurred_at": row[1],
+        "actor": {"id": row[2], "username": row[3]},
+        "action": row[4],
+        "table": row[5],
+        "pk": row[6],
+        "changes": _json(row[7]),
+        "reason": row[8],
+        "request_id": row[9],
+        "prev_hash": row[10],
+        "hash": row[11],
+    }
+
+
+def check_rows(rows: list[tuple[Any, ...]]) -> Segment:
+    """Worker-process step for rows read from the database: build, re-hash and link."""
+    return summarize([check_event(event_from_row(row)) for row in rows])
+
+
+def iter_event_rows(
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Sealed events as raw rows, in `seq` order, in batches through a server-side cursor
+    (inside the caller's transaction: see `snapshot`)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("events are read through a server-side cursor: open a transaction")
     with connection.connection.cursor(name="audit_events") as cursor:
         cursor.itersize = BATCH
         cursor.execute(EVENT_SQL)
-        for count, row in enumerate(cursor, start=1):
-            if progress is not None and count % BATCH == 0:
+        count = 0
+        while rows := cursor.fetchmany(BATCH):
+            count += len(rows)
+            if progress is not None:
                 progress(count)
-            yield {
-                "type": "event",
-                "seq": row[0],
-                "occurred_at": format_ts(row[1]),
-                "actor": {"id": row[2], "username": row[3]},
-                "action": row[4],
-                "table": row[5],
-                "pk": row[6],
-                "changes": _json(row[7]),
-                "reason": row[8],
-                "request_id": row[9],
-                "prev_hash": row[10],
-                "hash": row[11],
-            }
+            yield rows
+
+
+def iter_events(progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Sealed events in `seq` order, as the export writes them."""
+    for rows in iter_event_rows(progress):
+        for row in rows:
+            yield event_from_row(row)
 
 
 def header() -> dict[str, Any]:

@@ -29,7 +29,7 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(db_default=Now())
-    txid = models.BigIntegerField(db_index=True)
+    txid = models.BigIntegerField()
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150)
     action = models.CharField(max_length=16, choices=AuditAction.choices)
@@ -49,6 +49,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["table_name", "record_pk"], name="audit_event_record_idx"),
             models.Index(fields=["actor_username"], name="audit_event_actor_idx"),
             models.Index(fields=["occurred_at"], name="audit_event_time_idx"),
+            # Only unsealed events are looked up by transaction: a sealed event leaves it.
+            models.Index(
+                fields=["txid"],
+                name="audit_event_unsealed_idx",
+                condition=models.Q(seq__isnull=True),
+            ),
         ]
         permissions = [
             ("view_audit_trail", "Read and export the audit trail"),

@@ -19,9 +19,13 @@ CAPTURE_FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_row_image(row_data jsonb, ignored text[], masked text[])
 RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
-  image jsonb := row_data - ignored;
+  image jsonb;
   col text;
 BEGIN
+  IF cardinality(ignored) = 0 AND cardinality(masked) = 0 THEN
+    RETURN row_data;
+  END IF;
+  image := row_data - ignored;
   FOREACH col IN ARRAY masked LOOP
     IF image ? col AND image -> col <> 'null'::jsonb THEN
       image := jsonb_set(image, ARRAY[col],
@@ -92,14 +96,12 @@ BEGIN
   IF history_table IS NOT NULL THEN
     history_row := (CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END)
       || jsonb_build_object(
-           'history_id', nextval(pg_get_serial_sequence(history_table, 'history_id')),
            'history_date', clock_timestamp(),
            'history_change_reason', nullif(reason, ''),
            'history_type', CASE TG_OP WHEN 'INSERT' THEN '+' WHEN 'UPDATE' THEN '~' ELSE '-' END,
            'history_user_id', actor_id);
-    EXECUTE format('INSERT INTO %I SELECT * FROM jsonb_populate_record(NULL::%I, $1)',
-                   history_table, history_table)
-      USING history_row;
+    -- One small function per history table (history_sql below): its INSERT plan is cached.
+    EXECUTE format('SELECT %I($1)', history_table || '_write') USING history_row;
   END IF;
   RETURN NULL;
 END
@@ -123,7 +125,7 @@ def capture_sql(
     accounted for; the migration then seals them (`seal_migration_events`).
     """
     args = ", ".join(f"'{a}'" for a in (pk, ",".join(ignored), ",".join(masked), history_table))
-    sql = (
+    sql = (history_sql(history_table) if history_table else "") + (
         f"DROP TRIGGER IF EXISTS {table}_audit ON {table};\n"
         f"CREATE TRIGGER {table}_audit AFTER INSERT OR UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION audit_capture({args});\n"
@@ -142,6 +144,22 @@ def capture_sql(
             f" 'baseline: {baseline}', '' FROM {table} t ORDER BY t.{pk};\n"
         )
     return sql
+
+
+def history_sql(history_table: str) -> str:
+    """The writer of a simple-history table: fills history_id and inserts the row."""
+    return f"""
+CREATE OR REPLACE FUNCTION {history_table}_write(row_data jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  INSERT INTO {history_table}
+    SELECT * FROM jsonb_populate_record(
+      NULL::{history_table},
+      row_data || jsonb_build_object('history_id', nextval(pg_get_serial_sequence(
+        '{history_table}', 'history_id'))));
+END
+$$;
+"""
 
 
 def drop_capture_sql(table: str) -> str:
@@ -174,3 +192,45 @@ def signed_guard_sql(table: str, *, pk: str = "id") -> str:
         f"FOR EACH ROW EXECUTE FUNCTION audit_signed_guard('{pk}');\n"
         f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_signed_guard;\n"
     )
+
+
+SEAL_BEGIN_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION audit_seal_begin(lock_key bigint)
+RETURNS TABLE (event_id bigint, occurred_at timestamptz, actor_id bigint, actor_username text,
+               action text, table_name text, record_pk text, changes jsonb, reason text,
+               request_id text, head_seq bigint, head_hash text)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+  h_seq bigint;
+  h_hash text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.seq IS NULL AND e.txid = txid_current()) THEN
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(lock_key);
+  -- A new statement, so a new snapshot: it sees every commit made while we waited.
+  SELECT e.seq, e.hash INTO h_seq, h_hash
+    FROM audit_event e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1;
+  RETURN QUERY
+    SELECT e.id, e.occurred_at, e.actor_id, e.actor_username::text, e.action::text,
+           e.table_name::text, e.record_pk::text, e.changes, e.reason, e.request_id::text,
+           h_seq, h_hash::text
+    FROM audit_event e WHERE e.seq IS NULL AND e.txid = txid_current() ORDER BY e.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_seal_finish(ids bigint[], seqs bigint[], prevs text[],
+                                             hashes text[])
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  sealed integer;
+BEGIN
+  UPDATE audit_event AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+    FROM unnest(ids, seqs, prevs, hashes) AS v(id, seq, prev_hash, hash)
+   WHERE e.id = v.id;
+  GET DIAGNOSTICS sealed = ROW_COUNT;
+  RETURN sealed;
+END
+$$;
+"""

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +33,13 @@ from audit.canonical import GENESIS_HASH, canonical_json, event_hash, sha256_hex
 
 EXPORT_FORMAT = "ledgerline-audit-export"
 ROW_ACTIONS = frozenset({"insert", "update", "delete"})
+KEPT_ACTIONS = ROW_ACTIONS | {"signature", "checkpoint"}
+PREV_MISMATCH = (
+    "prev_hash does not link to the previous event (an event was removed, inserted or moved)"
+)
+ALTERED = "content does not match its hash (the event was altered)"
+BATCH = 5_000
+PARALLEL_FROM = 50_000  # events: below this, worker processes cost more than they save
 CHECKPOINT_SIGNED = ("head_seq", "head_hash", "created_at", "key_id", "public_key")
 SIGNATURE_SEALED_EXCLUDES = frozenset({"server_signature"})
 
@@ -83,6 +94,119 @@ def _valid(key: Ed25519PublicKey, signature_hex: str, message: bytes) -> bool:
     return True
 
 
+class Checked(NamedTuple):
+    """An event after its hash was recomputed; `event` is kept only where more is checked."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+    hash_ok: bool
+    event: Mapping[str, Any] | None
+
+
+class Segment(NamedTuple):
+    """A batch of consecutive events, checked (in a worker process when the chain is long).
+
+    Only what the chain's order needs crosses back: its ends, the first problem
+    inside it, and the events whose content is checked further (`kept`, each
+    with the hash of the event before it).
+    """
+
+    first_seq: int
+    first_prev: str
+    last_seq: int
+    last_hash: str
+    problem: tuple[int, str] | None
+    kept: list[tuple[int, str, Mapping[str, Any]]]
+
+
+def summarize(checked: list[Checked]) -> Segment:
+    """Check the links inside a batch and keep what the main process needs."""
+    first = checked[0]
+    problem: tuple[int, str] | None = None
+    kept: list[tuple[int, str, Mapping[str, Any]]] = []
+    previous: Checked | None = None
+    for item in checked:
+        if previous is not None:
+            if item.seq != previous.seq + 1:
+                problem = (previous.seq + 1, f"missing: the chain continues with seq {item.seq}")
+                break
+            if item.prev_hash != previous.hash:
+                problem = (item.seq, PREV_MISMATCH)
+                break
+        if not item.hash_ok:
+            problem = (item.seq, ALTERED)
+            break
+        if item.event is not None:
+            kept.append((item.seq, item.prev_hash, item.event))
+        previous = item
+    last = previous or first
+    return Segment(first.seq, first.prev_hash, last.seq, last.hash, problem, kept)
+
+
+def check_event(ev: Mapping[str, Any]) -> Checked:
+    ok = event_hash(ev) == ev["hash"]
+    keep = ev if (ev["action"] in KEPT_ACTIONS or not ok) else None
+    return Checked(int(ev["seq"]), str(ev["prev_hash"]), str(ev["hash"]), ok, keep)
+
+
+_HASH_MEMBER = ',"hash":"'
+_TYPE_MEMBER = ',"type":"event"}'
+_SECURITY_PREFIX = '{"action":"security",'
+
+
+def check_line(line: str) -> Checked:
+    """Re-hash one event line of an export.
+
+    An event line is the canonical JSON of the event plus its `hash` and `type`
+    members; with keys sorted, cutting those two members out leaves exactly
+    the canonical bytes that were hashed. Security events (most of a chain)
+    are checked that way without parsing; every other event is parsed too,
+    for the checks that need its content.
+    """
+    if line.startswith(_SECURITY_PREFIX) and line.endswith(_TYPE_MEMBER):
+        # After `changes` only strings and numbers follow, in which `,"x":` cannot occur
+        # unescaped: the last occurrence of each member name is the top-level one.
+        at = line.rfind(_HASH_MEMBER)
+        end = at + len(_HASH_MEMBER) + 64
+        if at > 0 and line[end : end + 1] == '"':
+            digest = line[at + len(_HASH_MEMBER) : end]
+            content = line[:at] + line[end + 1 : -len(_TYPE_MEMBER)] + "}"
+            seq_at = content.rfind(',"seq":') + 7
+            prev_at = content.rfind(',"prev_hash":"') + 14
+            try:
+                seq = int(content[seq_at : content.index(",", seq_at)])
+            except ValueError:
+                return check_event(json.loads(line))
+            ok = sha256_hex(content.encode("utf-8")) == digest
+            return Checked(seq, content[prev_at : prev_at + 64], digest, ok, None)
+    return check_event(json.loads(line))
+
+
+def check_lines(lines: list[str]) -> Segment:
+    """Worker-process step for export lines: re-hash and link a batch of events."""
+    return summarize([check_line(line) for line in lines])
+
+
+def checked_segments(
+    batches: Iterable[list[Any]], check: Callable[[list[Any]], Segment], parallel: bool
+) -> Iterator[Segment]:
+    """Check batches of events, in worker processes when `parallel`, keeping their order."""
+    if not parallel:
+        for batch in batches:
+            yield check(batch)
+        return
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        pending: deque[Future[Segment]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(check, batch))
+            if len(pending) > workers * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 class Verifier:
     """Feed it events in `seq` order, then the side tables; `finish()` gives the result."""
 
@@ -102,35 +226,33 @@ class Verifier:
     def fail(self, seq: int, message: str) -> None:
         self.failures.append(Failure(float(seq) if seq > 0 else float("inf"), seq, message))
 
-    def event(self, ev: Mapping[str, Any]) -> None:
+    def segment(self, segment: Segment) -> None:
+        """The next batch of the chain, in order."""
         if self.broken:
             return
-        seq = int(ev["seq"])
-        if seq != self.expected:
-            self.broken = True
-            self.fail(self.expected, f"missing: the chain continues with seq {seq}")
+        if segment.first_seq != self.expected:
+            self._break(self.expected, f"missing: the chain continues with seq {segment.first_seq}")
             return
-        if ev["prev_hash"] != self.prev:
-            self.broken = True
-            self.fail(
-                seq,
-                "prev_hash does not link to the previous event "
-                "(an event was removed, inserted or moved)",
-            )
+        if segment.first_prev != self.prev:
+            self._break(segment.first_seq, PREV_MISMATCH)
             return
-        if event_hash(ev) != ev["hash"]:
-            self.broken = True
-            self.fail(seq, "content does not match its hash (the event was altered)")
+        for seq, before, ev in segment.kept:
+            action = ev["action"]
+            if action in ROW_ACTIONS:
+                self._fold(seq, ev)
+            elif action == "signature":
+                self._signature_event(seq, ev)
+            elif action == "checkpoint":
+                self._checkpoint_event(seq, ev, before)
+        if segment.problem is not None:
+            self._break(*segment.problem)
             return
-        action = ev["action"]
-        if action in ROW_ACTIONS:
-            self._fold(seq, ev)
-        elif action == "signature":
-            self._signature_event(seq, ev)
-        elif action == "checkpoint":
-            self._checkpoint_event(seq, ev)
-        self.prev = str(ev["hash"])
-        self.expected = seq + 1
+        self.prev = segment.last_hash
+        self.expected = segment.last_seq + 1
+
+    def _break(self, seq: int, message: str) -> None:
+        self.broken = True
+        self.fail(seq, message)
 
     def _fold(self, seq: int, ev: Mapping[str, Any]) -> None:
         key = (str(ev["table"]), str(ev["pk"]))
@@ -161,9 +283,9 @@ class Verifier:
             self.fail(seq, "the server seal of this signature does not verify")
         self.signatures[str(payload.get("signature_id"))] = (seq, changes)
 
-    def _checkpoint_event(self, seq: int, ev: Mapping[str, Any]) -> None:
+    def _checkpoint_event(self, seq: int, ev: Mapping[str, Any], before: str) -> None:
         content = dict(ev["changes"])
-        if content.get("head_seq") != seq - 1 or content.get("head_hash") != self.prev:
+        if content.get("head_seq") != seq - 1 or content.get("head_hash") != before:
             self.fail(seq, "the checkpoint does not state the chain head before it")
         payload = canonical_json({k: content.get(k) for k in CHECKPOINT_SIGNED})
         try:
@@ -265,8 +387,8 @@ class Verifier:
 # --- the export file ----------------------------------------------------------------------
 
 
-def read_export(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(lines, start=1):
+def read_export(lines: Iterable[str], first_line: int = 1) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
         try:
@@ -278,18 +400,55 @@ def read_export(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def verify_export(lines: Iterable[str], public_keys: list[str]) -> Result:
-    items = read_export(lines)
-    header = next(items, None)
-    if not header or header.get("format") != EXPORT_FORMAT or header.get("version") != 1:
-        raise ValueError(f"not a {EXPORT_FORMAT} version 1 file")
-    return verify_items(header, items, public_keys)
-
-
-def verify_items(
-    header: Mapping[str, Any], items: Iterable[dict[str, Any]], public_keys: list[str]
+def verify_export(
+    lines: Iterable[str], public_keys: list[str], *, parallel: bool | None = None
 ) -> Result:
-    """Verify an export's items (after its header), trusting `public_keys` (PEM) when given."""
+    stream = iter(lines)
+    first = next(stream, "")
+    try:
+        header = json.loads(first) if first.strip() else None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line 1 is not JSON: {exc}") from exc
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != EXPORT_FORMAT
+        or (header.get("version") != 1)
+    ):
+        raise ValueError(f"not a {EXPORT_FORMAT} version 1 file")
+    side: list[dict[str, Any]] = []
+    # Canonical JSON sorts keys: an event line ends with its "type" member.
+    event_tail = '"type":"event"}'
+
+    def event_batches() -> Iterator[list[str]]:
+        batch: list[str] = []
+        for number, line in enumerate(stream, start=2):
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            if text.endswith(event_tail):
+                batch.append(text)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            else:
+                side.extend(read_export([text], first_line=number))
+        if batch:
+            yield batch
+
+    if parallel is None:
+        parallel = int(header.get("events", 0)) >= PARALLEL_FROM
+    segments = checked_segments(event_batches(), check_lines, parallel)
+    return verify_parts(header, segments, lambda: side, public_keys)
+
+
+def verify_parts(
+    header: Mapping[str, Any],
+    segments: Iterable[Segment],
+    side_items: Callable[[], Iterable[dict[str, Any]]],
+    public_keys: list[str],
+) -> Result:
+    """Verify the chain's checked segments (in order), then the side items, trusting `public_keys`
+    (PEM) when given, else the keys in the header."""
     export_keys = [load_public_key(k["public_key_pem"]) for k in header.get("keys", [])]
     given = [load_public_key(pem) for pem in public_keys]
     verifier = Verifier(given or export_keys)
@@ -298,33 +457,27 @@ def verify_items(
             "no --public-key given: checkpoints and signatures are checked against the "
             "keys inside the export itself"
         )
+    for segment in segments:
+        verifier.segment(segment)
+    if verifier.broken:
+        # Past a break nothing the chain says can be trusted: it is the first failure.
+        return verifier.finish()
     records: dict[tuple[str, str], Mapping[str, Any] | None] = {}
     rows: dict[str, dict[str, Mapping[str, Any]]] = {
         t: {} for t in header.get("audited_tables", [])
     }
-    signature_rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    checkpoint_rows: list[dict[str, Any]] = []
-    for item in items:
+    for item in side_items():
         kind = item.pop("type", None)
-        if kind == "event":
-            verifier.event(item)
-        elif kind == "signature":
-            signature_rows.append((item["row"], item["sealed"]))
+        if kind == "signature":
+            verifier.signature_row(item["row"], item["sealed"])
         elif kind == "checkpoint":
-            checkpoint_rows.append(item)
+            verifier.checkpoint_row(item)
         elif kind == "record":
             records[(item["table"], str(item["pk"]))] = item["content"]
         elif kind == "row":
             rows.setdefault(item["table"], {})[str(item["pk"])] = item["image"]
         else:
             raise ValueError(f"unknown line type {kind!r}")
-    if verifier.broken:
-        # Past a break nothing the chain says can be trusted: it is the first failure.
-        return verifier.finish()
-    for row, sealed in signature_rows:
-        verifier.signature_row(row, sealed)
-    for checkpoint in checkpoint_rows:
-        verifier.checkpoint_row(checkpoint)
     verifier.signed_records(records)
     for table, current in rows.items():
         verifier.rows(table, current)

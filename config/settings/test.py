@@ -21,3 +21,4 @@ PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["*"]
 SIGNING_KEY_DIR = str(BASE_DIR / ".data" / "test-keys")
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+ROOT_URLCONF = "tests.testapp.urls"

@@ -166,3 +166,26 @@ def test_a_row_inserted_around_the_trail(scene: dict[str, Any], tmp_path: Path) 
     assert s_code == 1
     assert "has no audit event" in line
     assert "has no audit event" in s_line
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_worker_processes_and_small_batches_find_the_same_event(
+    scene: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tampered: bool
+) -> None:
+    """Long chains are checked in batches by worker processes: the answer is the same."""
+    import audit.export
+    import audit.verify
+    from audit.verify import verify_export
+
+    seq = seq_of(table_name="testapp_specimen", action="update")
+    if tampered:
+        tamper([f"DELETE FROM audit_event WHERE seq = {seq}"], ["audit_event"])
+    path = export(tmp_path)
+    serial = verify_database(parallel=False).line()
+    monkeypatch.setattr(audit.verify, "BATCH", 2)
+    monkeypatch.setattr(audit.export, "BATCH", 3)
+    with path.open(encoding="utf-8") as lines:
+        from_file = verify_export(lines, [], parallel=True).line()
+    from_db = verify_database(parallel=True).line()
+    assert from_file == from_db == serial
+    assert serial.startswith(f"FAIL event {seq}: ") if tampered else serial.startswith("OK ")

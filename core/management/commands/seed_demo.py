@@ -16,6 +16,8 @@ from accounts import roles as R
 from accounts.models import User
 from accounts.services import SystemActor, service_account_create, user_create
 from audit.context import audit_context
+from audit.models import Checkpoint
+from audit.services import create_checkpoint
 
 DEMO_USERS = [
     ("operator", "Olivia Operator", R.OPERATOR),
@@ -53,6 +55,8 @@ class Command(BaseCommand):
                     service_account_create(
                         actor=actor, username=username, full_name=full_name, reason="demo seed"
                     )
+        if not Checkpoint.objects.exists():
+            create_checkpoint(actor="system:seed")
         if not created:
             self.stdout.write("demo users exist already: nothing changed")
             return

@@ -1,0 +1,29 @@
+"""A throw-away database for a benchmark run, migrated like the test database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import django
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ.setdefault("LEDGERLINE_TEST_DB", "bench_ledgerline")
+    django.setup()
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """Create `bench_ledgerline` from the TimescaleDB template, migrate, drop it afterwards."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    old = setup_databases(verbosity=0, interactive=False, keepdb=False)
+    try:
+        yield str(connection.settings_dict["NAME"])
+    finally:
+        connection.close()
+        teardown_databases(old, verbosity=0)
