@@ -511,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(result.line())
+    for failure in sorted(result.failures)[1:21]:
+        print(f"also: {failure.line()}", file=sys.stderr)
     return 0 if result.ok else 1
 
 

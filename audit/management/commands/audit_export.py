@@ -7,10 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
-from tqdm import tqdm
 
-from audit.chain import chain_head
 from audit.export import write_export
+from audit.management.progress import chain_progress
 
 
 class Command(BaseCommand):
@@ -22,23 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            total, _ = chain_head()
-            bar = tqdm(
-                total=total,
-                unit="event",
-                disable=options["quiet"] or not total,
-                file=sys.stderr,
-                leave=False,
-            )
-            done = [0]
-
-            def progress(count: int) -> None:
-                bar.update(count - done[0])
-                done[0] = count
-
-            with open(options["out"], "w", encoding="utf-8") as out:
+            with (
+                chain_progress(quiet=options["quiet"]) as progress,
+                open(options["out"], "w", encoding="utf-8") as out,
+            ):
                 events = write_export(out, progress)
-            bar.close()
         except OSError as exc:
             self.stderr.write(f"error: {exc}")
             sys.exit(2)

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
-from tqdm import tqdm
 
-from audit.chain import chain_head
+from audit.management.progress import chain_progress
 from audit.verification import verify_database
+
+MORE_FAILURES_SHOWN = 20
 
 
 class Command(BaseCommand):
@@ -21,22 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            total, _ = chain_head()
-            bar = tqdm(
-                total=total,
-                unit="event",
-                disable=options["quiet"] or not total,
-                file=sys.stderr,
-                leave=False,
-            )
-            done = [0]
-
-            def progress(count: int) -> None:
-                bar.update(count - done[0])
-                done[0] = count
-
-            result = verify_database(progress)
-            bar.close()
+            with chain_progress(quiet=options["quiet"]) as progress:
+                result = verify_database(progress)
         except DatabaseError as exc:
             self.stderr.write(f"error: database: {exc}")
             sys.exit(2)
@@ -44,4 +31,8 @@ class Command(BaseCommand):
             self.stderr.write(f"note: {note}")
         self.stdout.write(result.line())
         if not result.ok:
+            # The contract's one line is on stdout; everything else found goes to stderr.
+            others = sorted(result.failures)[1 : 1 + MORE_FAILURES_SHOWN]
+            for failure in others:
+                self.stderr.write(f"also: {failure.line()}")
             sys.exit(1)
