@@ -68,12 +68,20 @@ def test_the_triggers_hold_under_replica_mode() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_runtime_role_is_refused_update_delete_truncate(make_user: Any) -> None:
     make_user(R.OPERATOR)
-    for statement in (
-        "UPDATE audit_event SET reason = 'x'",
-        "DELETE FROM audit_event",
-        "TRUNCATE audit_event",
-        "DELETE FROM accounts_user",
+    statements = ["UPDATE audit_event SET reason = 'x'", "DELETE FROM accounts_user"]
+    for table in (
+        "audit_event",
+        "audit_signature",
+        "audit_checkpoint",
+        "audit_signing_key",
+        "accounts_user_history",
     ):
+        statements += [f"DELETE FROM {table}", f"TRUNCATE {table}"]
+        if table != "audit_event":  # events: only the seal columns, checked by trigger
+            statements.append(
+                f"UPDATE {table} SET {'id = id' if table != 'audit_signing_key' else 'key_id = key_id'}"
+            )
+    for statement in statements:
         with superuser_cursor() as cur:
             cur.execute("SET ROLE ledgerline_app")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
