@@ -51,3 +51,33 @@ def test_a_wrong_password_shows_a_clear_error(page: Any, make_user: Any) -> None
     page.fill("input[name=password]", "not the password at all")
     page.click("button[type=submit]")
     assert "not correct" in page.locator(".alert-error").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_and_status_render_from_local_assets(page: Any, make_user: Any) -> None:
+    make_user(R.AUDITOR, username="e2e-docs")
+    external: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            external.append(r.url)
+            if "127.0.0.1" not in r.url
+            and "localhost" not in r.url
+            and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "e2e-docs")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/status/")
+    assert page.locator("[data-testid=tsdb-license]").inner_text() in {"apache", "timescale"}
+    assert "BEGIN PUBLIC KEY" in page.locator("[data-testid=public-key]").inner_text()
+    screenshot(page, "status")
+    page.goto("/api/docs/")
+    page.locator(".swagger-ui .info").wait_for()
+    assert "Ledgerline API" in page.locator(".swagger-ui .info").inner_text()
+    screenshot(page, "api-docs")
+    assert external == [], external
