@@ -8,6 +8,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("api/v1/", include("core.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
+    path("api/v1/historian/", include("historian.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

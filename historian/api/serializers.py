@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from audit.api.fields import SignatureField
+from historian.models import Annotation, Classification, Correction, Tag, ValueType
+
+
+class TagSerializer(serializers.ModelSerializer[Tag]):
+    equipment = serializers.CharField(source="equipment.path")
+
+    class Meta:
+        model = Tag
+        fields = [
+            "name",
+            "description",
+            "unit",
+            "equipment",
+            "value_type",
+            "step",
+            "classification",
+            "range_low",
+            "range_high",
+            "created_at",
+        ]
+
+
+class TagCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = serializers.CharField(required=False, allow_blank=True, default="")
+    equipment = serializers.CharField(help_text="site/area/line/unit path, 1–4 segments")
+    value_type = serializers.ChoiceField(choices=ValueType.choices, default=ValueType.FLOAT)
+    step = serializers.BooleanField(required=False, allow_null=True, default=None)
+    classification = serializers.ChoiceField(
+        choices=Classification.choices, default=Classification.MONITORING
+    )
+    range_low = serializers.FloatField(required=False, allow_null=True, default=None)
+    range_high = serializers.FloatField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TagPatchSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField(required=False, allow_blank=True)
+    equipment = serializers.CharField(required=False)
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False)
+    range_low = serializers.FloatField(required=False, allow_null=True)
+    range_high = serializers.FloatField(required=False, allow_null=True)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    value_type = serializers.ChoiceField(choices=ValueType.choices, required=False)
+    step = serializers.BooleanField(required=False)
+    reason = serializers.CharField()
+
+
+class SampleInSerializer(serializers.Serializer[Any]):
+    """Documents one sample; the ingest service validates lists with its own fast path."""
+
+    tag = serializers.CharField()
+    ts = serializers.CharField(help_text="ISO 8601 with an offset, at most µs")
+    value = serializers.JSONField(help_text="number, integer, true/false, text or null (bad)")
+    quality = serializers.ChoiceField(choices=["good", "uncertain", "bad"], default="good")
+
+
+class IngestRequestSerializer(serializers.Serializer[Any]):
+    source = serializers.CharField()  # type: ignore[assignment]
+    ingest_key = serializers.CharField()
+    samples = SampleInSerializer(many=True)
+
+
+class IngestResponseSerializer(serializers.Serializer[Any]):
+    ingest_id = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class AnnotationSerializer(serializers.ModelSerializer[Annotation]):
+    author = serializers.CharField(source="author.username", read_only=True)
+    start = serializers.CharField()
+    end = serializers.CharField()
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "start", "end", "text", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+    def to_representation(self, instance: Annotation) -> dict[str, Any]:
+        from audit.canonical import format_ts
+
+        data = super().to_representation(instance)
+        data["start"], data["end"] = format_ts(instance.start), format_ts(instance.end)
+        return data
+
+
+class CorrectionValueSerializer(serializers.Serializer[Any]):
+    ts = serializers.CharField()
+    value = serializers.JSONField()
+    quality = serializers.ChoiceField(choices=["good", "uncertain", "bad"], default="good")
+
+
+class CorrectionSerializer(serializers.ModelSerializer[Correction]):
+    author = serializers.CharField(source="author.username", read_only=True)
+    start = serializers.CharField()
+    end = serializers.CharField()
+    values = CorrectionValueSerializer(many=True)
+    signature = SignatureField(write_only=True, meanings=("approved",))
+
+    class Meta:
+        model = Correction
+        fields = ["id", "start", "end", "values", "reason", "signature", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+    def to_representation(self, instance: Correction) -> dict[str, Any]:
+        from audit.canonical import format_ts
+
+        data = super().to_representation(instance)
+        data["start"], data["end"] = format_ts(instance.start), format_ts(instance.end)
+        return data

@@ -1,0 +1,215 @@
+"""Historian API (API.md, "Historian"): thin views over services, ingest and queries."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from typing import Any
+
+from core.api.parsers import CSVTextParser, FastJSONParser
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.views import LedgerlineAPIView
+from historian import services
+from historian.api.serializers import (
+    AnnotationSerializer,
+    CorrectionSerializer,
+    IngestRequestSerializer,
+    IngestResponseSerializer,
+    TagCreateSerializer,
+    TagPatchSerializer,
+    TagSerializer,
+)
+from historian.ingest import csv_items, ingest_samples
+from historian.models import Annotation, Correction, Tag
+from historian.queries import parse_params, read_current, read_values
+
+READ = "core.view_process_data"
+
+
+class TagListView(LedgerlineAPIView, generics.ListAPIView[Tag]):
+    capabilities = {"GET": READ, "POST": "core.manage_tags"}
+    serializer_class = TagSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Tag]:
+        tags = Tag.objects.select_related("equipment")
+        search = self.request.query_params.get("search")
+        if search:
+            tags = tags.filter(Q(name__icontains=search) | Q(description__icontains=search))
+        equipment = self.request.query_params.get("equipment")
+        if equipment:
+            tags = tags.filter(
+                Q(equipment__path=equipment)
+                | Q(equipment__path__startswith=equipment.rstrip("/") + "/")
+            )
+        return tags
+
+    @extend_schema(request=TagCreateSerializer, responses={201: TagSerializer})
+    def post(self, request: Request) -> Response:
+        body = TagCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        tag = services.tag_create(actor=request.user, **body.validated_data)
+        return Response(TagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+class TagDetailView(LedgerlineAPIView):
+    capabilities = {"GET": READ, "PATCH": "core.manage_tags"}
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=TagSerializer)
+    def get(self, request: Request, name: str) -> Response:
+        return Response(TagSerializer(get_object_or_404(Tag, name=name)).data)
+
+    @extend_schema(request=TagPatchSerializer, responses=TagSerializer)
+    def patch(self, request: Request, name: str) -> Response:
+        tag = get_object_or_404(Tag, name=name)
+        body = TagPatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason")
+        tag = services.tag_update(actor=request.user, tag=tag, reason=reason, **changes)
+        return Response(TagSerializer(tag).data)
+
+
+class SampleIngestView(LedgerlineAPIView):
+    """Ingest samples (JSON, or CSV with the key in `Idempotency-Key` and `?source=`)."""
+
+    capabilities = {"POST": "core.ingest_samples"}
+    parser_classes = [FastJSONParser, CSVTextParser]
+
+    @extend_schema(
+        request=IngestRequestSerializer,
+        responses={201: IngestResponseSerializer, 200: IngestResponseSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload_sha256 = hashlib.sha256(request.body).hexdigest()
+        if isinstance(request.data, str):
+            source = request.query_params.get("source", "")
+            key = request.headers.get("Idempotency-Key", "")
+            items: Any = csv_items(request.data)
+        else:
+            data = request.data if isinstance(request.data, dict) else {}
+            source, key = str(data.get("source") or ""), str(data.get("ingest_key") or "")
+            items = data.get("samples")
+        result = ingest_samples(
+            actor=request.user,
+            source=source,
+            ingest_key=key,
+            items=items,
+            payload_sha256=payload_sha256,
+        )
+        return Response(result.body, status=result.status)
+
+
+VALUE_PARAMS = [
+    OpenApiParameter(name, str, required=name in {"start", "end"})
+    for name in (
+        "start",
+        "end",
+        "mode",
+        "interval",
+        "tz",
+        "limit",
+        "points",
+        "aggregates",
+        "include_bad",
+        "fill",
+        "corrections",
+    )
+]
+
+
+class TagValuesView(LedgerlineAPIView):
+    capabilities = {"GET": READ}
+
+    @extend_schema(parameters=VALUE_PARAMS, responses={200: dict})
+    def get(self, request: Request, name: str) -> Response | HttpResponse:
+        tag = get_object_or_404(Tag, name=name)
+        body = read_values(tag, parse_params(request.query_params))
+        if "text/csv" in request.headers.get("Accept", ""):
+            return _csv(body)
+        return Response(body)
+
+
+def _csv(body: dict[str, Any]) -> HttpResponse:
+    values = body["values"]
+    columns: list[str] = []
+    for row in values:
+        columns.extend(k for k in row if k not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["tag", *columns])
+    for row in values:
+        writer.writerow([body["tag"], *(row.get(c, "") for c in columns)])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{body["tag"]}.csv"'
+    return response
+
+
+class TagCurrentView(LedgerlineAPIView):
+    capabilities = {"GET": READ}
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, name: str) -> Response:
+        tag = get_object_or_404(Tag, name=name)
+        current = read_current(tag)
+        if current is None:
+            return Response(
+                {"error": "not_found", "detail": f"{tag.name} has no samples yet."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response({"tag": tag.name, **current})
+
+
+class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
+    capabilities = {"GET": READ, "POST": "core.annotate"}
+    serializer_class = AnnotationSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Annotation]:
+        return Annotation.objects.filter(tag__name=self.kwargs["name"]).select_related("author")
+
+    @extend_schema(request=AnnotationSerializer, responses={201: AnnotationSerializer})
+    def post(self, request: Request, name: str) -> Response:
+        tag = get_object_or_404(Tag, name=name)
+        body = AnnotationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        annotation = services.annotation_create(actor=request.user, tag=tag, **body.validated_data)
+        return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
+
+
+class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
+    capabilities = {"GET": READ, "POST": "core.correct_samples"}
+    serializer_class = CorrectionSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Correction]:
+        return Correction.objects.filter(tag__name=self.kwargs["name"]).select_related("author")
+
+    @extend_schema(request=CorrectionSerializer, responses={201: CorrectionSerializer})
+    def post(self, request: Request, name: str) -> Response:
+        tag = get_object_or_404(Tag, name=name)
+        body = CorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        session = request.session if request.auth is None else None
+        correction = services.correction_create(
+            actor=request.user,
+            tag=tag,
+            start=data["start"],
+            end=data["end"],
+            values=[dict(v) for v in data["values"]],
+            reason=data["reason"],
+            signature=data["signature"],
+            session=session,
+        )
+        return Response(CorrectionSerializer(correction).data, status=status.HTTP_201_CREATED)

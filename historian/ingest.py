@@ -1,0 +1,472 @@
+"""The one ingest service: REST, the simulator and collectors all call `ingest_samples`.
+
+Checks run in the order of API.md: a key already used with a different request
+→ 409 `idempotency_mismatch`; invalid items → 422; conflicts with stored data
+→ 409 `conflict`. Then the samples are written with COPY: optimistically
+straight into the hypertable, and only when the unique (tag, ts) index objects
+through a staging table that tells duplicates (counted, not stored again) from
+conflicts (nothing stored). One ingest batch row — and so one audit event,
+carrying the digest — per request; rollups of the touched minutes refreshed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+
+import psycopg
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from audit.canonical import format_ts
+from audit.context import audit_context
+from audit.services import record_security_event
+from core.deferred import raise_with
+from historian.digest import (
+    QUALITY_CODES,
+    QUALITY_NAMES,
+    canonical_value,
+    digest_lines,
+    sample_line,
+)
+from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
+from historian.models import IngestBatch, Tag
+from historian.sql import REFRESH_ROLLUPS
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_EXACT_INT = 2**53
+_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: int  # 201 stored, 200 replay
+    body: dict[str, Any]
+
+
+@dataclass
+class Sample:
+    index: int
+    tag: str
+    tag_id: int
+    value_type: str
+    ts: datetime
+    ts_text: str
+    value_num: float | None
+    value_str: str | None
+    value_canonical: str
+    quality: str
+
+    @property
+    def line(self) -> str:
+        return sample_line(self.tag, self.ts_text, self.value_canonical, self.quality)
+
+
+def parse_ts(text: Any) -> tuple[datetime, str] | str:
+    """(UTC datetime, canonical text), or why not: an offset is required, µs at most."""
+    if not isinstance(text, str):
+        return "a timestamp is an ISO 8601 string"
+    match = _TS.match(text)
+    if match is None:
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$", text):
+            return "the timestamp has no offset: add Z or ±HH:MM"
+        return "not an ISO 8601 timestamp with an offset (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)"
+    fraction = match.group(1)
+    if fraction is not None and len(fraction) > 6:
+        return "finer than microseconds: at most 6 fractional digits"
+    try:
+        value = datetime.fromisoformat(text).astimezone(UTC)
+    except ValueError as exc:
+        return f"not a valid timestamp: {exc}"
+    return value, format_ts(value)
+
+
+def coerce_value(
+    value_type: str, value: Any, quality: str
+) -> tuple[float | None, str | None] | str:
+    """(value_num, value_str) for storage, or why the value does not fit the tag."""
+    if value is None:
+        return (None, None) if quality == "bad" else "null is allowed only with quality bad"
+    if value_type == "string":
+        return (None, value) if isinstance(value, str) else "this tag takes text"
+    if isinstance(value, bool):
+        if value_type == "bool":
+            return (1.0 if value else 0.0), None
+        return "this tag takes numbers, not true/false"
+    if value_type == "bool":
+        return "this tag takes true or false"
+    if not isinstance(value, int | float):
+        return f"this tag takes {'integers' if value_type == 'int' else 'numbers'}"
+    number = float(value)
+    if not math.isfinite(number):
+        if quality != "bad":
+            return "a non-finite value (NaN, inf) is allowed only with quality bad"
+        if value_type == "int":
+            return "this tag takes integers"
+        return number, None
+    if value_type == "int":
+        if isinstance(value, float) and not value.is_integer():
+            return "this tag takes integers (12 or 12.0)"
+        if abs(int(value)) > MAX_EXACT_INT:
+            return f"integers are stored exactly up to ±2^53 ({MAX_EXACT_INT})"
+        return float(int(value)), None
+    return number, None
+
+
+def validate(
+    items: Any, tags: dict[str, tuple[int, str]], now: datetime
+) -> tuple[list[Sample], list[dict[str, Any]]]:
+    """Samples (identical repeats counted once) and the 422 items, by index."""
+    problems: list[dict[str, Any]] = []
+    if not isinstance(items, list):
+        return [], [{"index": None, "field": "samples", "error": "samples is a list"}]
+    latest = now + FUTURE_TOLERANCE
+    seen: dict[tuple[int, datetime], Sample] = {}
+    samples: list[Sample] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append({"index": index, "field": None, "error": "an item is an object"})
+            continue
+        tag_name = item.get("tag")
+        tag = tags.get(tag_name) if isinstance(tag_name, str) else None
+        if tag is None:
+            problems.append({"index": index, "field": "tag", "error": f"unknown tag {tag_name!r}"})
+            continue
+        quality = item.get("quality", "good")
+        if quality not in QUALITY_CODES:
+            problems.append(
+                {"index": index, "field": "quality", "error": "quality is good, uncertain or bad"}
+            )
+            continue
+        parsed = parse_ts(item.get("ts"))
+        if isinstance(parsed, str):
+            problems.append({"index": index, "field": "ts", "error": parsed})
+            continue
+        ts, ts_text = parsed
+        if ts > latest:
+            problems.append(
+                {"index": index, "field": "ts", "error": "more than 5 minutes in the future"}
+            )
+            continue
+        if "value" not in item:
+            problems.append({"index": index, "field": "value", "error": "value is required"})
+            continue
+        tag_id, value_type = tag
+        coerced = coerce_value(value_type, item["value"], quality)
+        if isinstance(coerced, str):
+            problems.append({"index": index, "field": "value", "error": coerced})
+            continue
+        value_num, value_str = coerced
+        canonical = canonical_value(value_type, value_num, value_str)
+        sample = Sample(
+            index,
+            str(tag_name),
+            tag_id,
+            value_type,
+            ts,
+            ts_text,
+            value_num,
+            value_str,
+            canonical,
+            quality,
+        )
+        key = (tag_id, ts)
+        earlier = seen.get(key)
+        if earlier is not None:
+            if (earlier.value_canonical, earlier.quality) != (canonical, quality):
+                problems.append(
+                    {
+                        "index": index,
+                        "field": "value",
+                        "error": f"differs from item {earlier.index} for the same tag "
+                        "and timestamp",
+                    }
+                )
+            continue
+        seen[key] = sample
+        samples.append(sample)
+    return samples, problems
+
+
+def request_digest(samples: list[Sample]) -> str:
+    return digest_lines(sorted(s.line for s in samples))
+
+
+def _tag_map(items: Any) -> dict[str, tuple[int, str]]:
+    names = (
+        {item.get("tag") for item in items if isinstance(item, dict)}
+        if isinstance(items, list)
+        else set()
+    )
+    names.discard(None)
+    return {
+        name: (pk, value_type)
+        for pk, name, value_type in Tag.objects.filter(
+            name__in=[n for n in names if isinstance(n, str)]
+        ).values_list("pk", "name", "value_type")
+    }
+
+
+def _rejected(
+    actor: Any,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    source: str,
+    ingest_key: str,
+    payload_sha256: str,
+    count: int,
+) -> list[Any]:
+    def record() -> None:
+        record_security_event(
+            actor=actor,
+            event="ingest_rejected",
+            subject=ingest_key[:150],
+            details={
+                "status": status,
+                "error": code,
+                "detail": detail[:500],
+                "source": source,
+                "payload_sha256": payload_sha256,
+                "items": count,
+            },
+        )
+
+    return [record]
+
+
+def ingest_samples(
+    *, actor: Any, source: str, ingest_key: str, items: Any, payload_sha256: str = ""
+) -> IngestResult:
+    """Validate and store samples; returns 201 with the digest, or 200 and the first body
+    for a replay. Raises IdempotencyMismatch, IngestUnprocessable or IngestConflict (each
+    recorded as a rejected ingest after the rollback)."""
+    count = len(items) if isinstance(items, list) else 0
+
+    def reject(exc: Exception, status: int) -> NoReturn:
+        raise_with(
+            exc,
+            _rejected(
+                actor,
+                status=status,
+                code=getattr(exc, "code", "invalid"),
+                detail=str(exc),
+                source=source,
+                ingest_key=ingest_key,
+                payload_sha256=payload_sha256,
+                count=count,
+            ),
+        )
+        raise AssertionError("raise_with raises")
+
+    if not source or not ingest_key:
+        reject(
+            IngestUnprocessable(
+                "source and ingest_key are required",
+                fields={"source": "required", "ingest_key": "required"},
+            ),
+            422,
+        )
+    tags = _tag_map(items)
+    samples, problems = validate(items, tags, timezone.now())
+    previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
+    if previous is not None:
+        if problems or request_digest(samples) != previous.request_sha256:
+            reject(
+                IdempotencyMismatch(
+                    f"ingest_key {ingest_key!r} was used before with a different request"
+                ),
+                409,
+            )
+        return IngestResult(200, previous.response)
+    if problems:
+        reject(
+            IngestUnprocessable(f"{len(problems)} item(s) cannot be stored", items=problems), 422
+        )
+    try:
+        return _store(actor=actor, source=source, ingest_key=ingest_key, samples=samples)
+    except IngestConflict as exc:
+        reject(exc, 409)
+    except IntegrityError:
+        # The same key committed by a concurrent request meanwhile: answer as a replay.
+        previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
+        if previous is None or previous.request_sha256 != request_digest(samples):
+            raise
+        return IngestResult(200, previous.response)
+
+
+def _store(*, actor: Any, source: str, ingest_key: str, samples: list[Sample]) -> IngestResult:
+    with audit_context(actor=actor, reason=""):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('historian_ingest_batch', 'id'))")
+            batch_id = int(cursor.fetchone()[0])
+        accepted, duplicates = _write(samples, batch_id)
+        digest = digest_lines(sorted(s.line for s in accepted))
+        body = {
+            "ingest_id": batch_id,
+            "accepted": len(accepted),
+            "duplicates": duplicates,
+            "sha256": digest,
+        }
+        IngestBatch.objects.create(
+            id=batch_id,
+            source=source,
+            ingest_key=ingest_key,
+            account=actor,
+            request_sha256=request_digest(samples),
+            sample_count=len(accepted),
+            duplicate_count=duplicates,
+            first_ts=min((s.ts for s in accepted), default=None),
+            last_ts=max((s.ts for s in accepted), default=None),
+            sha256=digest,
+            response=body,
+        )
+        _refresh_rollups(accepted)
+    return IngestResult(201, body)
+
+
+def _copy_rows(
+    cursor: Any, table: str, samples: list[Sample], batch_id: int, with_index: bool = False
+) -> None:
+    columns = "ts, value_num, tag_id, batch_id, quality, value_text"
+    types = ["timestamptz", "float8", "int4", "int4", "int2", "text"]
+    if with_index:
+        columns += ", idx"
+        types.append("int4")
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for s in samples:
+            row = (s.ts, s.value_num, s.tag_id, batch_id, QUALITY_CODES[s.quality], s.value_str)
+            copy.write_row((*row, s.index) if with_index else row)
+
+
+def _write(samples: list[Sample], batch_id: int) -> tuple[list[Sample], int]:
+    """COPY the samples; returns (newly stored, duplicates). Raises IngestConflict."""
+    connection.ensure_connection()
+    raw = connection.connection
+    try:
+        with transaction.atomic(), raw.cursor() as cursor:
+            _copy_rows(cursor, "historian_sample", samples, batch_id)
+        return samples, 0
+    except psycopg.errors.UniqueViolation:  # some (tag, ts) is stored already: sort them out
+        return _write_staged(samples, batch_id)
+
+
+def _write_staged(samples: list[Sample], batch_id: int) -> tuple[list[Sample], int]:
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS historian_stage "
+            "(LIKE historian_sample INCLUDING DEFAULTS, idx integer) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE historian_stage")
+        _copy_rows(cursor, "historian_stage", samples, batch_id, with_index=True)
+        cursor.execute(
+            "SELECT st.idx, s.value_num, s.value_text, s.quality FROM historian_stage st "
+            "JOIN historian_sample s ON s.tag_id = st.tag_id AND s.ts = st.ts"
+        )
+        stored = {row[0]: row[1:] for row in cursor.fetchall()}
+        by_index = {s.index: s for s in samples}
+        conflicts = []
+        for index, (value_num, value_str, quality) in stored.items():
+            sample = by_index[index]
+            old_value = canonical_value(sample.value_type, value_num, value_str)
+            old_quality = QUALITY_NAMES[quality]
+            if (old_value, old_quality) != (sample.value_canonical, sample.quality):
+                conflicts.append(
+                    {
+                        "index": index,
+                        "field": "value",
+                        "error": f"conflicts with the stored sample ({old_value}, "
+                        f"{old_quality}) at {sample.ts_text}",
+                    }
+                )
+        if conflicts:
+            raise IngestConflict(
+                f"{len(conflicts)} sample(s) conflict with stored originals",
+                items=sorted(conflicts, key=lambda c: c["index"]),
+            )
+        cursor.execute(
+            "INSERT INTO historian_sample (ts, value_num, tag_id, batch_id, quality, value_text) "
+            "SELECT ts, value_num, tag_id, batch_id, quality, value_text FROM historian_stage "
+            "WHERE NOT (idx = ANY(%s))",
+            [list(stored)],
+        )
+        cursor.execute("TRUNCATE historian_stage")
+    accepted = [s for s in samples if s.index not in stored]
+    return accepted, len(stored)
+
+
+def _refresh_rollups(samples: list[Sample]) -> None:
+    pairs = {
+        (s.tag_id, s.ts.replace(second=0, microsecond=0))
+        for s in samples
+        if s.value_type != "string"
+    }
+    if not pairs:
+        return
+    tags, buckets = zip(*sorted(pairs), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_ROLLUPS, {"tags": list(tags), "buckets": list(buckets)})
+
+
+def csv_items(text: str) -> list[dict[str, Any]]:
+    """The items of a `text/csv` ingest body (header `tag,ts,value,quality`, quality optional).
+
+    Values are typed by their tag: numbers, `nan`/`inf`, `true`/`false`/`1`/`0`, text;
+    an empty value is null. What does not convert stays text and is refused by the
+    tag's type check, with its row index (data rows count from 0)."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    if (
+        header[:3] != ["tag", "ts", "value"]
+        or len(header) > 4
+        or (len(header) == 4 and header[3] != "quality")
+    ):
+        raise IngestUnprocessable(
+            "the CSV header is tag,ts,value[,quality]", fields={"header": ",".join(header)}
+        )
+    rows = list(reader)
+    names = {row[0] for row in rows if row}
+    types = dict(Tag.objects.filter(name__in=names).values_list("name", "value_type"))
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        if not row:
+            continue
+        cells = row + [""] * (len(header) - len(row))
+        item: dict[str, Any] = {
+            "tag": cells[0],
+            "ts": cells[1],
+            "value": _csv_value(types.get(cells[0]), cells[2]),
+        }
+        if len(header) == 4 and cells[3]:
+            item["quality"] = cells[3]
+        items.append(item)
+    return items
+
+
+def _csv_value(value_type: str | None, text: str) -> Any:
+    if text == "":
+        return None
+    try:
+        if value_type == "float":
+            return float(text)
+        if value_type == "int":
+            number = float(text)
+            return int(number) if number.is_integer() else number
+        if value_type == "bool":
+            lowered = text.strip().lower()
+            if lowered in {"true", "1"}:
+                return True
+            if lowered in {"false", "0"}:
+                return False
+    except ValueError:
+        return text
+    return text
