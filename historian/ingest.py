@@ -323,6 +323,7 @@ def _store(*, actor: Any, source: str, ingest_key: str, samples: list[Sample]) -
             first_ts=min((s.ts for s in accepted), default=None),
             last_ts=max((s.ts for s in accepted), default=None),
             sha256=digest,
+            tag_ids=sorted({s.tag_id for s in accepted}),
             response=body,
         )
         _refresh_rollups(accepted)

@@ -7,6 +7,7 @@ Django model. Every table here is a GxP record, audited row by row.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
@@ -106,6 +107,7 @@ class IngestBatch(models.Model):
     first_ts = models.DateTimeField(null=True, blank=True)
     last_ts = models.DateTimeField(null=True, blank=True)
     sha256 = models.CharField(max_length=64)
+    tag_ids = ArrayField(models.IntegerField(), default=list)
     response = models.JSONField()
 
     class Meta:

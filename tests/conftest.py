@@ -20,12 +20,17 @@ from tests.dbadmin import reset_tables
 PASSWORD = "correct horse battery staple 42"
 
 
+# Tables made by SQL in migrations, not Django models: emptied too.
+RAW_TABLES = ("historian_sample", "historian_rollup")
+
+
 def _flush_through_reset(self: Any, **options: Any) -> None:
     """Django's flush after transactional tests TRUNCATEs every table; append-only
     tables refuse that, so the suite empties them through its superuser helper."""
     database = options["database"]
     conn = connections[database]
     tables = conn.introspection.django_table_names(only_existing=True, include_views=False)
+    tables += [t for t in RAW_TABLES if t in conn.introspection.table_names()]
     conn.close()
     reset_tables(tables, dbname=conn.settings_dict["NAME"])
     if not options.get("inhibit_post_migrate"):

@@ -7,7 +7,6 @@ import hashlib
 import io
 from typing import Any
 
-from core.api.parsers import CSVTextParser, FastJSONParser
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.parsers import CSVTextParser, FastJSONParser
 from core.api.views import LedgerlineAPIView
 from historian import services
 from historian.api.serializers import (
