@@ -7,14 +7,13 @@ from typing import Any
 import orjson
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 
 
 class FastJSONParser(BaseParser):
     media_type = "application/json"
 
-    def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
             return orjson.loads(stream.read())
         except orjson.JSONDecodeError as exc:
@@ -32,3 +31,16 @@ class CSVTextParser(BaseParser):
         except UnicodeDecodeError as exc:
             raise ParseError("the CSV body is not UTF-8") from exc
         return text
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets `Accept: text/csv` through content negotiation; the view writes the CSV."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> Any:
+        return data if isinstance(data, str | bytes) else str(data)

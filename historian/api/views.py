@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.parsers import CSVTextParser, FastJSONParser
+from core.api.parsers import CSVRenderer, CSVTextParser, FastJSONParser
 from core.api.views import LedgerlineAPIView
 from historian import services
 from historian.api.serializers import (
@@ -130,12 +131,13 @@ VALUE_PARAMS = [
 
 class TagValuesView(LedgerlineAPIView):
     capabilities = {"GET": READ}
+    renderer_classes = [JSONRenderer, CSVRenderer]
 
     @extend_schema(parameters=VALUE_PARAMS, responses={200: dict})
     def get(self, request: Request, name: str) -> Response | HttpResponse:
         tag = get_object_or_404(Tag, name=name)
         body = read_values(tag, parse_params(request.query_params))
-        if "text/csv" in request.headers.get("Accept", ""):
+        if request.accepted_renderer.format == "csv":
             return _csv(body)
         return Response(body)
 

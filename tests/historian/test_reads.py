@@ -1,0 +1,291 @@
+"""Reads: raw, current, interpolated, aggregate (twa, tz, bad samples), plot; rollups give the
+same answers as raw rows."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import roles as R
+from historian.ingest import ingest_samples
+from historian.models import Tag
+from historian.queries import parse_params, read_values
+
+pytestmark = pytest.mark.django_db
+
+FLOW = "L1.FEEDER1.MASSFLOW"
+SETPOINT = "L1.FEEDER1.SETPOINT"
+
+
+@pytest.fixture
+def feed(make_service_account: Any) -> Any:
+    account, _ = make_service_account("feeder")
+    counter = {"n": 0}
+
+    def _feed(samples: list[dict[str, Any]]) -> None:
+        counter["n"] += 1
+        result = ingest_samples(
+            actor=account, source="test", ingest_key=f"k{counter['n']}", items=samples
+        )
+        assert result.status == 201, result.body
+
+    return _feed
+
+
+@pytest.fixture
+def reader(make_user: Any) -> APIClient:
+    client = APIClient()
+    client.force_login(make_user(R.OPERATOR, username="reader"))
+    return client
+
+
+def values(client: APIClient, tag: str, **params: Any) -> dict[str, Any]:
+    response = client.get(f"/api/v1/historian/tags/{tag}/values/", params)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+IRREGULAR = [
+    ("2026-03-01T07:59:50Z", 10.0, "good"),
+    ("2026-03-01T08:00:10Z", 20.0, "good"),
+    ("2026-03-01T08:00:40Z", 30.0, "uncertain"),
+    ("2026-03-01T08:00:50Z", 1000.0, "bad"),
+    ("2026-03-01T08:01:20Z", 0.0, "good"),
+]
+
+
+@pytest.mark.parametrize(("tag", "expected"), [(FLOW, 1375 / 60), (SETPOINT, 1300 / 60)])
+def test_twa_equals_the_hand_computed_value(
+    tags: Any, feed: Any, reader: APIClient, tag: str, expected: float
+) -> None:
+    feed([{"tag": tag, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
+    for extra in ({}, {"corrections": "apply"}):  # rollups, then raw rows
+        body = values(
+            reader,
+            tag,
+            start="2026-03-01T08:00:00Z",
+            end="2026-03-01T08:01:00Z",
+            mode="aggregate",
+            interval="1m",
+            aggregates="twa,avg,min,max,count,stddev",
+            **extra,
+        )
+        (bucket,) = body["values"]
+        assert bucket["twa"] == pytest.approx(expected)
+        assert bucket["count"] == 2  # the bad sample is left out …
+        assert bucket["bad_count"] == 1  # … and counted
+        assert bucket["uncertain_count"] == 1
+        assert bucket["avg"] == pytest.approx(25.0)
+        assert bucket["max"] == 30.0
+        assert bucket["stddev"] == pytest.approx(7.0710678)
+
+
+def test_interpolation_at_a_sample_time_returns_the_sample(
+    tags: Any, feed: Any, reader: APIClient
+) -> None:
+    feed([{"tag": FLOW, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
+    body = values(
+        reader,
+        FLOW,
+        start="2026-03-01T07:59:40Z",
+        end="2026-03-01T08:00:41Z",
+        mode="interpolated",
+        interval="10s",
+    )
+    got = {v["ts"][11:19]: v["value"] for v in body["values"]}
+    assert "07:59:40" not in got  # no value before the first sample
+    assert got["07:59:50"] == 10.0  # at a sample: the sample
+    assert got["08:00:00"] == pytest.approx(15.0)  # linear between neighbours
+    assert got["08:00:10"] == 20.0
+    assert got["08:00:40"] == 30.0  # the bad 08:00:50 is bridged over
+    step = values(
+        reader,
+        SETPOINT,
+        start="2026-03-01T08:00:00Z",
+        end="2026-03-01T08:00:01Z",
+        mode="interpolated",
+        interval="1s",
+    )
+    assert step["values"] == []  # no sample of the set-point yet
+    feed([{"tag": SETPOINT, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
+    step = values(
+        reader,
+        SETPOINT,
+        start="2026-03-01T08:00:00Z",
+        end="2026-03-01T08:00:01Z",
+        mode="interpolated",
+        interval="1s",
+    )
+    assert step["values"][0]["value"] == 10.0  # held, not interpolated
+
+
+def test_a_day_bucket_across_a_dst_change_lasts_23_hours(
+    tags: Any, feed: Any, reader: APIClient
+) -> None:
+    start = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # local midnight in Zurich (UTC+1)
+    feed(
+        [
+            {"tag": FLOW, "ts": (start + timedelta(hours=h)).isoformat(), "value": 1.0}
+            for h in range(48)
+        ]
+    )
+    body = values(
+        reader,
+        FLOW,
+        start="2026-03-28T23:00:00Z",
+        end="2026-03-30T22:00:00Z",
+        mode="aggregate",
+        interval="1d",
+        tz="Europe/Zurich",
+        aggregates="count",
+    )
+    buckets = [(v["ts"], v["count"]) for v in body["values"]]
+    # 29 March, local: 23 hours (02:00 → 03:00 skipped); 30 March, local midnight = 22:00Z.
+    assert buckets == [("2026-03-28T23:00:00.000000Z", 23), ("2026-03-29T22:00:00.000000Z", 24)]
+    utc = values(
+        reader,
+        FLOW,
+        start="2026-03-28T23:00:00Z",
+        end="2026-03-30T22:00:00Z",
+        mode="aggregate",
+        interval="1d",
+        aggregates="count",
+    )
+    assert [v["ts"][:10] for v in utc["values"]] == ["2026-03-28", "2026-03-29", "2026-03-30"]
+
+
+def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APIClient) -> None:
+    rng = random.Random(7)
+    begin = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+    samples = [
+        {
+            "tag": FLOW,
+            "ts": (begin + timedelta(seconds=s)).isoformat(),
+            "value": round(rng.gauss(12, 1), 3),
+        }
+        for s in range(0, 4 * 3600, 3)
+    ]
+    samples[1234]["value"] = 99.0  # an excursion
+    samples[2345]["value"] = -5.0
+    feed(samples)
+    raw = values(
+        reader, FLOW, start="2026-03-01T06:00:00Z", end="2026-03-01T10:00:00Z", mode="raw"
+    )["values"]
+    for extra in ({}, {"corrections": "apply"}):
+        plot = values(
+            reader,
+            FLOW,
+            start="2026-03-01T06:00:00Z",
+            end="2026-03-01T10:00:00Z",
+            mode="plot",
+            points=100,
+            **extra,
+        )
+        assert plot["source"] == ("raw" if extra else "rollups")
+        assert len(plot["values"]) <= 100
+        edges = [p["ts"] for p in plot["values"]] + ["9999"]
+        for k, interval in enumerate(plot["values"]):
+            inside = [r["value"] for r in raw if edges[k] <= r["ts"] < edges[k + 1]]
+            assert interval["min"] == min(inside)
+            assert interval["max"] == max(inside)
+            assert interval["first"] == inside[0]
+            assert interval["last"] == inside[-1]
+        assert 99.0 in [p["max"] for p in plot["values"]]
+        assert -5.0 in [p["min"] for p in plot["values"]]
+
+
+def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
+    rng = random.Random(3)
+    begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    samples = []
+    t = begin
+    while t < begin + timedelta(hours=3):
+        t += timedelta(seconds=rng.uniform(0.2, 9))
+        quality = rng.choice(["good"] * 8 + ["uncertain", "bad"])
+        samples.append(
+            {"tag": FLOW, "ts": t.isoformat(), "value": rng.uniform(0, 20), "quality": quality}
+        )
+    # Out of order and late: three batches, the second filling the first's past.
+    feed(samples[::2])
+    feed(samples[1::2])
+    tag = Tag.objects.get(name=FLOW)
+    query = {
+        "start": "2026-03-01T00:10:00Z",
+        "end": "2026-03-01T02:50:00Z",
+        "mode": "aggregate",
+        "interval": "7m",
+        "aggregates": "avg,min,max,twa,count,first,last,stddev",
+    }
+    from_rollups = read_values(tag, parse_params(query))
+    from_raw = read_values(tag, parse_params({**query, "corrections": "apply"}))
+    assert from_rollups["source"] == "rollups"
+    assert from_raw["source"] == "raw"
+    assert len(from_rollups["values"]) == len(from_raw["values"]) > 20
+    for a, b in zip(from_rollups["values"], from_raw["values"], strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            if isinstance(a[key], float):
+                assert a[key] == pytest.approx(b[key], rel=1e-9, abs=1e-9), key
+            else:
+                assert a[key] == b[key], key
+
+
+def test_raw_reads_truncate_with_next_start_and_current(
+    tags: Any, feed: Any, reader: APIClient
+) -> None:
+    feed([{"tag": FLOW, "ts": f"2026-03-01T08:00:0{i}Z", "value": float(i)} for i in range(5)])
+    body = values(reader, FLOW, start="2026-03-01T08:00:00Z", end="2026-03-01T09:00:00Z", limit=3)
+    assert [v["value"] for v in body["values"]] == [0.0, 1.0, 2.0]
+    assert body["truncated"] is True
+    assert body["next_start"] == "2026-03-01T08:00:02.000001Z"
+    assert body["unit"] == "kg/h"
+    current = reader.get(f"/api/v1/historian/tags/{FLOW}/current/").json()
+    assert current == {
+        "tag": FLOW,
+        "ts": "2026-03-01T08:00:04.000000Z",
+        "value": 4.0,
+        "quality": "good",
+    }
+    csv_text = reader.get(
+        f"/api/v1/historian/tags/{FLOW}/values/",
+        {"start": "2026-03-01T08:00:00Z", "end": "2026-03-01T09:00:00Z"},
+        HTTP_ACCEPT="text/csv",
+    ).content.decode()
+    assert csv_text.splitlines()[0] == "tag,ts,value,quality"
+    assert len(csv_text.splitlines()) == 6
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"end": "2026-03-01T09:00:00Z"}, "start"),
+        ({"start": "2026-03-01T08:00:00", "end": "2026-03-01T09:00:00Z"}, "start"),
+        (
+            {"start": "2026-03-01T08:00:00Z", "end": "2026-03-01T09:00:00Z", "mode": "aggregate"},
+            "interval",
+        ),
+        (
+            {
+                "start": "2026-03-01T08:00:00Z",
+                "end": "2026-03-01T09:00:00Z",
+                "mode": "aggregate",
+                "interval": "5x",
+            },
+            "interval",
+        ),
+        (
+            {"start": "2026-03-01T08:00:00Z", "end": "2026-03-01T09:00:00Z", "tz": "Mars/Olympus"},
+            "tz",
+        ),
+    ],
+)
+def test_bad_read_parameters_are_400_naming_the_field(
+    tags: Any, reader: APIClient, params: dict[str, str], field: str
+) -> None:
+    response = reader.get(f"/api/v1/historian/tags/{FLOW}/values/", params)
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
