@@ -16,6 +16,8 @@ HUMANS = frozenset(R.HUMAN_ROLES)
 EVERYONE = frozenset({*R.ALL_ROLES, ANONYMOUS})
 ADMIN = frozenset({R.ADMINISTRATOR})
 AUDIT_READERS = frozenset({R.AUDITOR, R.QA_REVIEWER})
+DATA_READERS = frozenset({*R.HUMAN_ROLES, R.INTEGRATION}) - {R.ADMINISTRATOR}
+ANNOTATORS = frozenset({R.PROCESS_ENGINEER, R.SUPERVISOR, R.QA_REVIEWER})
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,52 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/api/v1/audit/events/", AUDIT_READERS, api=True),
     Endpoint("GET", "/api/v1/audit/verify/", AUDIT_READERS, api=True),
     Endpoint("POST", "/api/v1/audit/verify/", AUDIT_READERS, api=True),
+    Endpoint("GET", "/api/v1/historian/tags/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/historian/tags/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={"name": "MATRIX.NEW", "equipment": "MATRIX/UNIT"},
+    ),
+    Endpoint("GET", "/api/v1/historian/tags/{tag}/", DATA_READERS, api=True),
+    Endpoint(
+        "PATCH",
+        "/api/v1/historian/tags/{tag}/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={"description": "matrix", "reason": "matrix"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/historian/tags/{tag}/values/?start=2026-01-01T00:00:00Z&end=2026-01-02T00:00:00Z",
+        DATA_READERS,
+        api=True,
+    ),
+    Endpoint("GET", "/api/v1/historian/tags/{tag}/current/", DATA_READERS, api=True),
+    Endpoint("GET", "/api/v1/historian/tags/{tag}/annotations/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/historian/tags/{tag}/annotations/",
+        ANNOTATORS,
+        api=True,
+        data={"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z", "text": "matrix"},
+    ),
+    Endpoint("GET", "/api/v1/historian/tags/{tag}/corrections/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/historian/tags/{tag}/corrections/",
+        frozenset({R.QA_REVIEWER}),
+        api=True,
+        data={},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/historian/samples/",
+        frozenset({R.INTEGRATION}),
+        api=True,
+        data={"source": "matrix", "ingest_key": "matrix", "samples": []},
+    ),
     Endpoint("GET", "/api/v1/status/", EVERYONE, api=True),
     Endpoint("GET", "/api/schema/", EVERYONE, api=True),
 ]

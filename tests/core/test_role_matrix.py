@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from accounts import roles as R
+from accounts.services import SystemActor
 from tests.conftest import client_for
 from tests.matrix import ANONYMOUS, ENDPOINTS, Endpoint
 
@@ -17,7 +18,11 @@ ROLES = [*R.ALL_ROLES, ANONYMOUS]
 def targets(make_user: Any, make_service_account: Any) -> dict[str, Any]:
     subject = make_user(R.OPERATOR, username="matrix-subject")
     account, _ = make_service_account("matrix-collector")
+    from historian.services import tag_create
+
+    tag = tag_create(actor=SystemActor("system:seed"), name="MATRIX.TAG", equipment="MATRIX")
     return {
+        "tag": tag.name,
         "username": subject.username,
         "service_account": account.username,
         "token_id": account.api_tokens.get().pk,
