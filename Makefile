@@ -30,7 +30,16 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@echo "[setup] front-end libraries from the npm registry (uPlot)"
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: install Node.js and npm" >&2; exit 1; fi; }
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 db-start:
 	@$(BOOTSTRAP) start
@@ -41,7 +50,7 @@ db-stop:
 db-reset:
 	@$(BOOTSTRAP) reset
 
-migrate: $(STAMP) db-start
+migrate: $(STAMP) $(NODE_STAMP) db-start
 	@$(PY) manage.py migrate --noinput -v 0
 
 seed: migrate
@@ -76,7 +85,7 @@ e2e-deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; \
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) db-start e2e-deps
+test: $(STAMP) $(NODE_STAMP) db-start e2e-deps
 	@$(MAKE) --no-print-directory lint
 	@echo "[test] pytest against the real PostgreSQL + TimescaleDB"
 	@CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("historian/", include("historian.urls")),
     path("api/v1/", include("core.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),

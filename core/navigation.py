@@ -16,6 +16,8 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "core:home", "home"),
+    NavItem("Tags", "historian:tags", "tag", "core.view_process_data", "process"),
+    NavItem("Trends", "historian:trend", "chart", "core.view_process_data", "process"),
     NavItem("Audit trail", "audit:trail", "list", "audit.view_audit_trail", "audit"),
     NavItem("Verification", "audit:verification", "shield", "audit.view_audit_trail", "audit"),
     NavItem("Users", "accounts:user_list", "users", "accounts.manage_users", "admin"),

@@ -147,7 +147,11 @@ DISPLAY_TIME_ZONE = env_str("LEDGERLINE_DISPLAY_TZ", "UTC")
 
 # --- static files -----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries come from the npm registry (package.json, installed by make).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),
+]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- API ----------------------------------------------------------------------------

@@ -265,8 +265,10 @@ setup_roles_and_databases() {
     psql_super -d postgres -c "CREATE DATABASE $TEMPLATE_DB"
     psql_super -d "$TEMPLATE_DB" -v owner=ledgerline_owner -v migrator=ledgerline_migrator -v app=ledgerline_app \
       -f "$ROOT/deploy/sql/database.sql" >/dev/null
-    psql_super -d postgres -c "ALTER DATABASE $TEMPLATE_DB WITH IS_TEMPLATE true"
   fi
+  # A template nobody connects to: TimescaleDB's background workers otherwise hold
+  # connections that make CREATE DATABASE … TEMPLATE fail (timescale/timescaledb#4048).
+  psql_super -d postgres -c "ALTER DATABASE $TEMPLATE_DB WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null
   exists=$(psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")
   if [ "$exists" != 1 ]; then
     say "creating database $DB_NAME"

@@ -1,0 +1,53 @@
+"""Reads for the historian pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from audit.canonical import format_ts
+from historian.digest import QUALITY_NAMES, stored_value
+from historian.models import Equipment, Tag
+
+
+def tag_list(*, search: str = "", equipment: str = "") -> QuerySet[Tag]:
+    tags = Tag.objects.select_related("equipment").order_by("equipment__path", "name")
+    if search:
+        tags = tags.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if equipment:
+        tags = tags.filter(
+            Q(equipment__path=equipment)
+            | Q(equipment__path__startswith=equipment.rstrip("/") + "/")
+        )
+    return tags
+
+
+def latest_values(tags: list[Tag]) -> dict[int, dict[str, Any]]:
+    """The current sample of each tag (one index probe per tag)."""
+    if not tags:
+        return {}
+    by_id = {t.pk: t for t in tags}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT t.id, s.ts, s.value_num, s.value_text, s.quality
+               FROM unnest(%s::integer[]) AS t(id)
+               CROSS JOIN LATERAL (
+                   SELECT ts, value_num, value_text, quality FROM historian_sample
+                   WHERE tag_id = t.id ORDER BY ts DESC LIMIT 1) s""",
+            [list(by_id)],
+        )
+        rows = cursor.fetchall()
+    return {
+        tag_id: {
+            "ts": format_ts(ts),
+            "quality": QUALITY_NAMES[q],
+            "value": stored_value(by_id[tag_id].value_type, num, text),
+        }
+        for tag_id, ts, num, text, q in rows
+    }
+
+
+def equipment_tree() -> list[Equipment]:
+    return list(Equipment.objects.order_by("path"))

@@ -1,0 +1,45 @@
+"""Historian pages: the tag browser and the trend viewer."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.decorators import capability_required
+from historian import selectors
+from historian.models import Tag
+
+
+@capability_required("core.view_process_data")
+def tag_browser(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("search", "").strip()
+    equipment = request.GET.get("equipment", "").strip()
+    tags = list(selectors.tag_list(search=search, equipment=equipment)[:500])
+    current = selectors.latest_values(tags)
+    return render(
+        request,
+        "historian/tag_browser.html",
+        {
+            "rows": [(tag, current.get(tag.pk)) for tag in tags],
+            "equipment": selectors.equipment_tree(),
+            "search": search,
+            "selected_equipment": equipment,
+        },
+    )
+
+
+@capability_required("core.view_process_data")
+def trend(request: HttpRequest) -> HttpResponse:
+    names = [n for n in request.GET.get("tags", "").split(",") if n][:8]
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    chosen = [tags[n] for n in names if n in tags]
+    return render(
+        request,
+        "historian/trend.html",
+        {
+            "tags": chosen,
+            "missing": [n for n in names if n not in tags],
+            "start": request.GET.get("start", ""),
+            "end": request.GET.get("end", ""),
+        },
+    )

@@ -1,0 +1,61 @@
+"""The trend viewer draws a chart of several tags, and zooming re-reads plot values."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from accounts import roles as R
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        "--fault",
+        "feeder_drop@20m+5m:feeder=FEEDER1,factor=0.5",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-trend")
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "e2e-trend")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.click("[data-nav='Tags']")
+    page.locator("[data-testid=tag-browser]").wait_for()
+    page.check("input[value='L1.NIR.API_CONC']")
+    page.check("input[value='L1.PRESS.TABLET_WEIGHT']")
+    page.click("[data-testid=open-trend]")
+    page.wait_for_function("document.getElementById('trend-status').dataset.loaded === '1'")
+    assert page.locator("[data-testid=trend-chart] canvas").count() == 1
+    drawn = page.evaluate("""() => {
+        const d = window.ledgerlineTrend.data;
+        return {x: d[0].length, a: d[1].filter(v => v != null).length,
+                b: d[2].filter(v => v != null).length};
+    }""")
+    assert drawn["x"] > 100
+    assert drawn["a"] > 100
+    assert drawn["b"] > 100
+    assert "samples" in page.locator("[data-testid=trend-status]").inner_text()
+    screenshot(page, "trend")
+    page.evaluate(
+        "window.ledgerlineTrend.zoom(Date.parse('2026-03-01T06:15:00Z') / 1000, "
+        "Date.parse('2026-03-01T06:35:00Z') / 1000)"
+    )
+    page.wait_for_function("document.getElementById('trend-status').dataset.loaded === '2'")
+    screenshot(page, "trend-zoomed")
