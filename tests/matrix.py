@@ -67,6 +67,8 @@ ENDPOINTS: list[Endpoint] = [
         ADMIN,
         data={"reason": "matrix"},
     ),
+    Endpoint("GET", "/historian/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("GET", "/historian/trend/?tags=MATRIX.TAG", DATA_READERS - {R.INTEGRATION}),
     Endpoint("GET", "/audit/", AUDIT_READERS),
     Endpoint("GET", "/audit/?model=accounts.user&user=admin", AUDIT_READERS),
     Endpoint("GET", "/audit/export.csv", AUDIT_READERS),

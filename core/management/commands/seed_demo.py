@@ -7,8 +7,10 @@ sign-in so the demo can start at once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -27,7 +29,16 @@ DEMO_USERS = [
     ("engineer", "Eli Engineer", R.PROCESS_ENGINEER),
     ("admin", "Ada Administrator", R.ADMINISTRATOR),
 ]
-DEMO_SERVICE_ACCOUNTS = [("system:simulator", "Line simulator (digital twin)")]
+DEMO_SERVICE_ACCOUNTS = [
+    ("system:simulator", "Line simulator (digital twin)"),
+    ("system:seed", "Demo data seeding"),
+]
+DEMO_LINE = "L1"
+DEMO_FAULTS = [
+    "feeder_drop@6h+6m:feeder=FEEDER1,factor=0.55",
+    "nir_drift@14h+40m:rate=1.5",
+    "force_spike@20h+2m:kN=7",
+]
 
 
 class Command(BaseCommand):
@@ -55,11 +66,55 @@ class Command(BaseCommand):
                     service_account_create(
                         actor=actor, username=username, full_name=full_name, reason="demo seed"
                     )
+        self._line_data()
         if not Checkpoint.objects.exists():
             create_checkpoint(actor="system:seed")
         if not created:
-            self.stdout.write("demo users exist already: nothing changed")
+            self.stdout.write("demo users exist already: no user changed")
             return
         self.stdout.write(self.style.SUCCESS("demo users (passwords shown once, keep them):"))
         for username, role, password in created:
             self.stdout.write(f"  {username:<12} {role:<18} {password}")
+
+    def _line_data(self) -> None:
+        """A day of simulated line data, once, and a note on its first fault."""
+        from accounts.models import User
+        from historian.models import Annotation, Tag
+        from historian.services import annotation_create
+
+        day = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        if Tag.objects.filter(name__startswith=f"{DEMO_LINE}.").exists():
+            self.stdout.write(f"line {DEMO_LINE} has data already: no sample added")
+        else:
+            start = day - timedelta(days=1)
+            self.stdout.write(f"simulating a day of line {DEMO_LINE} from {start.isoformat()} …")
+            args = [
+                "simulate_line",
+                "--line",
+                DEMO_LINE,
+                "--start",
+                start.isoformat(),
+                "--hours",
+                "24",
+                "--seed",
+                "42",
+            ]
+            for fault in DEMO_FAULTS:
+                args += ["--fault", fault]
+            call_command(*args, stdout=self.stdout)
+        tag = Tag.objects.get(name=f"{DEMO_LINE}.FEEDER1.MASSFLOW")
+        if Annotation.objects.filter(tag=tag).exists():
+            return
+        first = tag.history.order_by("history_date").first()
+        begin = (first.history_date if first else day).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        if begin >= day:
+            begin = day - timedelta(days=1)
+        annotation_create(
+            actor=User.objects.get(username="system:seed"),
+            tag=tag,
+            start=begin + timedelta(hours=6),
+            end=begin + timedelta(hours=6, minutes=6),
+            text="API feeder bridging: flow at ~55 % until the hopper was tapped (simulated)",
+        )
