@@ -6,7 +6,7 @@ import sys
 
 from bench.db import bench_database, setup_django
 
-SUITES = ["audit"]
+SUITES = ["audit", "historian"]
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,252 @@
+"""Historian benchmarks (issue: historian). Figures beside their targets.
+
+1. Ingest of 2,000,000 samples of 200 tags in time order:
+   baseline — raw binary COPY of the same rows into a bare hypertable with the
+   sample store's chunking and index; the ingest service end to end
+   (validation, dedup, digest, rollups, audit event). Targets: ratio ≥ 0.8 and
+   ≥ 250,000 samples/s.
+2. REST JSON ingest, 10,000-sample requests, one server process (runserver,
+   no threading). Target ≥ 100,000 samples/s.
+3. 30 days of 1 Hz data for 10 tags (25.9 M samples): plot of 1,000 intervals
+   for one tag, median warm (target ≤ 50 ms; the raw-row scan of the same plot
+   is measured as the baseline); a 24-hour aggregate of all 10 tags (target
+   ≤ 200 ms); bytes per sample on disk with indexes and rollups (naive: 111).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tqdm import tqdm
+
+INGEST_SAMPLES = int(os.environ.get("BENCH_INGEST_SAMPLES", "2000000"))
+INGEST_TAGS = 200
+BATCH = int(os.environ.get("BENCH_INGEST_BATCH", "20000"))
+REST_SAMPLES = int(os.environ.get("BENCH_REST_SAMPLES", "400000"))
+QUERY_DAYS = int(os.environ.get("BENCH_QUERY_DAYS", "30"))
+QUERY_TAGS = 10
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _tags(prefix: str, count: int) -> list[Any]:
+    from accounts.services import SystemActor
+    from historian.services import tag_create
+
+    actor = SystemActor("system:bench")
+    return [tag_create(actor=actor, name=f"{prefix}.T{i:03d}", equipment=f"BENCH/{prefix}")
+            for i in range(count)]
+
+
+def _account(name: str) -> tuple[Any, str]:
+    from accounts.services import SystemActor, service_account_create, token_issue
+
+    actor = SystemActor("system:bench")
+    account = service_account_create(actor=actor, username=name, full_name=name)
+    _, key = token_issue(actor=actor, user=account, name="bench")
+    return account, key
+
+
+def _items(tag_names: list[str], first_second: int, count: int) -> list[dict[str, Any]]:
+    """`count` samples in time order: every tag at each second, round values."""
+    items = []
+    per_second = len(tag_names)
+    for n in range(first_second * per_second, first_second * per_second + count):
+        second, tag = divmod(n, per_second)
+        ts = START + timedelta(seconds=second)
+        items.append({"tag": tag_names[tag], "ts": ts.isoformat().replace("+00:00", "Z"),
+                      "value": round(10 + (n % 997) / 100.0, 3)})
+    return items
+
+
+def ingest() -> dict[str, float]:
+    from django.db import connection
+
+    from historian.ingest import ingest_samples
+
+    tags = _tags("ING", INGEST_TAGS)
+    names = [t.name for t in tags]
+    ids = {t.name: t.pk for t in tags}
+    account, _ = _account("bench-ingest")
+    batches = [_items(names, k * BATCH // INGEST_TAGS, BATCH)
+               for k in tqdm(range(INGEST_SAMPLES // BATCH), desc="preparing", leave=False)]
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_copy (LIKE historian_sample INCLUDING DEFAULTS)")
+        cursor.execute("SELECT create_hypertable('bench_copy', by_range('ts', INTERVAL '1 day'), "
+                       "create_default_indexes => false)")
+        cursor.execute("CREATE UNIQUE INDEX ON bench_copy (tag_id, ts)")
+    rows = [[(datetime.fromisoformat(i["ts"]), i["value"], ids[i["tag"]], 1, 0, None)
+             for i in batch] for batch in batches]
+    raw = connection.connection
+    started = time.perf_counter()
+    for batch in tqdm(rows, desc="baseline COPY", leave=False):
+        with raw.cursor() as cur, cur.copy(
+            "COPY bench_copy (ts, value_num, tag_id, batch_id, quality, value_text) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["timestamptz", "float8", "int4", "int4", "int2", "text"])
+            for row in batch:
+                copy.write_row(row)
+        raw.commit()
+    baseline = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for k, batch in enumerate(tqdm(batches, desc="ingest service", leave=False)):
+        result = ingest_samples(actor=account, source="bench", ingest_key=f"b{k}", items=batch)
+        assert result.status == 201, result.body
+    service = time.perf_counter() - started
+    return {"baseline_s": baseline, "service_s": service}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rest() -> dict[str, float]:
+    from django.db import connection
+
+    tags = _tags("REST", INGEST_TAGS)
+    names = [t.name for t in tags]
+    _, key = _account("bench-rest")
+    per_request = 10_000
+    bodies = [json.dumps({"source": "bench", "ingest_key": f"r{k}",
+                          "samples": _items(names, k * per_request // INGEST_TAGS,
+                                            per_request)}).encode()
+              for k in range(REST_SAMPLES // per_request)]
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
+           "LEDGERLINE_DB_ROLE": "runtime",
+           "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/"
+           + str(connection.settings_dict["NAME"]), "DJANGO_DEBUG": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
+         "--nothreading"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        started = time.perf_counter()
+        for body in tqdm(bodies, desc="REST ingest", leave=False):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/historian/samples/", data=body, method="POST",
+                headers={"Content-Type": "application/json", "Authorization": f"Token {key}"})
+            with urllib.request.urlopen(request, timeout=120) as response:
+                assert response.status == 201
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return {"rest_s": elapsed, "rest_samples": float(len(bodies) * per_request)}
+
+
+def queries() -> dict[str, float]:
+    from django.db import connection
+
+    from historian.models import Tag
+    from historian.queries import parse_params, read_values
+
+    tags = _tags("Q", QUERY_TAGS)
+    with connection.cursor() as cursor:
+        for day in tqdm(range(QUERY_DAYS), desc="loading 1 Hz days", leave=False):
+            begin = START + timedelta(days=day)
+            cursor.execute(
+                """INSERT INTO historian_sample (ts, value_num, tag_id, batch_id, quality)
+                   SELECT t, 12 + 2 * sin(extract(epoch FROM t) / 900 + tag_id)
+                             + (random() - 0.5) * 0.4, tag_id, 0,
+                          CASE WHEN random() < 0.001 THEN 2 ELSE 0 END
+                   FROM generate_series(%s::timestamptz, %s::timestamptz - interval '1 second',
+                                        interval '1 second') AS t,
+                        unnest(%s::integer[]) AS tag_id""",
+                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
+            cursor.execute(
+                """INSERT INTO historian_rollup
+                   SELECT tag_id, date_trunc('minute', ts), 0, 0, 0, NULL, NULL, NULL, NULL,
+                          NULL, NULL, NULL, NULL, 0, 0, 0, 0
+                   FROM historian_sample WHERE ts >= %s AND ts < %s AND tag_id = ANY(%s)
+                   GROUP BY 1, 2""",
+                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
+            cursor.execute(
+                "SELECT array_agg(tag_id), array_agg(bucket) FROM historian_rollup "
+                "WHERE bucket >= %s AND bucket < %s AND tag_id = ANY(%s)",
+                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
+            tag_ids, buckets = cursor.fetchone()
+            from historian.sql import REFRESH_ROLLUPS
+
+            cursor.execute(REFRESH_ROLLUPS, {"tags": tag_ids, "buckets": buckets})
+        cursor.execute("ANALYZE historian_sample")
+        cursor.execute("ANALYZE historian_rollup")
+        cursor.execute("SELECT hypertable_size('historian_sample'), "
+                       "pg_total_relation_size('historian_rollup'), "
+                       "(SELECT count(*) FROM historian_sample WHERE tag_id = ANY(%s))",
+                       [[t.pk for t in tags]])
+        sample_bytes, rollup_bytes, count = cursor.fetchone()
+    tag = Tag.objects.get(pk=tags[0].pk)
+    end = START + timedelta(days=QUERY_DAYS)
+    window = {"start": START.isoformat(), "end": end.isoformat()}
+
+    def timed(query: dict[str, str], runs: int, target: Tag | None = None) -> float:
+        params = parse_params(query)
+        read_values(target or tag, params)  # warm
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            read_values(target or tag, params)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    plot = timed({**window, "mode": "plot", "points": "1000"}, 20)
+    plot_raw = timed({**window, "mode": "plot", "points": "1000", "corrections": "apply"}, 3)
+    day = {"start": (end - timedelta(days=1)).isoformat(), "end": end.isoformat(),
+           "mode": "aggregate", "interval": "1d",
+           "aggregates": "avg,min,max,twa,count,stddev"}
+    all_tags = [Tag.objects.get(pk=t.pk) for t in tags]
+    agg_times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        for t in all_tags:
+            read_values(t, parse_params(day))
+        agg_times.append(time.perf_counter() - started)
+    return {"samples": float(count), "sample_bytes": float(sample_bytes),
+            "rollup_bytes": float(rollup_bytes), "plot_s": plot, "plot_raw_s": plot_raw,
+            "aggregate_s": statistics.median(agg_times)}
+
+
+def run() -> None:
+    print(f"== historian: ingest of {INGEST_SAMPLES:,} samples of {INGEST_TAGS} tags ==")
+    i = ingest()
+    base_rate = INGEST_SAMPLES / i["baseline_s"]
+    service_rate = INGEST_SAMPLES / i["service_s"]
+    print(f"baseline raw binary COPY: {base_rate:,.0f} samples/s ({i['baseline_s']:.1f} s)")
+    print(f"ingest service end to end: {service_rate:,.0f} samples/s ({i['service_s']:.1f} s); "
+          f"ratio {service_rate / base_rate:.2f} (targets: >= 0.8 and >= 250,000/s)")
+    print("== historian: REST JSON ingest, 10,000-sample requests, one server process ==")
+    r = rest()
+    print(f"REST: {r['rest_samples'] / r['rest_s']:,.0f} samples/s "
+          f"({r['rest_samples']:,.0f} samples in {r['rest_s']:.1f} s; target >= 100,000/s)")
+    print(f"== historian: {QUERY_DAYS} days of 1 Hz data for {QUERY_TAGS} tags ==")
+    q = queries()
+    total_bytes = q["sample_bytes"] + q["rollup_bytes"]
+    per_sample = total_bytes / q["samples"]
+    print(f"samples: {q['samples']:,.0f}; on disk {total_bytes / 1e6:,.0f} MB with indexes and "
+          f"rollups = {per_sample:.1f} bytes/sample (naive 111: {111 / per_sample:.2f}x smaller)")
+    print(f"plot, 1,000 intervals, one tag, {QUERY_DAYS} days: median {q['plot_s'] * 1000:.1f} ms "
+          f"warm (target <= 50 ms); raw-row scan of the same plot {q['plot_raw_s'] * 1000:.0f} ms "
+          f"({q['plot_raw_s'] / q['plot_s']:.0f}x slower)")
+    print(f"24-hour aggregate of all {QUERY_TAGS} tags: median {q['aggregate_s'] * 1000:.1f} ms "
+          f"(target <= 200 ms)")
+    sys.stdout.flush()
