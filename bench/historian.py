@@ -42,8 +42,10 @@ def _tags(prefix: str, count: int) -> list[Any]:
     from historian.services import tag_create
 
     actor = SystemActor("system:bench")
-    return [tag_create(actor=actor, name=f"{prefix}.T{i:03d}", equipment=f"BENCH/{prefix}")
-            for i in range(count)]
+    return [
+        tag_create(actor=actor, name=f"{prefix}.T{i:03d}", equipment=f"BENCH/{prefix}")
+        for i in range(count)
+    ]
 
 
 def _account(name: str) -> tuple[Any, str]:
@@ -62,8 +64,13 @@ def _items(tag_names: list[str], first_second: int, count: int) -> list[dict[str
     for n in range(first_second * per_second, first_second * per_second + count):
         second, tag = divmod(n, per_second)
         ts = START + timedelta(seconds=second)
-        items.append({"tag": tag_names[tag], "ts": ts.isoformat().replace("+00:00", "Z"),
-                      "value": round(10 + (n % 997) / 100.0, 3)})
+        items.append(
+            {
+                "tag": tag_names[tag],
+                "ts": ts.isoformat().replace("+00:00", "Z"),
+                "value": round(10 + (n % 997) / 100.0, 3),
+            }
+        )
     return items
 
 
@@ -76,23 +83,32 @@ def ingest() -> dict[str, float]:
     names = [t.name for t in tags]
     ids = {t.name: t.pk for t in tags}
     account, _ = _account("bench-ingest")
-    batches = [_items(names, k * BATCH // INGEST_TAGS, BATCH)
-               for k in tqdm(range(INGEST_SAMPLES // BATCH), desc="preparing", leave=False)]
+    batches = [
+        _items(names, k * BATCH // INGEST_TAGS, BATCH)
+        for k in tqdm(range(INGEST_SAMPLES // BATCH), desc="preparing", leave=False)
+    ]
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_copy (LIKE historian_sample INCLUDING DEFAULTS)")
-        cursor.execute("SELECT create_hypertable('bench_copy', by_range('ts', INTERVAL '1 day'), "
-                       "create_default_indexes => false)")
+        cursor.execute(
+            "SELECT create_hypertable('bench_copy', by_range('ts', INTERVAL '1 day'), "
+            "create_default_indexes => false)"
+        )
         cursor.execute("CREATE UNIQUE INDEX ON bench_copy (tag_id, ts)")
-    rows = [[(datetime.fromisoformat(i["ts"]), i["value"], ids[i["tag"]], 1, 0, None)
-             for i in batch] for batch in batches]
+    rows = [
+        [(datetime.fromisoformat(i["ts"]), i["value"], ids[i["tag"]], 1, 0, None) for i in batch]
+        for batch in batches
+    ]
     raw = connection.connection
     started = time.perf_counter()
     for batch in tqdm(rows, desc="baseline COPY", leave=False):
-        with raw.cursor() as cur, cur.copy(
-            "COPY bench_copy (ts, value_num, tag_id, batch_id, quality, value_text) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY bench_copy (ts, value_num, tag_id, batch_id, quality, value_text) "
+                "FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
             copy.set_types(["timestamptz", "float8", "int4", "int4", "int2", "text"])
             for row in batch:
                 copy.write_row(row)
@@ -120,18 +136,39 @@ def rest() -> dict[str, float]:
     names = [t.name for t in tags]
     _, key = _account("bench-rest")
     per_request = 10_000
-    bodies = [json.dumps({"source": "bench", "ingest_key": f"r{k}",
-                          "samples": _items(names, k * per_request // INGEST_TAGS,
-                                            per_request)}).encode()
-              for k in range(REST_SAMPLES // per_request)]
+    bodies = [
+        json.dumps(
+            {
+                "source": "bench",
+                "ingest_key": f"r{k}",
+                "samples": _items(names, k * per_request // INGEST_TAGS, per_request),
+            }
+        ).encode()
+        for k in range(REST_SAMPLES // per_request)
+    ]
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "LEDGERLINE_DB_ROLE": "runtime",
-           "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/"
-           + str(connection.settings_dict["NAME"]), "DJANGO_DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "LEDGERLINE_DB_ROLE": "runtime",
+        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        + "/"
+        + str(connection.settings_dict["NAME"]),
+        "DJANGO_DEBUG": "false",
+    }
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
-         "--nothreading"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "manage.py",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--nothreading",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -143,8 +180,11 @@ def rest() -> dict[str, float]:
         started = time.perf_counter()
         for body in tqdm(bodies, desc="REST ingest", leave=False):
             request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1/historian/samples/", data=body, method="POST",
-                headers={"Content-Type": "application/json", "Authorization": f"Token {key}"})
+                f"http://127.0.0.1:{port}/api/v1/historian/samples/",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
+            )
             with urllib.request.urlopen(request, timeout=120) as response:
                 assert response.status == 201
         elapsed = time.perf_counter() - started
@@ -157,6 +197,7 @@ def rest() -> dict[str, float]:
 def queries() -> dict[str, float]:
     from django.db import connection
 
+    from historian.ingest import refresh_rollups
     from historian.models import Tag
     from historian.queries import parse_params, read_values
 
@@ -172,28 +213,20 @@ def queries() -> dict[str, float]:
                    FROM generate_series(%s::timestamptz, %s::timestamptz - interval '1 second',
                                         interval '1 second') AS t,
                         unnest(%s::integer[]) AS tag_id""",
-                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
-            cursor.execute(
-                """INSERT INTO historian_rollup
-                   SELECT tag_id, date_trunc('minute', ts), 0, 0, 0, NULL, NULL, NULL, NULL,
-                          NULL, NULL, NULL, NULL, 0, 0, 0, 0
-                   FROM historian_sample WHERE ts >= %s AND ts < %s AND tag_id = ANY(%s)
-                   GROUP BY 1, 2""",
-                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
-            cursor.execute(
-                "SELECT array_agg(tag_id), array_agg(bucket) FROM historian_rollup "
-                "WHERE bucket >= %s AND bucket < %s AND tag_id = ANY(%s)",
-                [begin, begin + timedelta(days=1), [t.pk for t in tags]])
-            tag_ids, buckets = cursor.fetchone()
-            from historian.sql import REFRESH_ROLLUPS
-
-            cursor.execute(REFRESH_ROLLUPS, {"tags": tag_ids, "buckets": buckets})
+                [begin, begin + timedelta(days=1), [t.pk for t in tags]],
+            )
+            refresh_rollups(
+                {(t.pk, begin + timedelta(minutes=m)) for t in tags for m in range(24 * 60)}
+            )
         cursor.execute("ANALYZE historian_sample")
         cursor.execute("ANALYZE historian_rollup")
-        cursor.execute("SELECT hypertable_size('historian_sample'), "
-                       "pg_total_relation_size('historian_rollup'), "
-                       "(SELECT count(*) FROM historian_sample WHERE tag_id = ANY(%s))",
-                       [[t.pk for t in tags]])
+        cursor.execute(
+            "SELECT hypertable_size('historian_sample'), "
+            "pg_total_relation_size('historian_rollup') "
+            "+ pg_total_relation_size('historian_rollup_hour'), "
+            "(SELECT count(*) FROM historian_sample WHERE tag_id = ANY(%s))",
+            [[t.pk for t in tags]],
+        )
         sample_bytes, rollup_bytes, count = cursor.fetchone()
     tag = Tag.objects.get(pk=tags[0].pk)
     end = START + timedelta(days=QUERY_DAYS)
@@ -211,9 +244,13 @@ def queries() -> dict[str, float]:
 
     plot = timed({**window, "mode": "plot", "points": "1000"}, 20)
     plot_raw = timed({**window, "mode": "plot", "points": "1000", "corrections": "apply"}, 3)
-    day = {"start": (end - timedelta(days=1)).isoformat(), "end": end.isoformat(),
-           "mode": "aggregate", "interval": "1d",
-           "aggregates": "avg,min,max,twa,count,stddev"}
+    day = {
+        "start": (end - timedelta(days=1)).isoformat(),
+        "end": end.isoformat(),
+        "mode": "aggregate",
+        "interval": "1d",
+        "aggregates": "avg,min,max,twa,count,stddev",
+    }
     all_tags = [Tag.objects.get(pk=t.pk) for t in tags]
     agg_times = []
     for _ in range(10):
@@ -221,9 +258,14 @@ def queries() -> dict[str, float]:
         for t in all_tags:
             read_values(t, parse_params(day))
         agg_times.append(time.perf_counter() - started)
-    return {"samples": float(count), "sample_bytes": float(sample_bytes),
-            "rollup_bytes": float(rollup_bytes), "plot_s": plot, "plot_raw_s": plot_raw,
-            "aggregate_s": statistics.median(agg_times)}
+    return {
+        "samples": float(count),
+        "sample_bytes": float(sample_bytes),
+        "rollup_bytes": float(rollup_bytes),
+        "plot_s": plot,
+        "plot_raw_s": plot_raw,
+        "aggregate_s": statistics.median(agg_times),
+    }
 
 
 def run() -> None:
@@ -232,21 +274,31 @@ def run() -> None:
     base_rate = INGEST_SAMPLES / i["baseline_s"]
     service_rate = INGEST_SAMPLES / i["service_s"]
     print(f"baseline raw binary COPY: {base_rate:,.0f} samples/s ({i['baseline_s']:.1f} s)")
-    print(f"ingest service end to end: {service_rate:,.0f} samples/s ({i['service_s']:.1f} s); "
-          f"ratio {service_rate / base_rate:.2f} (targets: >= 0.8 and >= 250,000/s)")
+    print(
+        f"ingest service end to end: {service_rate:,.0f} samples/s ({i['service_s']:.1f} s); "
+        f"ratio {service_rate / base_rate:.2f} (targets: >= 0.8 and >= 250,000/s)"
+    )
     print("== historian: REST JSON ingest, 10,000-sample requests, one server process ==")
     r = rest()
-    print(f"REST: {r['rest_samples'] / r['rest_s']:,.0f} samples/s "
-          f"({r['rest_samples']:,.0f} samples in {r['rest_s']:.1f} s; target >= 100,000/s)")
+    print(
+        f"REST: {r['rest_samples'] / r['rest_s']:,.0f} samples/s "
+        f"({r['rest_samples']:,.0f} samples in {r['rest_s']:.1f} s; target >= 100,000/s)"
+    )
     print(f"== historian: {QUERY_DAYS} days of 1 Hz data for {QUERY_TAGS} tags ==")
     q = queries()
     total_bytes = q["sample_bytes"] + q["rollup_bytes"]
     per_sample = total_bytes / q["samples"]
-    print(f"samples: {q['samples']:,.0f}; on disk {total_bytes / 1e6:,.0f} MB with indexes and "
-          f"rollups = {per_sample:.1f} bytes/sample (naive 111: {111 / per_sample:.2f}x smaller)")
-    print(f"plot, 1,000 intervals, one tag, {QUERY_DAYS} days: median {q['plot_s'] * 1000:.1f} ms "
-          f"warm (target <= 50 ms); raw-row scan of the same plot {q['plot_raw_s'] * 1000:.0f} ms "
-          f"({q['plot_raw_s'] / q['plot_s']:.0f}x slower)")
-    print(f"24-hour aggregate of all {QUERY_TAGS} tags: median {q['aggregate_s'] * 1000:.1f} ms "
-          f"(target <= 200 ms)")
+    print(
+        f"samples: {q['samples']:,.0f}; on disk {total_bytes / 1e6:,.0f} MB with indexes and "
+        f"rollups = {per_sample:.1f} bytes/sample (naive 111: {111 / per_sample:.2f}x smaller)"
+    )
+    print(
+        f"plot, 1,000 intervals, one tag, {QUERY_DAYS} days: median {q['plot_s'] * 1000:.1f} ms "
+        f"warm (target <= 50 ms); raw-row scan of the same plot {q['plot_raw_s'] * 1000:.0f} ms "
+        f"({q['plot_raw_s'] / q['plot_s']:.0f}x slower)"
+    )
+    print(
+        f"24-hour aggregate of all {QUERY_TAGS} tags: median {q['aggregate_s'] * 1000:.1f} ms "
+        f"(target <= 200 ms)"
+    )
     sys.stdout.flush()

@@ -34,7 +34,7 @@ from historian.digest import (
 )
 from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
 from historian.models import IngestBatch, Tag
-from historian.sql import REFRESH_ROLLUPS
+from historian.sql import REFRESH_HOURS, REFRESH_ROLLUPS
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_EXACT_INT = 2**53
@@ -47,7 +47,7 @@ class IngestResult:
     body: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Sample:
     index: int
     tag: str
@@ -55,14 +55,12 @@ class Sample:
     value_type: str
     ts: datetime
     ts_text: str
+    minute: datetime
     value_num: float | None
     value_str: str | None
     value_canonical: str
     quality: str
-
-    @property
-    def line(self) -> str:
-        return sample_line(self.tag, self.ts_text, self.value_canonical, self.quality)
+    line: str  # the canonical line of the digest
 
 
 def parse_ts(text: Any) -> tuple[datetime, str] | str:
@@ -119,12 +117,17 @@ def coerce_value(
 def validate(
     items: Any, tags: dict[str, tuple[int, str]], now: datetime
 ) -> tuple[list[Sample], list[dict[str, Any]]]:
-    """Samples (identical repeats counted once) and the 422 items, by index."""
+    """Samples (identical repeats counted once) and the 422 items, by index.
+
+    A collector sends many tags per timestamp: each distinct timestamp text is
+    parsed once per request.
+    """
     problems: list[dict[str, Any]] = []
     if not isinstance(items, list):
         return [], [{"index": None, "field": "samples", "error": "samples is a list"}]
     latest = now + FUTURE_TOLERANCE
-    seen: dict[tuple[int, datetime], Sample] = {}
+    times: dict[Any, tuple[datetime, str, datetime] | str] = {}
+    seen: dict[tuple[int, str], Sample] = {}
     samples: list[Sample] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -132,7 +135,7 @@ def validate(
             continue
         tag_name = item.get("tag")
         tag = tags.get(tag_name) if isinstance(tag_name, str) else None
-        if tag is None:
+        if tag is None or not isinstance(tag_name, str):
             problems.append({"index": index, "field": "tag", "error": f"unknown tag {tag_name!r}"})
             continue
         quality = item.get("quality", "good")
@@ -141,39 +144,39 @@ def validate(
                 {"index": index, "field": "quality", "error": "quality is good, uncertain or bad"}
             )
             continue
-        parsed = parse_ts(item.get("ts"))
-        if isinstance(parsed, str):
-            problems.append({"index": index, "field": "ts", "error": parsed})
+        raw_ts = item.get("ts")
+        when = times.get(raw_ts) if isinstance(raw_ts, str) else None
+        if when is None:
+            parsed = parse_ts(raw_ts)
+            if isinstance(parsed, str):
+                when = parsed
+            elif parsed[0] > latest:
+                when = "more than 5 minutes in the future"
+            else:
+                when = (parsed[0], parsed[1], parsed[0].replace(second=0, microsecond=0))
+            if isinstance(raw_ts, str):
+                times[raw_ts] = when
+        if isinstance(when, str):
+            problems.append({"index": index, "field": "ts", "error": when})
             continue
-        ts, ts_text = parsed
-        if ts > latest:
-            problems.append(
-                {"index": index, "field": "ts", "error": "more than 5 minutes in the future"}
-            )
-            continue
+        ts, ts_text, minute = when
         if "value" not in item:
             problems.append({"index": index, "field": "value", "error": "value is required"})
             continue
         tag_id, value_type = tag
-        coerced = coerce_value(value_type, item["value"], quality)
-        if isinstance(coerced, str):
-            problems.append({"index": index, "field": "value", "error": coerced})
-            continue
-        value_num, value_str = coerced
-        canonical = canonical_value(value_type, value_num, value_str)
-        sample = Sample(
-            index,
-            str(tag_name),
-            tag_id,
-            value_type,
-            ts,
-            ts_text,
-            value_num,
-            value_str,
-            canonical,
-            quality,
-        )
-        key = (tag_id, ts)
+        value = item["value"]
+        value_num: float | None
+        value_str: str | None
+        if value_type == "float" and type(value) is float and math.isfinite(value):
+            value_num, value_str, canonical = value, None, repr(value)  # the common case
+        else:
+            coerced = coerce_value(value_type, value, quality)
+            if isinstance(coerced, str):
+                problems.append({"index": index, "field": "value", "error": coerced})
+                continue
+            value_num, value_str = coerced
+            canonical = canonical_value(value_type, value_num, value_str)
+        key = (tag_id, ts_text)
         earlier = seen.get(key)
         if earlier is not None:
             if (earlier.value_canonical, earlier.quality) != (canonical, quality):
@@ -181,11 +184,25 @@ def validate(
                     {
                         "index": index,
                         "field": "value",
-                        "error": f"differs from item {earlier.index} for the same tag "
-                        "and timestamp",
+                        "error": f"differs from item {earlier.index} for the same tag and "
+                        "timestamp",
                     }
                 )
             continue
+        sample = Sample(
+            index,
+            tag_name,
+            tag_id,
+            value_type,
+            ts,
+            ts_text,
+            minute,
+            value_num,
+            value_str,
+            canonical,
+            quality,
+            sample_line(tag_name, ts_text, canonical, quality),
+        )
         seen[key] = sample
         samples.append(sample)
     return samples, problems
@@ -288,7 +305,13 @@ def ingest_samples(
             IngestUnprocessable(f"{len(problems)} item(s) cannot be stored", items=problems), 422
         )
     try:
-        return _store(actor=actor, source=source, ingest_key=ingest_key, samples=samples)
+        return _store(
+            actor=actor,
+            source=source,
+            ingest_key=ingest_key,
+            samples=samples,
+            requested=request_digest(samples),
+        )
     except IngestConflict as exc:
         reject(exc, 409)
     except IntegrityError:
@@ -299,13 +322,16 @@ def ingest_samples(
         return IngestResult(200, previous.response)
 
 
-def _store(*, actor: Any, source: str, ingest_key: str, samples: list[Sample]) -> IngestResult:
+def _store(
+    *, actor: Any, source: str, ingest_key: str, samples: list[Sample], requested: str
+) -> IngestResult:
     with audit_context(actor=actor, reason=""):
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('historian_ingest_batch', 'id'))")
             batch_id = int(cursor.fetchone()[0])
         accepted, duplicates = _write(samples, batch_id)
-        digest = digest_lines(sorted(s.line for s in accepted))
+        # All accepted: the digest of the stored samples is the request's.
+        digest = requested if not duplicates else digest_lines(sorted(s.line for s in accepted))
         body = {
             "ingest_id": batch_id,
             "accepted": len(accepted),
@@ -317,7 +343,7 @@ def _store(*, actor: Any, source: str, ingest_key: str, samples: list[Sample]) -
             source=source,
             ingest_key=ingest_key,
             account=actor,
-            request_sha256=request_digest(samples),
+            request_sha256=requested,
             sample_count=len(accepted),
             duplicate_count=duplicates,
             first_ts=min((s.ts for s in accepted), default=None),
@@ -403,16 +429,21 @@ def _write_staged(samples: list[Sample], batch_id: int) -> tuple[list[Sample], i
 
 
 def _refresh_rollups(samples: list[Sample]) -> None:
-    pairs = {
-        (s.tag_id, s.ts.replace(second=0, microsecond=0))
-        for s in samples
-        if s.value_type != "string"
-    }
+    pairs = {(s.tag_id, s.minute) for s in samples if s.value_type != "string"}
     if not pairs:
         return
+    refresh_rollups(pairs)
+
+
+def refresh_rollups(pairs: set[tuple[int, datetime]]) -> None:
+    """Recompute the minute rollups of these (tag, minute) pairs, then their hours."""
     tags, buckets = zip(*sorted(pairs), strict=True)
+    hours = sorted({(tag, minute.replace(minute=0)) for tag, minute in pairs})
     with connection.cursor() as cursor:
         cursor.execute(REFRESH_ROLLUPS, {"tags": list(tags), "buckets": list(buckets)})
+        cursor.execute(
+            REFRESH_HOURS, {"tags": [t for t, _ in hours], "hours": [h for _, h in hours]}
+        )
 
 
 def csv_items(text: str) -> list[dict[str, Any]]:

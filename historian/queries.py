@@ -311,11 +311,48 @@ def summaries_from_rows(
     return out
 
 
-_ROLLUP = (
-    "SELECT bucket, n, sum, sumsq, min, min_ts, max, max_ts, first, first_ts, last, "
-    "last_ts, int_linear, int_step, bad_count, uncertain_count FROM historian_rollup "
-    "WHERE tag_id = %s "
+# The rollups of a tag, reduced per output bucket inside PostgreSQL: each bucket's
+# minutes are merged exactly as Summary.merge would (the integral across the gap
+# between two minutes of one bucket included), so Python only sees one row per bucket.
+_ROLLUPS_PER_BUCKET = """
+WITH minutes AS (
+    SELECT {bucket_number} AS k, *
+    FROM {table}
+    WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s
+), linked AS (
+    SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts,
+           lag(k) OVER w AS prev_k
+    FROM minutes WHERE n > 0
+    WINDOW w AS (ORDER BY bucket)
+), summaries AS (
+    SELECT k, sum(n)::integer AS n, sum(sum) AS sum, sum(sumsq) AS sumsq,
+           min(min) AS min, (array_agg(min_ts ORDER BY min, min_ts))[1] AS min_ts,
+           max(max) AS max, (array_agg(max_ts ORDER BY max DESC, max_ts))[1] AS max_ts,
+           (array_agg(first ORDER BY first_ts))[1] AS first, min(first_ts) AS first_ts,
+           (array_agg(last ORDER BY last_ts DESC))[1] AS last, max(last_ts) AS last_ts,
+           sum(int_linear) + coalesce(sum((prev_last + first) / 2
+               * extract(epoch FROM first_ts - prev_last_ts)) FILTER (WHERE prev_k = k), 0)
+               AS int_linear,
+           sum(int_step) + coalesce(sum(prev_last * extract(epoch FROM first_ts - prev_last_ts))
+               FILTER (WHERE prev_k = k), 0) AS int_step
+    FROM linked GROUP BY k
+), counts AS (
+    SELECT k, sum(bad_count)::integer AS bad, sum(uncertain_count)::integer AS uncertain
+    FROM minutes GROUP BY k
 )
+{select}
+FROM counts c LEFT JOIN summaries s USING (k) ORDER BY c.k
+"""
+_SUMMARY_SELECT = """
+SELECT c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts, s.first,
+       s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step, c.bad, c.uncertain"""
+_TS = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+# Plot output straight from SQL, timestamps already in the canonical text.
+_PLOT_SELECT = f"""
+SELECT c.k, coalesce(s.n, 0), s.first, {_TS.format("s.first_ts")}, s.last,
+       {_TS.format("s.last_ts")}, s.min, {_TS.format("s.min_ts")}, s.max,
+       {_TS.format("s.max_ts")}, c.bad, c.uncertain"""
+ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
 
 
 def _summary(row: tuple[Any, ...]) -> Summary:
@@ -338,36 +375,46 @@ def _summary(row: tuple[Any, ...]) -> Summary:
     )
 
 
+BY_EDGES = "width_bucket(bucket, %(edges)s::timestamptz[])"
+# Equal intervals (plots): the bucket's number by arithmetic, no edge list to search.
+BY_STEP = "floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer + 1"
+
+
+def _rollup_sql(level: str, select: str, bucket_number: str = BY_EDGES) -> str:
+    return _ROLLUPS_PER_BUCKET.format(
+        table=ROLLUP_TABLES[level], select=select, bucket_number=bucket_number
+    )
+
+
 def summaries_from_rollups(
-    tag: Tag, edges: list[datetime], start: datetime, end: datetime
+    tag: Tag, edges: list[datetime], start: datetime, end: datetime, level: str = "minute"
 ) -> list[Summary]:
     out = [Summary() for _ in range(len(edges) - 1)]
     with connection.cursor() as cursor:
         cursor.execute(
-            _ROLLUP + "AND bucket >= %s AND bucket < %s ORDER BY bucket", [tag.pk, start, end]
+            _rollup_sql(level, _SUMMARY_SELECT),
+            {"edges": edges, "tag": tag.pk, "start": start, "end": end},
         )
-        rows = cursor.fetchall()
-    i = 0
-    for row in rows:
-        while i + 1 < len(edges) - 1 and row[0] >= edges[i + 1]:
-            i += 1
-        out[i] = out[i].merge(_summary(row))
+        for row in cursor.fetchall():
+            k = int(row[0]) - 1  # width_bucket counts from 1 at the first edge
+            if 0 <= k < len(out):
+                out[k] = _summary(row)
     return out
 
 
-def rollups_serve(p: ReadParams, interval: timedelta) -> bool:
-    """Rollups answer when nothing finer than a minute is asked and nothing is rewritten."""
-    aligned = (
-        p.start.second == 0
-        and p.start.microsecond == 0
-        and (p.end.second == 0 and p.end.microsecond == 0)
-    )
-    return (
-        aligned
-        and not p.include_bad
-        and not p.apply_corrections
-        and interval.total_seconds() % 60 == 0
-    )
+def _aligned(moment: datetime, seconds: int) -> bool:
+    return (moment - EPOCH).total_seconds() % seconds == 0
+
+
+def rollup_level(p: ReadParams, edges: list[datetime]) -> str | None:
+    """Which rollups answer: hours or minutes when the window and every bucket edge fall on
+    them and nothing is rewritten (corrections) or added back (bad samples); else None."""
+    if p.include_bad or p.apply_corrections:
+        return None
+    for level, seconds in (("hour", 3600), ("minute", 60)):
+        if all(_aligned(moment, seconds) for moment in (p.start, p.end, *edges)):
+            return level
+    return None
 
 
 def _edge_samples(
@@ -384,10 +431,10 @@ def _edge_samples(
 
 
 def bucket_summaries(
-    tag: Tag, p: ReadParams, edges: list[datetime], use_rollups: bool
+    tag: Tag, p: ReadParams, edges: list[datetime], level: str | None
 ) -> list[Summary]:
-    if use_rollups and tag.value_type != "string":
-        return summaries_from_rollups(tag, edges, p.start, p.end)
+    if level is not None and tag.value_type != "string":
+        return summaries_from_rollups(tag, edges, p.start, p.end, level)
     rows = raw_rows(tag, max(p.start, edges[0]), min(p.end, edges[-1]))
     rows = apply_corrections(tag, rows, p.start, p.end, p.apply_corrections)
     return summaries_from_rows(rows, edges, p.start, p.end, p.include_bad)
@@ -431,10 +478,8 @@ def _afters(
 def read_aggregate(tag: Tag, p: ReadParams) -> dict[str, Any]:
     assert p.interval is not None
     edges = bucket_edges(p.start, p.end, p.interval, p.tz)
-    use_rollups = rollups_serve(p, p.interval) and all(
-        e.second == 0 and e.microsecond == 0 for e in edges
-    )
-    summaries = bucket_summaries(tag, p, edges, use_rollups)
+    level = rollup_level(p, edges) if tag.value_type != "string" else None
+    summaries = bucket_summaries(tag, p, edges, level)
     before, after = _edge_samples(tag, p.start, p.end, p.include_bad)
     befores = _boundaries(summaries, before)
     afters = _afters(summaries, after)
@@ -466,48 +511,74 @@ def read_aggregate(tag: Tag, p: ReadParams) -> dict[str, Any]:
         if not summary.n and not p.fill_null:
             continue  # only bad samples: nothing to summarise
         values.append(out)
-    return {"values": values, "source": "rollups" if use_rollups else "raw"}
+    return {"values": values, "source": f"rollups:{level}" if level else "raw"}
 
 
 def read_plot(tag: Tag, p: ReadParams) -> dict[str, Any]:
-    span = p.end - p.start
-    step = span / p.points
-    if step < timedelta(microseconds=1):
-        step = timedelta(microseconds=1)
-    if step >= MINUTE and rollups_serve(p, MINUTE):
-        minutes = math.ceil(step / MINUTE)
-        step = minutes * MINUTE
-        use_rollups = True
-    else:
+    """At most `points` intervals from `start`, each with its first, last, min and max."""
+    step = max((p.end - p.start) / p.points, timedelta(microseconds=1))
+    level = None
+    if tag.value_type != "string" and not (p.include_bad or p.apply_corrections):
+        for name, unit in (("hour", timedelta(hours=1)), ("minute", MINUTE)):
+            seconds = int(unit.total_seconds())
+            # Rounding up to whole units may halve the intervals at most (still ≤ points).
+            if 2 * step >= unit and _aligned(p.start, seconds) and _aligned(p.end, seconds):
+                step, level = math.ceil(step / unit) * unit, name
+                break
+    if level is None:
         step = timedelta(microseconds=math.ceil(step / timedelta(microseconds=1)))
-        use_rollups = False
     edges = [p.start]
     while edges[-1] < p.end:
         edges.append(min(edges[-1] + step, p.end))
-    summaries = bucket_summaries(tag, p, edges, use_rollups)
     values = []
-    for k, s in enumerate(summaries):
-        if not s.n:
-            continue
-        values.append(
-            {
-                "ts": format_ts(edges[k]),
-                "first": s.first,
-                "first_ts": format_ts(s.first_ts) if s.first_ts else None,
-                "last": s.last,
-                "last_ts": format_ts(s.last_ts) if s.last_ts else None,
-                "min": s.min,
-                "min_ts": format_ts(s.min_ts) if s.min_ts else None,
-                "max": s.max,
-                "max_ts": format_ts(s.max_ts) if s.max_ts else None,
-                "count": s.n,
-                "bad_count": s.bad,
-                "uncertain_count": s.uncertain,
-            }
-        )
+    if level is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _rollup_sql(level, _PLOT_SELECT, BY_STEP),
+                {"step": step.total_seconds(), "tag": tag.pk, "start": p.start, "end": p.end},
+            )
+            for row in cursor.fetchall():
+                k = int(row[0]) - 1
+                if row[1] and 0 <= k < len(edges) - 1:
+                    values.append(
+                        {
+                            "ts": format_ts(edges[k]),
+                            "first": row[2],
+                            "first_ts": row[3],
+                            "last": row[4],
+                            "last_ts": row[5],
+                            "min": row[6],
+                            "min_ts": row[7],
+                            "max": row[8],
+                            "max_ts": row[9],
+                            "count": row[1],
+                            "bad_count": row[10],
+                            "uncertain_count": row[11],
+                        }
+                    )
+    else:
+        for k, s in enumerate(bucket_summaries(tag, p, edges, None)):
+            if not s.n:
+                continue
+            values.append(
+                {
+                    "ts": format_ts(edges[k]),
+                    "first": s.first,
+                    "first_ts": format_ts(s.first_ts) if s.first_ts else None,
+                    "last": s.last,
+                    "last_ts": format_ts(s.last_ts) if s.last_ts else None,
+                    "min": s.min,
+                    "min_ts": format_ts(s.min_ts) if s.min_ts else None,
+                    "max": s.max,
+                    "max_ts": format_ts(s.max_ts) if s.max_ts else None,
+                    "count": s.n,
+                    "bad_count": s.bad,
+                    "uncertain_count": s.uncertain,
+                }
+            )
     return {
         "values": values,
-        "source": "rollups" if use_rollups else "raw",
+        "source": f"rollups:{level}" if level else "raw",
         "interval_seconds": step.total_seconds(),
     }
 

@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery staple 42"
 
 
 # Tables made by SQL in migrations, not Django models: emptied too.
-RAW_TABLES = ("historian_sample", "historian_rollup")
+RAW_TABLES = ("historian_sample", "historian_rollup", "historian_rollup_hour")
 
 
 def _flush_through_reset(self: Any, **options: Any) -> None:

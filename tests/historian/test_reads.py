@@ -175,18 +175,15 @@ def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APICli
     raw = values(
         reader, FLOW, start="2026-03-01T06:00:00Z", end="2026-03-01T10:00:00Z", mode="raw"
     )["values"]
-    for extra in ({}, {"corrections": "apply"}):
-        plot = values(
-            reader,
-            FLOW,
-            start="2026-03-01T06:00:00Z",
-            end="2026-03-01T10:00:00Z",
-            mode="plot",
-            points=100,
-            **extra,
-        )
-        assert plot["source"] == ("raw" if extra else "rollups")
-        assert len(plot["values"]) <= 100
+    for extra, source in (
+        ({}, "rollups:minute"),
+        ({"points": 3}, "rollups:hour"),
+        ({"corrections": "apply"}, "raw"),
+    ):
+        query = {"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T10:00:00Z"}
+        plot = values(reader, FLOW, mode="plot", **{**query, "points": 100, **extra})
+        assert plot["source"] == source
+        assert len(plot["values"]) <= int(extra.get("points", 100))
         edges = [p["ts"] for p in plot["values"]] + ["9999"]
         for k, interval in enumerate(plot["values"]):
             inside = [r["value"] for r in raw if edges[k] <= r["ts"] < edges[k + 1]]
@@ -213,19 +210,25 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     feed(samples[::2])
     feed(samples[1::2])
     tag = Tag.objects.get(name=FLOW)
-    query = {
+    minutes = {
         "start": "2026-03-01T00:10:00Z",
         "end": "2026-03-01T02:50:00Z",
         "mode": "aggregate",
         "interval": "7m",
         "aggregates": "avg,min,max,twa,count,first,last,stddev",
     }
-    from_rollups = read_values(tag, parse_params(query))
-    from_raw = read_values(tag, parse_params({**query, "corrections": "apply"}))
-    assert from_rollups["source"] == "rollups"
-    assert from_raw["source"] == "raw"
-    assert len(from_rollups["values"]) == len(from_raw["values"]) > 20
-    for a, b in zip(from_rollups["values"], from_raw["values"], strict=True):
+    hours = {**minutes, "start": "2026-03-01T00:00:00Z", "end": "2026-03-01T03:00:00Z",
+             "interval": "1h"}
+    pairs = []
+    for query, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
+        from_rollups = read_values(tag, parse_params(query))
+        from_raw = read_values(tag, parse_params({**query, "corrections": "apply"}))
+        assert from_rollups["source"] == level
+        assert from_raw["source"] == "raw"
+        assert len(from_rollups["values"]) == len(from_raw["values"])
+        pairs += list(zip(from_rollups["values"], from_raw["values"], strict=True))
+    assert len(pairs) > 20
+    for a, b in pairs:
         assert a.keys() == b.keys()
         for key in a:
             if isinstance(a[key], float):
