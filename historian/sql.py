@@ -61,12 +61,15 @@ WITH wanted AS (
     SELECT DISTINCT t.tag_id, t.bucket
     FROM unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)
 ), samples AS (
-    SELECT s.tag_id, w.bucket, s.ts, s.value_num AS v, s.quality,
+    -- One index range scan per wanted minute, whatever the statistics say.
+    SELECT w.tag_id, w.bucket, s.ts, s.value_num AS v, s.quality,
            (s.quality <> 2 AND s.value_num IS NOT NULL
             AND s.value_num NOT IN ('NaN', 'Infinity', '-Infinity')) AS usable
     FROM wanted w
-    JOIN historian_sample s
-      ON s.tag_id = w.tag_id AND s.ts >= w.bucket AND s.ts < w.bucket + INTERVAL '1 minute'
+    CROSS JOIN LATERAL (
+        SELECT ts, value_num, quality FROM historian_sample
+        WHERE tag_id = w.tag_id AND ts >= w.bucket AND ts < w.bucket + INTERVAL '1 minute'
+    ) s
 ), usable AS (
     SELECT tag_id, bucket, ts, v,
            lead(ts) OVER w AS next_ts, lead(v) OVER w AS next_v
@@ -115,8 +118,11 @@ WITH wanted AS (
     FROM unnest(%(tags)s::integer[], %(hours)s::timestamptz[]) AS t(tag_id, hour)
 ), minutes AS (
     SELECT w.hour, r.*
-    FROM wanted w JOIN historian_rollup r
-      ON r.tag_id = w.tag_id AND r.bucket >= w.hour AND r.bucket < w.hour + INTERVAL '1 hour'
+    FROM wanted w
+    CROSS JOIN LATERAL (
+        SELECT * FROM historian_rollup
+        WHERE tag_id = w.tag_id AND bucket >= w.hour AND bucket < w.hour + INTERVAL '1 hour'
+    ) r
 ), linked AS (
     SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts
     FROM minutes WHERE n > 0
