@@ -69,6 +69,7 @@ WITH wanted AS (
     CROSS JOIN LATERAL (
         SELECT ts, value_num, quality FROM historian_sample
         WHERE tag_id = w.tag_id AND ts >= w.bucket AND ts < w.bucket + INTERVAL '1 minute'
+        OFFSET 0  -- a fence: the planner may not flatten this into one big merge join
     ) s
 ), usable AS (
     SELECT tag_id, bucket, ts, v,
@@ -122,6 +123,7 @@ WITH wanted AS (
     CROSS JOIN LATERAL (
         SELECT * FROM historian_rollup
         WHERE tag_id = w.tag_id AND bucket >= w.hour AND bucket < w.hour + INTERVAL '1 hour'
+        OFFSET 0
     ) r
 ), linked AS (
     SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts
