@@ -55,8 +55,20 @@ CREATE TABLE historian_rollup (
 );
 """
 
+# A recomputed rollup replaces the one stored (minute and hour tables alike).
+UPSERT_ROLLUP = """
+ON CONFLICT (tag_id, bucket) DO UPDATE SET
+    n = EXCLUDED.n, sum = EXCLUDED.sum, sumsq = EXCLUDED.sumsq,
+    min = EXCLUDED.min, min_ts = EXCLUDED.min_ts, max = EXCLUDED.max, max_ts = EXCLUDED.max_ts,
+    first = EXCLUDED.first, first_ts = EXCLUDED.first_ts,
+    last = EXCLUDED.last, last_ts = EXCLUDED.last_ts,
+    int_linear = EXCLUDED.int_linear, int_step = EXCLUDED.int_step,
+    bad_count = EXCLUDED.bad_count, uncertain_count = EXCLUDED.uncertain_count
+"""
+
 # Recompute the rollups of the given (tag, minute) pairs from the stored samples.
-REFRESH_ROLLUPS = r"""
+REFRESH_ROLLUPS = (
+    r"""
 WITH wanted AS (
     SELECT DISTINCT t.tag_id, t.bucket
     FROM unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)
@@ -96,14 +108,9 @@ SELECT c.tag_id, c.bucket, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.
        s.first, s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step,
        c.bad_count, c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (tag_id, bucket)
-ON CONFLICT (tag_id, bucket) DO UPDATE SET
-    n = EXCLUDED.n, sum = EXCLUDED.sum, sumsq = EXCLUDED.sumsq,
-    min = EXCLUDED.min, min_ts = EXCLUDED.min_ts, max = EXCLUDED.max, max_ts = EXCLUDED.max_ts,
-    first = EXCLUDED.first, first_ts = EXCLUDED.first_ts,
-    last = EXCLUDED.last, last_ts = EXCLUDED.last_ts,
-    int_linear = EXCLUDED.int_linear, int_step = EXCLUDED.int_step,
-    bad_count = EXCLUDED.bad_count, uncertain_count = EXCLUDED.uncertain_count
 """
+    + UPSERT_ROLLUP
+)
 
 
 # Hourly rollups, made from the minute rollups of the given (tag, hour) pairs: long
@@ -113,7 +120,8 @@ HOUR_TABLE = r"""
 CREATE TABLE historian_rollup_hour (LIKE historian_rollup INCLUDING ALL);
 """
 
-REFRESH_HOURS = r"""
+REFRESH_HOURS = (
+    r"""
 WITH wanted AS (
     SELECT DISTINCT t.tag_id, t.hour
     FROM unnest(%(tags)s::integer[], %(hours)s::timestamptz[]) AS t(tag_id, hour)
@@ -150,11 +158,6 @@ SELECT c.tag_id, c.hour, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.ma
        s.first, s.first_ts, s.last, s.last_ts, coalesce(s.int_linear, 0),
        coalesce(s.int_step, 0), c.bad_count, c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (tag_id, hour)
-ON CONFLICT (tag_id, bucket) DO UPDATE SET
-    n = EXCLUDED.n, sum = EXCLUDED.sum, sumsq = EXCLUDED.sumsq,
-    min = EXCLUDED.min, min_ts = EXCLUDED.min_ts, max = EXCLUDED.max, max_ts = EXCLUDED.max_ts,
-    first = EXCLUDED.first, first_ts = EXCLUDED.first_ts,
-    last = EXCLUDED.last, last_ts = EXCLUDED.last_ts,
-    int_linear = EXCLUDED.int_linear, int_step = EXCLUDED.int_step,
-    bad_count = EXCLUDED.bad_count, uncertain_count = EXCLUDED.uncertain_count
 """
+    + UPSERT_ROLLUP
+)

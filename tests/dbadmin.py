@@ -23,6 +23,25 @@ def superuser_url(dbname: str | None = None) -> str:
     return urlunparse(parsed._replace(path="/" + (dbname or connection.settings_dict["NAME"])))
 
 
+def user_triggers(cur: psycopg.Cursor, tables: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(table, trigger, tgenabled) of the non-internal triggers on `tables`."""
+    cur.execute(
+        """SELECT c.relname, t.tgname, t.tgenabled
+           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+           WHERE NOT t.tgisinternal AND c.relname = ANY(%s)""",
+        [list(tables)],
+    )
+    return list(cur.fetchall())
+
+
+ENABLE = {
+    "A": "ENABLE ALWAYS TRIGGER",
+    "O": "ENABLE TRIGGER",
+    "R": "ENABLE REPLICA TRIGGER",
+    "D": "DISABLE TRIGGER",
+}
+
+
 @contextmanager
 def superuser_cursor(dbname: str | None = None) -> Iterator[psycopg.Cursor]:
     with psycopg.connect(superuser_url(dbname), autocommit=False) as conn:
@@ -37,27 +56,15 @@ def reset_tables(tables: Sequence[str], dbname: str | None = None) -> None:
     if not tables:
         return
     with superuser_cursor(dbname) as cur:
-        cur.execute(
-            """SELECT c.relname, t.tgname, t.tgenabled
-               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-               WHERE NOT t.tgisinternal AND c.relname = ANY(%s)""",
-            [list(tables)],
-        )
-        triggers = cur.fetchall()
+        triggers = user_triggers(cur, tables)
         cur.execute("SET LOCAL session_replication_role = replica")
         for table in {t[0] for t in triggers}:
             if not _is_hypertable(cur, table):
                 cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
         cur.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        modes = {
-            "A": "ENABLE ALWAYS TRIGGER",
-            "O": "ENABLE TRIGGER",
-            "R": "ENABLE REPLICA TRIGGER",
-            "D": "DISABLE TRIGGER",
-        }
         for table, name, enabled in triggers:
             if not _is_hypertable(cur, table):
-                cur.execute(f'ALTER TABLE "{table}" {modes[enabled]} "{name}"')
+                cur.execute(f'ALTER TABLE "{table}" {ENABLE[enabled]} "{name}"')
 
 
 def _is_hypertable(cur: psycopg.Cursor, table: str) -> bool:
@@ -73,18 +80,11 @@ def tamper(
     """Run `statements` as the superuser with the user triggers of `tables` switched off
     (exactly the way an attacker with database access would), then switch them back on."""
     with superuser_cursor(dbname) as cur:
-        cur.execute(
-            """SELECT c.relname, t.tgname, t.tgenabled
-               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-               WHERE NOT t.tgisinternal AND c.relname = ANY(%s)""",
-            [list(tables)],
-        )
-        triggers = cur.fetchall()
+        triggers = user_triggers(cur, tables)
         for table in tables:
             cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
         for statement in statements:
             cur.execute(statement)
         cur.connection.commit()  # deferred FK checks fire before the triggers go back on
-        modes = {"A": "ENABLE ALWAYS TRIGGER", "O": "ENABLE TRIGGER"}
         for table, name, enabled in triggers:
-            cur.execute(f'ALTER TABLE "{table}" {modes.get(enabled, "ENABLE TRIGGER")} "{name}"')
+            cur.execute(f'ALTER TABLE "{table}" {ENABLE[enabled]} "{name}"')

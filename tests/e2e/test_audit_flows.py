@@ -12,16 +12,8 @@ from accounts import roles as R
 from audit.context import audit_context
 from tests.audit.test_api_and_pages import run_worker
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.testapp.models import Specimen
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def trail_data(make_user: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_auditor_filters_exports_and_verifies(page: Any, make_user: Any, trail_data: None) -> None:
     make_user(R.AUDITOR, username="avery", full_name="Avery Auditor")
-    sign_in(page, "avery")
+    sign_in(page, "avery", PASSWORD)
     page.click("[data-nav='Audit trail']")
     page.fill("input[name=user]", "eli")
     page.select_option("select[name=action]", "update")
@@ -70,7 +62,7 @@ def test_qa_signs_a_review_in_the_signing_dialog(
     page: Any, make_user: Any, trail_data: None
 ) -> None:
     make_user(R.QA_REVIEWER, username="quinn", full_name="Quinn Reviewer")
-    sign_in(page, "quinn")
+    sign_in(page, "quinn", PASSWORD)
     page.goto("/audit/?model=testapp.specimen")
     page.click("text=Record review (sign)")
     dialog = page.locator("[data-testid=signing-dialog]")

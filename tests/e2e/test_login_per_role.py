@@ -8,7 +8,7 @@ import pytest
 
 from accounts import roles as R
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 HOME_TITLES = {
     R.OPERATOR: "Operator",
@@ -67,11 +67,7 @@ def test_api_docs_and_status_render_from_local_assets(page: Any, make_user: Any)
             else None
         ),
     )
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "e2e-docs")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    sign_in(page, "e2e-docs", PASSWORD)
     page.goto("/status/")
     assert page.locator("[data-testid=tsdb-license]").inner_text() in {"apache", "timescale"}
     assert "BEGIN PUBLIC KEY" in page.locator("[data-testid=public-key]").inner_text()

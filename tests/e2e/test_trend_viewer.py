@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from accounts import roles as R
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,11 +31,7 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
         stdout=StringIO(),
     )
     make_user(R.PROCESS_ENGINEER, username="e2e-trend")
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "e2e-trend")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    sign_in(page, "e2e-trend", PASSWORD)
     page.click("[data-nav='Tags']")
     page.locator("[data-testid=tag-browser]").wait_for()
     page.check("input[value='L1.NIR.API_CONC']")

@@ -217,8 +217,12 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
         "interval": "7m",
         "aggregates": "avg,min,max,twa,count,first,last,stddev",
     }
-    hours = {**minutes, "start": "2026-03-01T00:00:00Z", "end": "2026-03-01T03:00:00Z",
-             "interval": "1h"}
+    hours = {
+        **minutes,
+        "start": "2026-03-01T00:00:00Z",
+        "end": "2026-03-01T03:00:00Z",
+        "interval": "1h",
+    }
     pairs = []
     for query, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
         from_rollups = read_values(tag, parse_params(query))

@@ -100,7 +100,25 @@ def test_simulate_line_through_the_rest_api(live_server: Any, make_service_accou
     ensure_line("LA")  # tags are set up by a process engineer's means, not over ingest
     _, key = make_service_account("sim-api")
     out = StringIO()
-    call_command("simulate_line", "--line", "LA", "--start", "2026-03-02T00:00:00Z",
-                 "--hours", "0.02", "--seed", "2", "--quiet", "--chunk", "36", "--via", "api",
-                 "--url", live_server.url, "--token", key, stdout=out)
+    call_command(
+        "simulate_line",
+        "--line",
+        "LA",
+        "--start",
+        "2026-03-02T00:00:00Z",
+        "--hours",
+        "0.02",
+        "--seed",
+        "2",
+        "--quiet",
+        "--chunk",
+        "36",
+        "--via",
+        "api",
+        "--url",
+        live_server.url,
+        "--token",
+        key,
+        stdout=out,
+    )
     assert "2592 samples stored" in out.getvalue()  # 72 s x 36 tags
