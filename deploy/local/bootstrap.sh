@@ -247,6 +247,14 @@ psql_super() {
   as_pg "$(bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" -p "$(cat "$PORTFILE")" -U postgres "$@"
 }
 
+close_template() {
+  # A template nobody connects to: TimescaleDB's background workers otherwise hold
+  # connections that make CREATE DATABASE … TEMPLATE fail (timescale/timescaledb#4048).
+  psql_super -d postgres -c "ALTER DATABASE $TEMPLATE_DB WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null
+  psql_super -d postgres -tAc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                               WHERE datname = '$TEMPLATE_DB' AND pid <> pg_backend_pid()" >/dev/null
+}
+
 setup_roles_and_databases() {
   # shellcheck disable=SC1090
   . "$CREDS"
@@ -266,13 +274,18 @@ setup_roles_and_databases() {
     psql_super -d "$TEMPLATE_DB" -v owner=ledgerline_owner -v migrator=ledgerline_migrator -v app=ledgerline_app \
       -f "$ROOT/deploy/sql/database.sql" >/dev/null
   fi
-  # A template nobody connects to: TimescaleDB's background workers otherwise hold
-  # connections that make CREATE DATABASE … TEMPLATE fail (timescale/timescaledb#4048).
-  psql_super -d postgres -c "ALTER DATABASE $TEMPLATE_DB WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null
+  close_template
   exists=$(psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")
   if [ "$exists" != 1 ]; then
     say "creating database $DB_NAME"
-    psql_super -d postgres -c "CREATE DATABASE $DB_NAME TEMPLATE $TEMPLATE_DB OWNER ledgerline_owner"
+    local attempt
+    for attempt in 1 2 3 4 5; do
+      close_template
+      psql_super -d postgres -c "CREATE DATABASE $DB_NAME TEMPLATE $TEMPLATE_DB OWNER ledgerline_owner" \
+        >/dev/null 2>&1 && break
+      [ "$attempt" = 5 ] && die "could not create $DB_NAME from $TEMPLATE_DB (see $LOGFILE)"
+      sleep 1
+    done
   fi
 }
 
