@@ -179,7 +179,7 @@
   }
 
   function zoom(start, end) {
-    if (end - start < 10) return;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end - start < 10) return;
     state.start = start;
     state.end = end;
     load();
@@ -187,10 +187,12 @@
   state.zoom = zoom;
 
   document.querySelectorAll("[data-range]").forEach((button) => button.addEventListener("click", () => {
+    if (state.end === null) return;  // the first window is still being chosen
     const span = Number(button.dataset.range);
     zoom(state.end - span, state.end);
   }));
   document.querySelectorAll("[data-pan]").forEach((button) => button.addEventListener("click", () => {
+    if (state.end === null) return;
     const span = state.end - state.start;
     const shift = Number(button.dataset.pan) * span / 2;
     zoom(state.start + shift, state.end + shift);
