@@ -406,10 +406,24 @@ def _aligned(moment: datetime, seconds: int) -> bool:
     return (moment - EPOCH).total_seconds() % seconds == 0
 
 
-def rollup_level(p: ReadParams, edges: list[datetime]) -> str | None:
+# Tests and benchmarks switch this off to compare the rollups with the raw rows.
+USE_ROLLUPS = True
+
+
+def rollups_allowed(tag: Tag, p: ReadParams) -> bool:
+    """Rollups summarise the originals without bad samples: they answer unless bad samples are
+    asked back, or corrections are applied and some correction touches the window."""
+    if not USE_ROLLUPS or tag.value_type == "string" or p.include_bad:
+        return False
+    if p.apply_corrections:
+        return not Correction.objects.filter(tag=tag, start__lt=p.end, end__gt=p.start).exists()
+    return True
+
+
+def rollup_level(tag: Tag, p: ReadParams, edges: list[datetime]) -> str | None:
     """Which rollups answer: hours or minutes when the window and every bucket edge fall on
-    them and nothing is rewritten (corrections) or added back (bad samples); else None."""
-    if p.include_bad or p.apply_corrections:
+    them and rollups are allowed at all; else None (raw rows)."""
+    if not rollups_allowed(tag, p):
         return None
     for level, seconds in (("hour", 3600), ("minute", 60)):
         if all(_aligned(moment, seconds) for moment in (p.start, p.end, *edges)):
@@ -478,7 +492,7 @@ def _afters(
 def read_aggregate(tag: Tag, p: ReadParams) -> dict[str, Any]:
     assert p.interval is not None
     edges = bucket_edges(p.start, p.end, p.interval, p.tz)
-    level = rollup_level(p, edges) if tag.value_type != "string" else None
+    level = rollup_level(tag, p, edges)
     summaries = bucket_summaries(tag, p, edges, level)
     before, after = _edge_samples(tag, p.start, p.end, p.include_bad)
     befores = _boundaries(summaries, before)
@@ -518,7 +532,7 @@ def read_plot(tag: Tag, p: ReadParams) -> dict[str, Any]:
     """At most `points` intervals from `start`, each with its first, last, min and max."""
     step = max((p.end - p.start) / p.points, timedelta(microseconds=1))
     level = None
-    if tag.value_type != "string" and not (p.include_bad or p.apply_corrections):
+    if rollups_allowed(tag, p):
         for name, unit in (("hour", timedelta(hours=1)), ("minute", MINUTE)):
             seconds = int(unit.total_seconds())
             # Rounding up to whole units may halve the intervals at most (still ≤ points).

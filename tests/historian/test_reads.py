@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+import historian.queries
 from accounts import roles as R
 from historian.ingest import ingest_samples
 from historian.models import Tag
@@ -60,10 +61,16 @@ IRREGULAR = [
 
 @pytest.mark.parametrize(("tag", "expected"), [(FLOW, 1375 / 60), (SETPOINT, 1300 / 60)])
 def test_twa_equals_the_hand_computed_value(
-    tags: Any, feed: Any, reader: APIClient, tag: str, expected: float
+    tags: Any,
+    feed: Any,
+    reader: APIClient,
+    tag: str,
+    expected: float,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     feed([{"tag": tag, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
-    for extra in ({}, {"corrections": "apply"}):  # rollups, then raw rows
+    for use_rollups in (True, False):  # rollups, then raw rows
+        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", use_rollups)
         body = values(
             reader,
             tag,
@@ -72,7 +79,6 @@ def test_twa_equals_the_hand_computed_value(
             mode="aggregate",
             interval="1m",
             aggregates="twa,avg,min,max,count,stddev",
-            **extra,
         )
         (bucket,) = body["values"]
         assert bucket["twa"] == pytest.approx(expected)
@@ -158,7 +164,9 @@ def test_a_day_bucket_across_a_dst_change_lasts_23_hours(
     assert [v["ts"][:10] for v in utc["values"]] == ["2026-03-28", "2026-03-29", "2026-03-30"]
 
 
-def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APIClient) -> None:
+def test_plot_contains_each_raw_min_and_max(
+    tags: Any, feed: Any, reader: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(7)
     begin = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
     samples = [
@@ -178,8 +186,10 @@ def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APICli
     for extra, source in (
         ({}, "rollups:minute"),
         ({"points": 3}, "rollups:hour"),
-        ({"corrections": "apply"}, "raw"),
+        ({"corrections": "apply"}, "rollups:minute"),  # no correction in the window
+        ({"raw": True}, "raw"),
     ):
+        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", not extra.pop("raw", False))
         query = {"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T10:00:00Z"}
         plot = values(reader, FLOW, mode="plot", **{**query, "points": 100, **extra})
         assert plot["source"] == source
@@ -195,7 +205,7 @@ def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APICli
         assert -5.0 in [p["min"] for p in plot["values"]]
 
 
-def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
+def test_rollups_and_raw_rows_agree(tags: Any, feed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(3)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     samples = []
@@ -226,7 +236,9 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     pairs = []
     for query, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
         from_rollups = read_values(tag, parse_params(query))
-        from_raw = read_values(tag, parse_params({**query, "corrections": "apply"}))
+        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", False)
+        from_raw = read_values(tag, parse_params(query))
+        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", True)
         assert from_rollups["source"] == level
         assert from_raw["source"] == "raw"
         assert len(from_rollups["values"]) == len(from_raw["values"])

@@ -174,5 +174,13 @@ def test_a_signed_correction_replaces_values_only_when_asked(
     ).json()["values"]
     assert [v["value"] for v in applied] == [0.0, 1.5, 2.5, 3.0]
     assert [v.get("corrected", False) for v in applied] == [False, True, True, False]
+    # A plot with corrections applied reads raw rows where a correction touches the window.
+    plot = client.get(
+        f"/api/v1/historian/tags/{FLOW}/values/",
+        {**params, "mode": "plot", "points": 1, "corrections": "apply"},
+    ).json()
+    assert plot["source"] == "raw"
+    assert plot["values"][0]["max"] == 3.0
+    assert plot["values"][0]["count"] == 4
     engineer = client_of(make_user(R.PROCESS_ENGINEER, username="pe"))
     assert engineer.post(url, body, format="json").status_code == 403
