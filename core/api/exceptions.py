@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -44,6 +45,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # The request's transaction has rolled back by now: record what a refusal must leave.
     if getattr(exc, "after_rollback", None) and not in_caller_transaction():
         run_after_rollback(exc)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body(
+                "too_large",
+                "The request body is larger than the configured limit "
+                f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes): send smaller requests.",
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, fields=exc.fields, items=exc.items),

@@ -217,3 +217,16 @@ def test_late_and_out_of_order_data_are_accepted(tags: Any, collector: APIClient
     )
     assert response.status_code == 201
     assert [r[1] for r in stored(tags["flow"].pk)] == [7.0, 8.0, 9.0]
+
+
+def test_a_body_over_the_limit_is_413_too_large(
+    tags: Any, collector: APIClient, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    samples = [
+        {"tag": FLOW, "ts": f"2026-03-01T08:00:{i:02d}Z", "value": float(i)} for i in range(60)
+    ]
+    response = post(collector, samples, key="big")
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+    assert IngestBatch.objects.count() == 0
