@@ -14,12 +14,13 @@ from typing import Any
 
 from django.db import connection
 
-from audit.canonical import format_ts
 from historian.digest import QUALITY_NAMES, canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
 
+# ts in the canonical text straight from PostgreSQL (what format_ts makes of it).
 ROWS_SQL = """
-    SELECT tag_id, ts, value_num, value_text, quality FROM historian_sample
+    SELECT tag_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           value_num, value_text, quality FROM historian_sample
     WHERE tag_id = ANY(%s) AND ts >= %s AND ts <= %s AND batch_id = %s
 """
 
@@ -61,7 +62,7 @@ def batch_lines(batch: IngestBatch, tags: dict[int, tuple[str, str]]) -> Iterato
             name, value_type = tags.get(tag_id, (f"#{tag_id}", "float"))
             yield sample_line(
                 name,
-                format_ts(ts),
+                ts,
                 canonical_value(value_type, value_num, value_text),
                 QUALITY_NAMES.get(quality, str(quality)),
             )
