@@ -201,6 +201,10 @@ def test_plot_contains_each_raw_min_and_max(
             assert interval["max"] == max(inside)
             assert interval["first"] == inside[0]
             assert interval["last"] == inside[-1]
+            at = {r["ts"]: r["value"] for r in raw}
+            assert at[interval["min_ts"]] == interval["min"]
+            assert at[interval["max_ts"]] == interval["max"]
+            assert at[interval["first_ts"]] == interval["first"]
         assert 99.0 in [p["max"] for p in plot["values"]]
         assert -5.0 in [p["min"] for p in plot["values"]]
 
