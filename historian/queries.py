@@ -415,9 +415,7 @@ def rollups_allowed(tag: Tag, p: ReadParams) -> bool:
     asked back, or corrections are applied and some correction touches the window."""
     if not USE_ROLLUPS or tag.value_type == "string" or p.include_bad:
         return False
-    if p.apply_corrections:
-        return not Correction.objects.filter(tag=tag, start__lt=p.end, end__gt=p.start).exists()
-    return True
+    return not _corrections_touch(tag, p)
 
 
 def rollup_level(tag: Tag, p: ReadParams, edges: list[datetime]) -> str | None:
@@ -544,54 +542,36 @@ def read_plot(tag: Tag, p: ReadParams) -> dict[str, Any]:
     edges = [p.start]
     while edges[-1] < p.end:
         edges.append(min(edges[-1] + step, p.end))
-    values = []
     if level is not None:
         with connection.cursor() as cursor:
             cursor.execute(
                 _rollup_sql(level, _PLOT_SELECT, BY_STEP),
                 {"step": step.total_seconds(), "tag": tag.pk, "start": p.start, "end": p.end},
             )
-            for row in cursor.fetchall():
-                k = int(row[0]) - 1
-                if row[1] and 0 <= k < len(edges) - 1:
-                    values.append(
-                        {
-                            "ts": format_ts(edges[k]),
-                            "first": row[2],
-                            "first_ts": row[3],
-                            "last": row[4],
-                            "last_ts": row[5],
-                            "min": row[6],
-                            "min_ts": row[7],
-                            "max": row[8],
-                            "max_ts": row[9],
-                            "count": row[1],
-                            "bad_count": row[10],
-                            "uncertain_count": row[11],
-                        }
-                    )
+            values = _plot_values(cursor.fetchall(), edges)
     elif tag.value_type != "string" and not _corrections_touch(tag, p):
         values = _plot_from_samples(tag, p, edges, step)
     else:
-        for k, s in enumerate(bucket_summaries(tag, p, edges, None)):
-            if not s.n:
-                continue
-            values.append(
-                {
-                    "ts": format_ts(edges[k]),
-                    "first": s.first,
-                    "first_ts": format_ts(s.first_ts) if s.first_ts else None,
-                    "last": s.last,
-                    "last_ts": format_ts(s.last_ts) if s.last_ts else None,
-                    "min": s.min,
-                    "min_ts": format_ts(s.min_ts) if s.min_ts else None,
-                    "max": s.max,
-                    "max_ts": format_ts(s.max_ts) if s.max_ts else None,
-                    "count": s.n,
-                    "bad_count": s.bad,
-                    "uncertain_count": s.uncertain,
-                }
-            )
+        values = _plot_values(
+            [
+                (
+                    k + 1,
+                    s.n,
+                    s.first,
+                    _ts_text(s.first_ts),
+                    s.last,
+                    _ts_text(s.last_ts),
+                    s.min,
+                    _ts_text(s.min_ts),
+                    s.max,
+                    _ts_text(s.max_ts),
+                    s.bad,
+                    s.uncertain,
+                )
+                for k, s in enumerate(bucket_summaries(tag, p, edges, None))
+            ],
+            edges,
+        )
     return {
         "values": values,
         "source": f"rollups:{level}" if level else "raw",
@@ -631,7 +611,6 @@ def _corrections_touch(tag: Tag, p: ReadParams) -> bool:
 def _plot_from_samples(
     tag: Tag, p: ReadParams, edges: list[datetime], step: timedelta
 ) -> list[dict[str, Any]]:
-    values = []
     with connection.cursor() as cursor:
         cursor.execute(
             _PLOT_FROM_SAMPLES,
@@ -643,25 +622,36 @@ def _plot_from_samples(
                 "include_bad": p.include_bad,
             },
         )
-        for row in cursor.fetchall():
-            k = int(row[0]) - 1
-            if row[1] and 0 <= k < len(edges) - 1:
-                values.append(
-                    {
-                        "ts": format_ts(edges[k]),
-                        "first": row[2],
-                        "first_ts": row[3],
-                        "last": row[4],
-                        "last_ts": row[5],
-                        "min": row[6],
-                        "min_ts": row[7],
-                        "max": row[8],
-                        "max_ts": row[9],
-                        "count": row[1],
-                        "bad_count": row[10],
-                        "uncertain_count": row[11],
-                    }
-                )
+        return _plot_values(cursor.fetchall(), edges)
+
+
+def _ts_text(value: datetime | None) -> str | None:
+    return format_ts(value) if value else None
+
+
+def _plot_values(rows: Any, edges: list[datetime]) -> list[dict[str, Any]]:
+    """Plot intervals from rows (k from 1, n, first, first_ts, last, last_ts, min, min_ts,
+    max, max_ts, bad, uncertain); intervals without a usable sample are left out."""
+    values = []
+    for row in rows:
+        k = int(row[0]) - 1
+        if row[1] and 0 <= k < len(edges) - 1:
+            values.append(
+                {
+                    "ts": format_ts(edges[k]),
+                    "first": row[2],
+                    "first_ts": row[3],
+                    "last": row[4],
+                    "last_ts": row[5],
+                    "min": row[6],
+                    "min_ts": row[7],
+                    "max": row[8],
+                    "max_ts": row[9],
+                    "count": row[1],
+                    "bad_count": row[10],
+                    "uncertain_count": row[11],
+                }
+            )
     return values
 
 

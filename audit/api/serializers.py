@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from audit.canonical import EVENT_FIELDS
 from audit.models import AuditEvent, VerificationRun
 
 
@@ -13,19 +14,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "seq",
-            "occurred_at",
-            "actor",
-            "action",
-            "table",
-            "pk",
-            "changes",
-            "reason",
-            "request_id",
-            "prev_hash",
-            "hash",
-        ]
+        fields = [*EVENT_FIELDS, "hash"]  # the hashed content, then the hash
 
     def get_actor(self, event: AuditEvent) -> dict[str, object]:
         return {"id": event.actor_id, "username": event.actor_username}
