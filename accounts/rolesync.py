@@ -11,9 +11,9 @@ from audit.context import audit_context
 
 
 def sync_roles(using: str = "default") -> None:
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=using)
     with audit_context(actor="system:migration", reason="post_migrate: role definitions"):
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0, using=using)
         _sync(using)
 
 

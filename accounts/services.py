@@ -345,7 +345,6 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-@transaction.atomic
 def token_issue(
     *,
     actor: Actor,
@@ -356,6 +355,21 @@ def token_issue(
     rotated_from: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """Issue a token for a service account; returns (token, key). The key is shown once."""
+    with audit_context(actor=actor, reason=reason):
+        return _token_issue(
+            actor=actor, user=user, name=name, ttl=ttl, reason=reason, rotated_from=rotated_from
+        )
+
+
+def _token_issue(
+    *,
+    actor: Actor,
+    user: User,
+    name: str,
+    ttl: timedelta | None,
+    reason: str,
+    rotated_from: ApiToken | None,
+) -> tuple[ApiToken, str]:
     _require(actor, "accounts.manage_tokens")
     if not user.is_service_account:
         raise AccountError("API tokens are issued to service accounts only.")
@@ -382,22 +396,22 @@ def token_issue(
     return token, key
 
 
-@transaction.atomic
 def token_revoke(*, actor: Actor, token: ApiToken, reason: str) -> None:
     _require(actor, "accounts.manage_tokens")
     _require_reason(reason)
-    if token.revoked_at is not None:
-        raise AccountError("This token is already revoked.")
-    token.revoked_at = timezone.now()
-    token.revoked_by = actor if isinstance(actor, User) else None
-    token.save(update_fields=["revoked_at", "revoked_by"])
-    record_security_event(
-        actor=actor,
-        event="token_revoked",
-        subject=token.user.username,
-        details={"token": token.prefix, "name": token.name},
-        reason=reason,
-    )
+    with audit_context(actor=actor, reason=reason):
+        if token.revoked_at is not None:
+            raise AccountError("This token is already revoked.")
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor if isinstance(actor, User) else None
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        record_security_event(
+            actor=actor,
+            event="token_revoked",
+            subject=token.user.username,
+            details={"token": token.prefix, "name": token.name},
+            reason=reason,
+        )
 
 
 @transaction.atomic

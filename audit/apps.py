@@ -1,7 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit trail"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(_record_catalogue, sender=self)
+
+
+def _record_catalogue(**kwargs: Any) -> None:
+    """After every migrate (once, on the audit app's signal): the catalogue, when it changed."""
+    from audit.registry import record_catalogue
+
+    record_catalogue(reason="catalogue of audited tables after migrate")

@@ -6,12 +6,21 @@ imports this module on an auditor's laptop, with no Django and no database.
 JSON with sorted keys, separators `,` and `:`, UTF-8 without ASCII escaping;
 timestamps `YYYY-MM-DDTHH:MM:SS.ffffffZ`; decimals as strings; floats as
 Python `repr`; bytes as hex.
+
+What is hashed is always read back from PostgreSQL (or from an export line
+written from it) and parsed by `parse_json`, the one parser of the sealer and
+both verifiers: integers of any size stay exact integers, a decimal that a
+float represents exactly becomes that float, and any other decimal (a long
+one, or one beyond the float range) stays a `Decimal`, written as its text.
+So every value `jsonb` can hold hashes the same in all three, and two
+different stored numbers never hash alike.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -58,6 +67,19 @@ def canonical_json(value: Any) -> bytes:
 
 def canonical_text(value: Any) -> str:
     return _encoder.encode(value)
+
+
+def _parse_number(text: str) -> float | Decimal:
+    """A JSON number with a fraction or an exponent: a float when the float is exactly it."""
+    value = float(text)
+    if math.isfinite(value) and (repr(value) == text or Decimal(repr(value)) == Decimal(text)):
+        return value
+    return Decimal(text)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON as PostgreSQL's `jsonb` writes it (or an export line), for hashing."""
+    return json.loads(text, parse_float=_parse_number)
 
 
 def sha256_hex(data: bytes) -> str:

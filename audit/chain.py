@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import connection
 
-from audit.canonical import GENESIS_HASH, event_hash
+from audit.canonical import GENESIS_HASH, event_hash, parse_json
 
 # pg_advisory_xact_lock key of the one audit chain ("LEDGERLN" in ASCII).
 CHAIN_LOCK_KEY = 0x4C45444745524C4E & 0x7FFFFFFFFFFFFFFF
@@ -48,7 +47,7 @@ def seal_pending() -> int:
                 "action": row[4],
                 "table": row[5],
                 "pk": row[6],
-                "changes": json.loads(row[7]) if isinstance(row[7], str) else row[7],
+                "changes": parse_json(row[7]),
                 "reason": row[8],
                 "request_id": row[9],
                 "prev_hash": prev,

@@ -8,7 +8,6 @@ row edit is detectable offline. The header carries the public key(s).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -16,9 +15,10 @@ from typing import Any, TextIO
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.canonical import canonical_text, format_ts
+from audit.canonical import canonical_text, format_ts, parse_json
 from audit.chain import chain_head
 from audit.models import Checkpoint, Signature, SigningKey
+from audit.registry import current_states, database_state, declared_tables
 from audit.services import checkpoint_event_content
 from audit.signing import SignatureFailed, record_content, signature_payload
 from audit.verify import EXPORT_FORMAT, Segment, check_event, summarize
@@ -36,44 +36,18 @@ EVENT_SQL = """
 
 
 def audited_tables() -> dict[str, tuple[str, list[str], list[str]]]:
-    """Tables with a capture trigger: name → (pk column, ignored columns, masked columns)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT c.relname, encode(t.tgargs, 'escape')
-               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-               JOIN pg_proc p ON p.oid = t.tgfoid
-               WHERE p.proname = 'audit_capture' AND NOT t.tgisinternal
-               ORDER BY c.relname"""
-        )
-        found = cursor.fetchall()
-    tables: dict[str, tuple[str, list[str], list[str]]] = {}
-    for name, raw in found:
-        args = raw.split("\\000")
-        pk, ignored, masked = args[0], args[1], args[2]
-        tables[name] = (
-            pk,
-            [c for c in ignored.split(",") if c],
-            [c for c in masked.split(",") if c],
-        )
-    return tables
-
-
-try:  # orjson parses what PostgreSQL's jsonb gives into the same values, faster
-    from orjson import JSONDecodeError as _OrjsonError
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover
-    _fast_loads = None  # type: ignore[assignment]
+    """Tables captured row by row, as the code declares them (never as the database's triggers
+    say): name → (pk column, ignored columns, masked columns)."""
+    return {
+        name: (table.pk, list(table.ignored), list(table.masked))
+        for name, table in sorted(declared_tables().items())
+        if table.capture
+    }
 
 
 def _json(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if _fast_loads is not None:
-        try:
-            return _fast_loads(value)
-        except _OrjsonError:  # e.g. an integer beyond 64 bits: the standard parser takes it
-            pass
-    return json.loads(value)
+    """jsonb text from PostgreSQL, parsed as the sealer parsed it."""
+    return parse_json(value) if isinstance(value, str) else value
 
 
 def event_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -161,6 +135,13 @@ def iter_side_items() -> Iterator[dict[str, Any]]:
         except SignatureFailed:  # the record is gone: the verifier reports it
             content = None
         yield {"type": "record", "table": table, "pk": pk, "content": content}
+    yield {
+        "type": "catalogue",
+        **database_state(),
+        "declared": {name: t.as_dict() for name, t in sorted(declared_tables().items())},
+    }
+    for state, subject, value in current_states():
+        yield {"type": "state", "state": state, "subject": subject, "value": value}
     for table, (pk_col, ignored, masked) in audited_tables().items():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -172,15 +153,24 @@ def iter_side_items() -> Iterator[dict[str, Any]]:
                 yield {"type": "row", "table": table, "pk": pk, "image": _json(image)}
 
 
+def pin_formats(cursor: Any) -> None:
+    """Row images in the formats the capture trigger uses, whatever the session says."""
+    cursor.execute(
+        "SELECT set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '1', true),"
+        " set_config('IntervalStyle', 'postgres', true)"
+    )
+
+
 @contextmanager
 def snapshot() -> Iterator[None]:
     """One consistent view of chain, tables and rows (REPEATABLE READ when we own the
     transaction)."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if outermost:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            pin_formats(cursor)
         yield
 
 

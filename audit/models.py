@@ -17,6 +17,7 @@ class AuditAction(models.TextChoices):
     CHECKPOINT = "checkpoint", "Checkpoint"
     INGEST = "ingest", "Ingest"
     REVIEW = "review", "Review"
+    CATALOGUE = "catalogue", "Catalogue"
 
 
 class AuditEvent(models.Model):
@@ -114,6 +115,8 @@ class Checkpoint(models.Model):
     previous_key_id = models.CharField(max_length=32, blank=True)
     endorsement = models.CharField(max_length=128, blank=True)
     created_by = models.CharField(max_length=150)
+    # The checkpoint cadence in force (seconds), so the chain says how often to expect one.
+    cadence_seconds = models.IntegerField(default=0)
 
     class Meta:
         db_table = "audit_checkpoint"

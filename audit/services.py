@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from audit.canonical import canonical_json, canonical_text
@@ -12,6 +13,7 @@ from audit.context import audit_context
 from audit.filters import AuditEventFilter
 from audit.keys import ServerKey, current_key, make_current, new_key
 from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint, SigningKey
+from audit.witness import witness_checkpoint
 from core.request_context import current_request_id
 
 
@@ -37,10 +39,11 @@ def append_event(
     actor_id, actor_username = actor_fields(actor)
     with connection.cursor() as cursor:
         cursor.execute(
+            # txid and occurred_at are the database's (audit_event_unsealed_insert).
             """INSERT INTO audit_event
-                   (txid, occurred_at, actor_id, actor_username, action, table_name, record_pk,
-                    changes, reason, request_id)
-               VALUES (txid_current(), clock_timestamp(), %s, %s, %s, %s, %s, %s::jsonb, %s, %s)""",
+                   (actor_id, actor_username, action, table_name, record_pk, changes, reason,
+                    request_id)
+               VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)""",
             [
                 actor_id,
                 actor_username,
@@ -122,6 +125,7 @@ def create_checkpoint(
         previous_key_id=endorse_with.key_id if endorse_with else "",
         endorsement=endorse_with.sign(message) if endorse_with else "",
         created_by=actor_fields(actor)[1],
+        cadence_seconds=settings.CHECKPOINT_MINUTES * 60,
     )
     checkpoint.refresh_from_db()
     append_event(
@@ -133,6 +137,14 @@ def create_checkpoint(
         reason="key rotation" if endorse_with else "",
     )
     seal_pending()
+    event_seq, event_hash = chain_head()
+    # Witnessed outside the database once committed: a head that never committed is never
+    # witnessed.
+    transaction.on_commit(
+        lambda: witness_checkpoint(
+            checkpoint_id=checkpoint.pk, event_seq=event_seq, event_hash=event_hash
+        )
+    )
     return checkpoint
 
 
@@ -146,6 +158,7 @@ def checkpoint_event_content(checkpoint: Checkpoint) -> dict[str, Any]:
         "signature": checkpoint.signature,
         "previous_key_id": checkpoint.previous_key_id,
         "endorsement": checkpoint.endorsement,
+        "cadence_seconds": checkpoint.cadence_seconds,
     }
 
 

@@ -12,7 +12,6 @@ every signing there takes both.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.db import connection, models
 from accounts.errors import AuthenticationRefused
 from accounts.models import User
 from accounts.services import authenticate_credentials
-from audit.canonical import canonical_json, sha256_hex
+from audit.canonical import canonical_json, parse_json, sha256_hex
 from audit.context import audit_context
 from audit.keys import current_key
 from audit.models import AuditAction, Signature, SignatureMeaning
@@ -62,7 +61,7 @@ def record_content(table: str, pk: str, fields: list[str]) -> dict[str, Any]:
         row = cursor.fetchone()
     if row is None:
         raise SignatureFailed(f"{table}:{pk} does not exist")
-    data = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    data = parse_json(row[0])
     return {name: data.get(name) for name in fields}
 
 

@@ -11,13 +11,18 @@ function for every audited table:
     SHA-256 of their value;
   - when a simple-history table is named, it writes that history row too.
 `audit_row_image()` is the same row picture, used by the state check.
+
+Both pin the session settings that change how `to_jsonb` writes a value
+(`TimeZone`, `extra_float_digits`, `IntervalStyle`), so a session in another
+zone or with other float digits captures exactly what the state check reads.
 """
 
 from __future__ import annotations
 
 CAPTURE_FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_row_image(row_data jsonb, ignored text[], masked text[])
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE
+SET TimeZone = 'UTC' SET extra_float_digits = 1 SET IntervalStyle = 'postgres' AS $$
 DECLARE
   image jsonb;
   col text;
@@ -37,7 +42,8 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+SET TimeZone = 'UTC' SET extra_float_digits = 1 SET IntervalStyle = 'postgres' AS $$
 DECLARE
   pk_col text := TG_ARGV[0];
   ignored text[] := string_to_array(nullif(TG_ARGV[1], ''), ',');
@@ -231,6 +237,90 @@ BEGIN
    WHERE e.id = v.id;
   GET DIAGNOSTICS sealed = ROW_COUNT;
   RETURN sealed;
+END
+$$;
+"""
+
+
+# The chain guarded by the database itself (DESIGN.md, "Sealing"): an event is
+# inserted unsealed, at the server's time and in the inserting transaction; a
+# seal is made only under the chain lock and only as the next link of the
+# chain (seq = head + 1, prev_hash = the head's hash), one event at a time, by
+# `audit_seal_finish`, the one writer of the seal columns.
+CHAIN_GUARD = r"""
+CREATE OR REPLACE FUNCTION audit_event_unsealed_insert() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.seq IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.hash IS NOT NULL THEN
+    RAISE EXCEPTION 'ledgerline: an audit event is inserted unsealed (seq, prev_hash, hash empty)'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Sealing numbers and hashes events under the chain lock.';
+  END IF;
+  NEW.txid := txid_current();
+  NEW.occurred_at := clock_timestamp();
+  RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS audit_event_unsealed_insert ON audit_event;
+CREATE TRIGGER audit_event_unsealed_insert BEFORE INSERT ON audit_event
+  FOR EACH ROW EXECUTE FUNCTION audit_event_unsealed_insert();
+ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_unsealed_insert;
+
+CREATE OR REPLACE FUNCTION audit_event_seal_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  head_seq bigint;
+  head_hash text;
+BEGIN
+  IF OLD.seq IS NOT NULL OR OLD.hash IS NOT NULL OR OLD.prev_hash IS NOT NULL
+     OR NEW.seq IS NULL OR NEW.hash IS NULL OR NEW.prev_hash IS NULL
+     OR (NEW.id, NEW.occurred_at, NEW.txid, NEW.actor_id, NEW.actor_username, NEW.action,
+         NEW.table_name, NEW.record_pk, NEW.changes, NEW.reason, NEW.request_id)
+        IS DISTINCT FROM
+        (OLD.id, OLD.occurred_at, OLD.txid, OLD.actor_id, OLD.actor_username, OLD.action,
+         OLD.table_name, OLD.record_pk, OLD.changes, OLD.reason, OLD.request_id)
+  THEN
+    RAISE EXCEPTION 'ledgerline: audit events are append-only; only sealing is allowed'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- The chain lock (pg_advisory_xact_lock(5495873993171946574), audit.chain.CHAIN_LOCK_KEY).
+  IF NOT EXISTS (SELECT 1 FROM pg_locks
+                 WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                   AND classid = 1279607879 AND objid = 1163021390 AND objsubid = 1) THEN
+    RAISE EXCEPTION 'ledgerline: an audit event is sealed only under the chain lock'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT e.seq, e.hash INTO head_seq, head_hash
+    FROM audit_event e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1;
+  IF NEW.seq <> coalesce(head_seq, 0) + 1
+     OR NEW.prev_hash <> coalesce(head_hash, repeat('0', 64)) THEN
+    RAISE EXCEPTION 'ledgerline: a seal continues the chain: seq % after the head %',
+      coalesce(head_seq, 0) + 1, coalesce(head_seq, 0)
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_seal_finish(ids bigint[], seqs bigint[], prevs text[],
+                                             hashes text[])
+RETURNS integer LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+  i integer;
+  found integer;
+BEGIN
+  -- One event at a time, in chain order: each seal sees the one before it.
+  FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+    UPDATE audit_event SET seq = seqs[i], prev_hash = prevs[i], hash = hashes[i]
+     WHERE id = ids[i] AND seq IS NULL AND txid = txid_current();
+    GET DIAGNOSTICS found = ROW_COUNT;
+    IF found <> 1 THEN
+      RAISE EXCEPTION 'ledgerline: event % is not an unsealed event of this transaction', ids[i]
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END LOOP;
+  RETURN coalesce(array_length(ids, 1), 0);
 END
 $$;
 """

@@ -43,6 +43,14 @@ flush.Command.handle = _flush_through_reset  # type: ignore[method-assign]
 SEED = SystemActor("system:seed")
 
 
+@pytest.fixture(autouse=True)
+def witness_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test's chain starts at genesis: it gets a witness directory of its own."""
+    path = tmp_path_factory.mktemp("witness")
+    settings.WITNESS_DIR = str(path)
+    return path
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     """A person with one or more roles and the known test password."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from config.env import BASE_DIR, database_from_url, env_bool, env_int, env_list, env_str
 
@@ -170,9 +171,17 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # --- audit -------------------------------------------------------------------------
-SIGNING_KEY_DIR = env_str("LEDGERLINE_SIGNING_KEY_DIR", str(BASE_DIR / ".data" / "keys"))
+# The application host's own state: the signing key and the witness journal. Never in the
+# database, never under .data/ (the postgres OS user owns it); created mode 0700 by the
+# application's OS user. Back it up apart from the database (README, "Keys and journal").
+STATE_DIR = env_str("LEDGERLINE_STATE_DIR", str(BASE_DIR / ".state"))
+SIGNING_KEY_DIR = env_str("LEDGERLINE_SIGNING_KEY_DIR", str(Path(STATE_DIR) / "keys"))
 SIGNING_KEY_CREATE = env_bool("LEDGERLINE_SIGNING_KEY_CREATE", True)
-CHECKPOINT_CRON = env_str("LEDGERLINE_CHECKPOINT_CRON", "0 * * * *")
+WITNESS_DIR = env_str("LEDGERLINE_WITNESS_DIR", str(Path(STATE_DIR) / "witness"))
+WITNESS_MIRROR_DIR = env_str("LEDGERLINE_WITNESS_MIRROR_DIR", "")
+# Checkpoints every N minutes (a divisor of 60), plus on demand; overdue after 1.5 periods.
+CHECKPOINT_MINUTES = env_int("LEDGERLINE_CHECKPOINT_MINUTES", 5)
+CHECKPOINT_CRON = env_str("LEDGERLINE_CHECKPOINT_CRON", f"*/{CHECKPOINT_MINUTES} * * * *")
 VERIFY_CRON = env_str("LEDGERLINE_VERIFY_CRON", "30 2 * * *")
 
 # simple-history's tables and API serve per-record history; its rows are written

@@ -19,6 +19,9 @@ SECRET_KEY = "test-only-not-a-secret"
 # Argon2 stays first (tests check it); cheap parameters keep the suite fast.
 PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["*"]
-SIGNING_KEY_DIR = str(BASE_DIR / ".data" / "test-keys")
+SIGNING_KEY_DIR = str(BASE_DIR / ".state" / "test-keys")
+# Every test database restarts its chain at genesis: a fixture gives each test its own
+# witness directory (tests/conftest.py); this one is never written by the suite.
+WITNESS_DIR = str(BASE_DIR / ".state" / "test-witness")
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 ROOT_URLCONF = "tests.testapp.urls"

@@ -175,7 +175,10 @@ def test_tokens_are_stored_hashed_and_attributed(make_service_account: Any) -> N
 def test_expired_and_revoked_tokens_are_refused(make_service_account: Any) -> None:
     account, key = make_service_account("expiring")
     token = ApiToken.objects.get(user=account)
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with audit_context(actor=SEED, reason="test: let the token expire"):
+        ApiToken.objects.filter(pk=token.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
     response = Client().get("/api/v1/status/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"

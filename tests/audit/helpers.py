@@ -30,8 +30,16 @@ def run_command(name: str, *args: str) -> tuple[int, str]:
     return 0, out.getvalue().strip()
 
 
-def audit_verify() -> tuple[int, str]:
-    return run_command("audit_verify", "--quiet")
+def audit_verify(*args: str) -> tuple[int, str]:
+    """(exit code, the contract's first stdout line)."""
+    code, out = run_command("audit_verify", "--quiet", *args)
+    return code, out.splitlines()[0] if out else ""
+
+
+def audit_verify_lines(*args: str) -> tuple[int, list[str]]:
+    """(exit code, every stdout line: the result, then the anchoring)."""
+    code, out = run_command("audit_verify", "--quiet", *args)
+    return code, out.splitlines()
 
 
 def export(tmp_path: Path) -> Path:
@@ -47,10 +55,22 @@ def public_key_file(tmp_path: Path) -> Path:
     return path
 
 
-def standalone(export_path: Path, *public_keys: Path) -> tuple[int, str, str]:
+def standalone(
+    export_path: Path, *public_keys: Path, witness: tuple[Path, ...] = ()
+) -> tuple[int, str, str]:
+    """(exit code, the first stdout line, stderr) of `python -m audit.verify`."""
+    code, lines, err = standalone_lines(export_path, *public_keys, witness=witness)
+    return code, lines[0] if lines else "", err
+
+
+def standalone_lines(
+    export_path: Path, *public_keys: Path, witness: tuple[Path, ...] = ()
+) -> tuple[int, list[str], str]:
     args = [str(export_path)]
     for key in public_keys:
         args += ["--public-key", str(key)]
+    for journal in witness:
+        args += ["--witness", str(journal)]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run(
         [sys.executable, "-c", STANDALONE, *args],
@@ -61,7 +81,7 @@ def standalone(export_path: Path, *public_keys: Path) -> tuple[int, str, str]:
         timeout=120,
         check=False,
     )
-    return done.returncode, done.stdout.strip(), done.stderr.strip()
+    return done.returncode, done.stdout.strip().splitlines(), done.stderr.strip()
 
 
 def verify_both(tmp_path: Path) -> tuple[tuple[int, str], tuple[int, str]]:
