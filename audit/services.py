@@ -148,6 +148,19 @@ def create_checkpoint(
     return checkpoint
 
 
+def checkpoint_if_new_events(*, actor: Any = "system:scheduler") -> Checkpoint | None:
+    """The scheduled checkpoint: none when nothing was written since the last one."""
+    last = (
+        AuditEvent.objects.filter(action=AuditAction.CHECKPOINT, seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if last is not None and chain_head()[0] == last:
+        return None
+    return create_checkpoint(actor=actor)
+
+
 def checkpoint_event_content(checkpoint: Checkpoint) -> dict[str, Any]:
     return {
         "head_seq": checkpoint.head_seq,

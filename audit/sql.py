@@ -205,7 +205,7 @@ CREATE OR REPLACE FUNCTION audit_seal_begin(lock_key bigint)
 RETURNS TABLE (event_id bigint, occurred_at timestamptz, actor_id bigint, actor_username text,
                action text, table_name text, record_pk text, changes jsonb, reason text,
                request_id text, head_seq bigint, head_hash text)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
   h_seq bigint;
@@ -242,14 +242,16 @@ $$;
 """
 
 
-# The chain guarded by the database itself (DESIGN.md, "Sealing"): an event is
+# The chain guarded by the database itself (DESIGN.md, "Sealing"). Every function pins its
+# search_path with pg_catalog first and pg_temp last, so a temporary table named like
+# audit_event or pg_locks cannot stand in for the real one. An event is
 # inserted unsealed, at the server's time and in the inserting transaction; a
 # seal is made only under the chain lock and only as the next link of the
 # chain (seq = head + 1, prev_hash = the head's hash), one event at a time, by
 # `audit_seal_finish`, the one writer of the seal columns.
 CHAIN_GUARD = r"""
 CREATE OR REPLACE FUNCTION audit_event_unsealed_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF NEW.seq IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.hash IS NOT NULL THEN
     RAISE EXCEPTION 'ledgerline: an audit event is inserted unsealed (seq, prev_hash, hash empty)'
@@ -266,8 +268,19 @@ CREATE TRIGGER audit_event_unsealed_insert BEFORE INSERT ON audit_event
   FOR EACH ROW EXECUTE FUNCTION audit_event_unsealed_insert();
 ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_unsealed_insert;
 
+CREATE OR REPLACE FUNCTION audit_event_require_seal() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM audit_event WHERE id = NEW.id AND seq IS NULL) THEN
+    RAISE EXCEPTION 'ledgerline: audit event % was not sealed before commit', NEW.id
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION audit_event_seal_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   head_seq bigint;
   head_hash text;
@@ -305,7 +318,7 @@ $$;
 CREATE OR REPLACE FUNCTION audit_seal_finish(ids bigint[], seqs bigint[], prevs text[],
                                              hashes text[])
 RETURNS integer LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = public, pg_temp AS $$
+SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   i integer;
   found integer;
@@ -324,3 +337,22 @@ BEGIN
 END
 $$;
 """
+
+
+def added_columns_sql(
+    table: str, columns: tuple[str, ...], *, migration: str, pk: str = "id"
+) -> str:
+    """Record columns a migration adds to an audited table: one `update` event per existing
+    row (old value absent, new value as the row now holds it), so the state check finds every
+    row as its events describe it. The migration then seals them (`seal_migration_events`)."""
+    pairs = ", ".join(
+        f"'{c}', jsonb_build_array(NULL::jsonb, to_jsonb(t) -> '{c}')" for c in columns
+    )
+    return (
+        "SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1;\n"
+        "INSERT INTO audit_event (actor_username, action, table_name, record_pk, changes, "
+        "reason, request_id) "
+        f"SELECT 'system:migration', 'update', '{table}', to_jsonb(t) ->> '{pk}', "
+        f"jsonb_build_object({pairs}), 'column(s) {', '.join(columns)} added: {migration}', '' "
+        f"FROM {table} t ORDER BY t.{pk};\n"
+    )

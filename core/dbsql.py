@@ -7,6 +7,8 @@ and nothing a session sets can make them skip themselves.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 REFUSE_FUNCTION = """
@@ -58,3 +60,52 @@ def drop_append_only_sql(table: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
         f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
     ]
+
+
+# The TimescaleDB functions the runtime role may execute (deploy/sql/database.sql grants
+# these and revokes every other function of the extension from PUBLIC): read-only
+# analytics, and what the timescaledb_information views call.
+TIMESCALEDB_RUNTIME_FUNCTIONS = frozenset(
+    {
+        "public.first",
+        "public.last",
+        "public.histogram",
+        "public.time_bucket",
+        "public.time_bucket_gapfill",
+        "public.locf",
+        "public.interpolate",
+        "public.show_chunks",
+        "public.approximate_row_count",
+        "_timescaledb_functions.to_timestamp",
+        "_timescaledb_functions.to_interval",
+        "_timescaledb_functions.to_unix_microseconds",
+        "_timescaledb_functions.to_date",
+    }
+)
+
+TIMESCALEDB_FUNCTIONS_SQL = """
+    SELECT n.nspname || '.' || p.proname, p.oid::regprocedure::text,
+           has_function_privilege(%s, p.oid, 'EXECUTE'),
+           coalesce(p.proacl IS NULL OR EXISTS (
+               SELECT 1 FROM aclexplode(p.proacl) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'), true)
+    FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'timescaledb'
+    ORDER BY 1, 2
+"""
+
+
+def runtime_function_grants(cursor: Any) -> dict[str, list[str]]:
+    """TimescaleDB functions that PUBLIC may execute, and that the runtime role may execute
+    beyond its allow-list: both lists are empty when deploy/sql/database.sql is in force."""
+    cursor.execute(TIMESCALEDB_FUNCTIONS_SQL, [runtime_role()])
+    public: list[str] = []
+    beyond: list[str] = []
+    for name, signature, runtime_may, public_may in cursor.fetchall():
+        if public_may:
+            public.append(signature)
+        if runtime_may and name not in TIMESCALEDB_RUNTIME_FUNCTIONS:
+            beyond.append(signature)
+    return {"public": public, "runtime_beyond_allow_list": beyond}

@@ -10,6 +10,9 @@ import rest_framework
 from django.db import connection
 
 from audit.chain import chain_head
+from audit.selectors import checkpoint_status
+from audit.witness import witness_status
+from core.dbsql import runtime_function_grants
 
 
 def timescaledb_info() -> dict[str, Any]:
@@ -51,6 +54,14 @@ def signing_key_info() -> dict[str, Any]:
     return {"key_id": key.key_id, "public_key": key.public_pem}
 
 
+def runtime_privileges() -> dict[str, Any]:
+    """Whether the runtime role can run only the TimescaleDB functions it needs."""
+    with connection.cursor() as cursor:
+        grants = runtime_function_grants(cursor)
+    count = len(set(grants["public"]) | set(grants["runtime_beyond_allow_list"]))
+    return {**grants, "count": count, "ok": count == 0}
+
+
 def system_status() -> dict[str, Any]:
     from importlib.metadata import version
 
@@ -66,4 +77,7 @@ def system_status() -> dict[str, Any]:
         "timescaledb": timescaledb_info(),
         "chain_head": {"seq": seq, "hash": head},
         "signing_key": signing_key_info(),
+        "checkpoints": checkpoint_status(),
+        "witness": witness_status(),
+        "runtime_privileges": runtime_privileges(),
     }

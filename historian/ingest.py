@@ -34,7 +34,6 @@ from historian.digest import (
 )
 from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
 from historian.models import IngestBatch, Tag
-from historian.sql import REFRESH_HOURS, REFRESH_ROLLUPS
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_EXACT_INT = 2**53
@@ -329,6 +328,7 @@ def _store(
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('historian_ingest_batch', 'id'))")
             batch_id = int(cursor.fetchone()[0])
+        _permit(batch_id, {s.tag_id for s in samples})
         accepted, duplicates = _write(samples, batch_id)
         # All accepted: the digest of the stored samples is the request's.
         digest = requested if not duplicates else digest_lines(sorted(s.line for s in accepted))
@@ -354,6 +354,17 @@ def _store(
         )
         _refresh_rollups(accepted)
     return IngestResult(201, body)
+
+
+def _permit(batch_id: int, tag_ids: set[int]) -> None:
+    """Take this transaction's permit to store samples of these tags under the batch
+    (historian_ingest_permit: the hypertable refuses samples without one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO historian_ingest_permit (batch_id, tag_id) "
+            "SELECT %s, unnest(%s::integer[])",
+            [batch_id, sorted(tag_ids)],
+        )
 
 
 def _copy_rows(
@@ -436,13 +447,13 @@ def _refresh_rollups(samples: list[Sample]) -> None:
 
 
 def refresh_rollups(pairs: set[tuple[int, datetime]]) -> None:
-    """Recompute the minute rollups of these (tag, minute) pairs, then their hours."""
+    """Recompute the minute rollups of these (tag, minute) pairs, then their hours, through
+    the database's one rollup writer (historian_refresh_rollups)."""
     tags, buckets = zip(*sorted(pairs), strict=True)
-    hours = sorted({(tag, minute.replace(minute=0)) for tag, minute in pairs})
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH_ROLLUPS, {"tags": list(tags), "buckets": list(buckets)})
         cursor.execute(
-            REFRESH_HOURS, {"tags": [t for t, _ in hours], "hours": [h for _, h in hours]}
+            "SELECT historian_refresh_rollups(%s::integer[], %s::timestamptz[])",
+            [list(tags), list(buckets)],
         )
 
 

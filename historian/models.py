@@ -109,6 +109,9 @@ class IngestBatch(models.Model):
     sha256 = models.CharField(max_length=64)
     tag_ids = ArrayField(models.IntegerField(), default=list)
     response = models.JSONField()
+    # The accepting transaction, stamped by the database: samples may name this batch only
+    # in it (historian_ingest_permit).
+    ingest_tx = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "historian_ingest_batch"

@@ -66,12 +66,16 @@ ON CONFLICT (tag_id, bucket) DO UPDATE SET
     bad_count = EXCLUDED.bad_count, uncertain_count = EXCLUDED.uncertain_count
 """
 
-# Recompute the rollups of the given (tag, minute) pairs from the stored samples.
-REFRESH_ROLLUPS = (
-    r"""
+ROLLUP_COLUMNS = (
+    "tag_id, bucket, n, sum, sumsq, min, min_ts, max, max_ts, first, first_ts, last, last_ts, "
+    "int_linear, int_step, bad_count, uncertain_count"
+)
+
+# The minute rollups of the (tag, minute) pairs of {wanted} (a query of tag_id, bucket),
+# from the stored samples.
+MINUTE_ROLLUPS = r"""
 WITH wanted AS (
-    SELECT DISTINCT t.tag_id, t.bucket
-    FROM unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)
+    {wanted}
 ), samples AS (
     -- One index range scan per wanted minute, whatever the statistics say.
     SELECT w.tag_id, w.bucket, s.ts, s.value_num AS v, s.quality,
@@ -103,33 +107,24 @@ WITH wanted AS (
            count(*) FILTER (WHERE quality = 1)::integer AS uncertain_count
     FROM samples GROUP BY tag_id, bucket
 )
-INSERT INTO historian_rollup
 SELECT c.tag_id, c.bucket, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
        s.first, s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step,
        c.bad_count, c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (tag_id, bucket)
 """
-    + UPSERT_ROLLUP
-)
 
 
-# Hourly rollups, made from the minute rollups of the given (tag, hour) pairs: long
-# plots and aggregates read 60 times fewer rows. The integral across the gap between
-# two minutes of one hour is added, as Summary.merge does.
-HOUR_TABLE = r"""
-CREATE TABLE historian_rollup_hour (LIKE historian_rollup INCLUDING ALL);
-"""
-
-REFRESH_HOURS = (
-    r"""
+# Hourly rollups, made from the minute rollups of the (tag, hour) pairs of {wanted} (a query
+# of tag_id, hour): long plots and aggregates read 60 times fewer rows. The integral across
+# the gap between two minutes of one hour is added, as Summary.merge does.
+HOUR_ROLLUPS = r"""
 WITH wanted AS (
-    SELECT DISTINCT t.tag_id, t.hour
-    FROM unnest(%(tags)s::integer[], %(hours)s::timestamptz[]) AS t(tag_id, hour)
+    {wanted}
 ), minutes AS (
     SELECT w.hour, r.*
     FROM wanted w
     CROSS JOIN LATERAL (
-        SELECT * FROM historian_rollup
+        SELECT * FROM {minute_table}
         WHERE tag_id = w.tag_id AND bucket >= w.hour AND bucket < w.hour + INTERVAL '1 hour'
         OFFSET 0
     ) r
@@ -153,11 +148,137 @@ WITH wanted AS (
            sum(uncertain_count)::integer AS uncertain_count
     FROM minutes GROUP BY tag_id, hour
 )
-INSERT INTO historian_rollup_hour
 SELECT c.tag_id, c.hour, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
        s.first, s.first_ts, s.last, s.last_ts, coalesce(s.int_linear, 0),
        coalesce(s.int_step, 0), c.bad_count, c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (tag_id, hour)
 """
-    + UPSERT_ROLLUP
+
+HOUR_TABLE = r"""
+CREATE TABLE historian_rollup_hour (LIKE historian_rollup INCLUDING ALL);
+"""
+
+_PAIRS = "SELECT DISTINCT t.tag_id, t.bucket FROM unnest(tags, buckets) AS t(tag_id, bucket)"
+_HOURS = (
+    "SELECT DISTINCT t.tag_id, date_trunc('hour', t.bucket) AS hour "
+    "FROM unnest(tags, buckets) AS t(tag_id, bucket)"
 )
+
+# The one writer of the rollups (owned by the owner role; the runtime role may not write the
+# rollup tables): it recomputes the given minutes, then their hours, from the stored samples,
+# so whoever calls it can only make the rollups agree with the raw rows.
+REFRESH_FUNCTION = (
+    """
+CREATE OR REPLACE FUNCTION historian_refresh_rollups(tags integer[], buckets timestamptz[])
+RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp SET TimeZone = 'UTC' AS $fn$
+INSERT INTO historian_rollup
+"""
+    + MINUTE_ROLLUPS.format(wanted=_PAIRS)
+    + UPSERT_ROLLUP
+    + ";\nINSERT INTO historian_rollup_hour\n"
+    + HOUR_ROLLUPS.format(wanted=_HOURS, minute_table="historian_rollup")
+    + UPSERT_ROLLUP
+    + ";\n$fn$;\n"
+)
+
+# Every stored sample belongs to an ingest batch that accepted it in the same transaction:
+# the ingest service takes a permit per (batch, tag) before it writes (the permit records
+# the transaction; it is valid only if that batch row is committed with it), and a
+# statement trigger on the hypertable refuses rows without one. Chunks copy the hypertable's
+# grants when TimescaleDB makes them; the trigger takes the write grants back, so rows
+# reach a chunk only through the hypertable and this check.
+SAMPLE_PERMITS = r"""
+CREATE TABLE historian_ingest_permit (
+    batch_id  integer NOT NULL,
+    tag_id    integer NOT NULL,
+    ingest_tx bigint  NOT NULL,
+    PRIMARY KEY (batch_id, tag_id)
+);
+
+CREATE OR REPLACE FUNCTION historian_ingest_permit_stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  NEW.ingest_tx := txid_current();
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER historian_ingest_permit_stamp BEFORE INSERT ON historian_ingest_permit
+  FOR EACH ROW EXECUTE FUNCTION historian_ingest_permit_stamp();
+ALTER TABLE historian_ingest_permit ENABLE ALWAYS TRIGGER historian_ingest_permit_stamp;
+
+CREATE OR REPLACE FUNCTION historian_ingest_batch_stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  NEW.ingest_tx := txid_current();
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER historian_ingest_batch_stamp BEFORE INSERT ON historian_ingest_batch
+  FOR EACH ROW EXECUTE FUNCTION historian_ingest_batch_stamp();
+ALTER TABLE historian_ingest_batch ENABLE ALWAYS TRIGGER historian_ingest_batch_stamp;
+
+CREATE OR REPLACE FUNCTION historian_ingest_permit_batch() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  -- The batch must be committed with the permit, by the same transaction: an older batch
+  -- cannot be given new samples.
+  IF NOT EXISTS (SELECT 1 FROM historian_ingest_batch b
+                 WHERE b.id = NEW.batch_id AND b.ingest_tx = NEW.ingest_tx) THEN
+    RAISE EXCEPTION 'ledgerline: ingest batch % did not accept samples in this transaction',
+      NEW.batch_id USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER historian_ingest_permit_batch AFTER INSERT ON historian_ingest_permit
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION historian_ingest_permit_batch();
+ALTER TABLE historian_ingest_permit ENABLE ALWAYS TRIGGER historian_ingest_permit_batch;
+
+CREATE OR REPLACE FUNCTION historian_sample_write_grants_revoke() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  chunk regclass;
+  grantee text;
+BEGIN
+  FOR chunk, grantee IN
+    SELECT DISTINCT c.oid::regclass,
+           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END
+    FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    CROSS JOIN LATERAL aclexplode(c.relacl) a
+    LEFT JOIN pg_roles r ON r.oid = a.grantee
+    WHERE i.inhparent = 'public.historian_sample'::regclass AND a.grantee <> c.relowner
+      AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+  LOOP
+    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %s', chunk, grantee);
+  END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION historian_sample_accepted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT n.batch_id, n.tag_id INTO bad
+    FROM (SELECT DISTINCT batch_id, tag_id FROM new_rows) n
+   WHERE NOT EXISTS (SELECT 1 FROM historian_ingest_permit p
+                     WHERE p.batch_id = n.batch_id AND p.tag_id = n.tag_id
+                       AND p.ingest_tx = txid_current())
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'ledgerline: samples of tag % name ingest batch %, which did not accept them',
+      bad.tag_id, bad.batch_id
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Samples are stored by the ingest service, one ingest batch per request.';
+  END IF;
+  PERFORM historian_sample_write_grants_revoke();
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER historian_sample_accepted AFTER INSERT ON historian_sample
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION historian_sample_accepted();
+SELECT historian_sample_write_grants_revoke();
+"""

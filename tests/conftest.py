@@ -21,7 +21,12 @@ PASSWORD = "correct horse battery staple 42"
 
 
 # Tables made by SQL in migrations, not Django models: emptied too.
-RAW_TABLES = ("historian_sample", "historian_rollup", "historian_rollup_hour")
+RAW_TABLES = (
+    "historian_sample",
+    "historian_rollup",
+    "historian_rollup_hour",
+    "historian_ingest_permit",
+)
 
 
 def _flush_through_reset(self: Any, **options: Any) -> None:

@@ -7,7 +7,7 @@ no such path: the app never holds superuser credentials.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
@@ -75,16 +75,22 @@ def _is_hypertable(cur: psycopg.Cursor, table: str) -> bool:
 
 
 def tamper(
-    statements: Sequence[str], tables: Sequence[str] = (), dbname: str | None = None
+    statements: Sequence[str] | Callable[[psycopg.Cursor], None],
+    tables: Sequence[str] = (),
+    dbname: str | None = None,
 ) -> None:
-    """Run `statements` as the superuser with the user triggers of `tables` switched off
-    (exactly the way an attacker with database access would), then switch them back on."""
+    """Run `statements` (or a function of the cursor) as the superuser with the user triggers
+    of `tables` switched off (exactly the way an attacker with database access would), then
+    switch them back on as they were."""
     with superuser_cursor(dbname) as cur:
         triggers = user_triggers(cur, tables)
         for table in tables:
             cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
-        for statement in statements:
-            cur.execute(statement)
+        if callable(statements):
+            statements(cur)
+        else:
+            for statement in statements:
+                cur.execute(statement)
         cur.connection.commit()  # deferred FK checks fire before the triggers go back on
         for table, name, enabled in triggers:
             cur.execute(f'ALTER TABLE "{table}" {ENABLE[enabled]} "{name}"')

@@ -4,7 +4,7 @@ checkpoints state their cadence; the catalogue of audited tables enters the chai
 
 from django.db import migrations, models
 
-from audit.sql import CAPTURE_FUNCTIONS, CHAIN_GUARD
+from audit.sql import CAPTURE_FUNCTIONS, CHAIN_GUARD, SEAL_BEGIN_FUNCTION
 from core.dbsql import for_runtime_role
 
 RUNTIME_COLUMNS = (
@@ -39,7 +39,8 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
-        migrations.RunSQL(CHAIN_GUARD),
+        migrations.RunSQL(SEAL_BEGIN_FUNCTION),  # pinned search_path; CHAIN_GUARD then replaces
+        migrations.RunSQL(CHAIN_GUARD),  # audit_seal_finish
         migrations.RunSQL(CAPTURE_FUNCTIONS),
         # The runtime role inserts unsealed events with the columns the application writes,
         # and seals only through audit_seal_finish (SECURITY DEFINER).

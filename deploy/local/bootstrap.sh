@@ -255,13 +255,29 @@ close_template() {
                                WHERE datname = '$TEMPLATE_DB' AND pid <> pg_backend_pid()" >/dev/null
 }
 
+prepare_database() {
+  # Update TimescaleDB in the database when a newer version is installed (the update must be
+  # the first command of its session), then (re-)apply database.sql: idempotent, and the
+  # update re-creates functions with EXECUTE for PUBLIC, which database.sql takes back.
+  # Files are read by this shell, not by psql running as the postgres OS user, which may
+  # not be able to enter the checkout.
+  local db="$1" versions
+  versions=$(psql_super -d "$db" -tAc "SELECT extversion <> (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb') FROM pg_extension WHERE extname = 'timescaledb'")
+  if [ "$versions" = t ]; then
+    say "updating the timescaledb extension in $db"
+    psql_super -d "$db" -c "ALTER EXTENSION timescaledb UPDATE" >/dev/null
+  fi
+  psql_super -d "$db" -v owner=ledgerline_owner -v migrator=ledgerline_migrator -v app=ledgerline_app \
+    < "$ROOT/deploy/sql/database.sql" >/dev/null
+}
+
 setup_roles_and_databases() {
   # shellcheck disable=SC1090
   . "$CREDS"
   psql_super -d postgres \
     -v owner=ledgerline_owner -v migrator=ledgerline_migrator -v app=ledgerline_app \
     -v migrator_password="$LEDGERLINE_MIGRATOR_PASSWORD" -v app_password="$LEDGERLINE_APP_PASSWORD" \
-    -f "$ROOT/deploy/sql/roles.sql" >/dev/null
+    < "$ROOT/deploy/sql/roles.sql" >/dev/null
   psql_super -d postgres -c "ALTER ROLE postgres PASSWORD '$LEDGERLINE_SUPER_PASSWORD'" >/dev/null
   # Local cluster only: the test suite connects as the migration role with the
   # owner assumed, and creates its test database from the template as the owner.
@@ -271,9 +287,9 @@ setup_roles_and_databases() {
   if [ "$exists" != 1 ]; then
     say "creating template database $TEMPLATE_DB with the timescaledb extension"
     psql_super -d postgres -c "CREATE DATABASE $TEMPLATE_DB"
-    psql_super -d "$TEMPLATE_DB" -v owner=ledgerline_owner -v migrator=ledgerline_migrator -v app=ledgerline_app \
-      -f "$ROOT/deploy/sql/database.sql" >/dev/null
   fi
+  psql_super -d postgres -c "ALTER DATABASE $TEMPLATE_DB WITH ALLOW_CONNECTIONS true" >/dev/null
+  prepare_database "$TEMPLATE_DB"
   close_template
   exists=$(psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")
   if [ "$exists" != 1 ]; then
@@ -287,6 +303,7 @@ setup_roles_and_databases() {
       sleep 1
     done
   fi
+  prepare_database "$DB_NAME"
 }
 
 write_env() {
@@ -302,7 +319,18 @@ LEDGERLINE_TEMPLATE_DB=$TEMPLATE_DB
 ENV
 }
 
+move_keys_out_of_data() {
+  # Earlier checkouts kept the signing key under .data/, which the postgres OS user owns:
+  # it moves to .state/ (owned by whoever runs the application, mode 0700).
+  if [ -d "$ROOT/.data/keys" ] && [ ! -e "$ROOT/.state/keys" ]; then
+    mkdir -p -m 700 "$ROOT/.state"
+    mv "$ROOT/.data/keys" "$ROOT/.state/keys"
+    say "moved the signing keys from .data/keys to .state/keys"
+  fi
+}
+
 cmd_start() {
+  move_keys_out_of_data
   install_packages
   build_timescaledb
   init_paths
@@ -327,6 +355,13 @@ cmd_reset() {
   init_paths
   say "deleting $PGDATA"
   rm -rf "$PGDATA" "$SOCKDIR" "$ROOT/.data/env"
+  # The new database starts a new chain: the old chain's witness journals are kept aside,
+  # not left where the verifier would take the new chain for a rebuilt one.
+  if [ -d "$ROOT/.state/witness" ]; then
+    local aside; aside="$ROOT/.state/witness.before-reset-$(date -u +%Y%m%dT%H%M%SZ)"
+    mv "$ROOT/.state/witness" "$aside"
+    say "kept the old chain's witness journals in $aside"
+  fi
   cmd_start
 }
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
 
+from audit.canonical import GENESIS_HASH, canonical_text, event_hash, parse_json
 from audit.keys import current_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,3 +92,52 @@ def verify_both(tmp_path: Path) -> tuple[tuple[int, str], tuple[int, str]]:
     in_app = audit_verify()
     code, out, _ = standalone(export(tmp_path), public_key_file(tmp_path))
     return in_app, (code, out)
+
+
+def rewrite_chain_from_genesis(cur: Any, edit: Callable[[dict[str, Any]], None]) -> None:
+    """What a database superuser without the signing key can do: with the chain's triggers
+    off, change events (`edit` sees each as the canonical function names it, and may set
+    "drop": True), then renumber and re-hash every event from genesis so that the chain links
+    and hashes again. Run with the trigger-switching `tamper` cursor."""
+    cur.execute(
+        "SELECT id, seq, occurred_at, actor_id, actor_username, action, table_name, record_pk, "
+        "changes::text, reason, request_id FROM audit_event ORDER BY seq"
+    )
+    rows = cur.fetchall()
+    prev = GENESIS_HASH
+    seq = 0
+    for row in rows:
+        event: dict[str, Any] = {
+            "id": row[0],
+            "occurred_at": row[2],
+            "actor": {"id": row[3], "username": row[4]},
+            "action": row[5],
+            "table": row[6],
+            "pk": row[7],
+            "changes": parse_json(row[8]),
+            "reason": row[9],
+            "request_id": row[10],
+        }
+        edit(event)
+        if event.get("drop"):
+            cur.execute("DELETE FROM audit_event WHERE id = %s", [row[0]])
+            continue
+        seq += 1
+        event["seq"] = seq
+        event["prev_hash"] = prev
+        digest = event_hash(event)
+        cur.execute(
+            "UPDATE audit_event SET seq = %s, prev_hash = %s, hash = %s, changes = %s::jsonb, "
+            "reason = %s, request_id = %s WHERE id = %s",
+            [
+                -seq,
+                prev,
+                digest,
+                canonical_text(event["changes"]),
+                event["reason"],
+                event["request_id"],
+                row[0],
+            ],
+        )
+        prev = digest
+    cur.execute("UPDATE audit_event SET seq = -seq WHERE seq < 0")

@@ -36,3 +36,31 @@ class Command(BaseCommand):
         out.write(f"{'audit chain head':<22}{head['seq']} {head['hash']}")
         key = status["signing_key"]
         out.write(f"{'signing key':<22}{key['key_id'] or key.get('error')}")
+        cp = status["checkpoints"]
+        every = f"every {cp['cadence_seconds'] // 60} min"
+        if cp["last_checkpoint_seq"] is None:
+            out.write(f"{'checkpoints':<22}{every}; none yet")
+        else:
+            out.write(
+                f"{'checkpoints':<22}{every}; last at seq {cp['last_checkpoint_seq']}, "
+                f"{cp['last_checkpoint_at']:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        if cp["overdue"]:
+            out.write(
+                f"{'ALARM':<22}checkpoint overdue: events since "
+                f"{cp['unsigned_since']:%Y-%m-%d %H:%M:%S} UTC are not signed or witnessed; "
+                "start the scheduler ('manage.py scheduler') or run 'manage.py audit_checkpoint'"
+            )
+        witness = status["witness"]
+        out.write(
+            f"{'witness journal':<22}{witness['path']} ({witness['entries']} entries, "
+            f"last seq {witness['last_seq'] if witness['last_seq'] is not None else '-'})"
+        )
+        privileges = status["runtime_privileges"]
+        if privileges["ok"]:
+            out.write(f"{'runtime role':<22}runs only its allow-listed TimescaleDB functions")
+        else:
+            out.write(
+                f"{'ALARM':<22}{privileges['count']} TimescaleDB function(s) executable beyond the allow-list "
+                "(after an extension update?): re-apply deploy/sql/database.sql"
+            )
