@@ -61,6 +61,6 @@ class Command(BaseCommand):
             out.write(f"{'runtime role':<22}runs only its allow-listed TimescaleDB functions")
         else:
             out.write(
-                f"{'ALARM':<22}{privileges['count']} TimescaleDB function(s) executable beyond the allow-list "
-                "(after an extension update?): re-apply deploy/sql/database.sql"
+                f"{'ALARM':<22}{privileges['count']} TimescaleDB function(s) executable beyond "
+                "the allow-list (after an extension update?): re-apply deploy/sql/database.sql"
             )
