@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -42,7 +43,7 @@ def seal_pending() -> int:
             seq += 1
             event: dict[str, Any] = {
                 "seq": seq,
-                "occurred_at": row[1],
+                "occurred_at": row[1],  # canonical text from PostgreSQL
                 "actor": {"id": row[2], "username": row[3]},
                 "action": row[4],
                 "table": row[5],
@@ -73,3 +74,11 @@ def chain_head() -> tuple[int, str]:
 def seal_migration_events(apps: Any, schema_editor: Any) -> None:
     """RunPython step: seal the events a migration wrote (its baseline of existing rows)."""
     seal_pending()
+
+
+def server_now() -> datetime:
+    """The database clock in UTC, read so that no session time zone can shift it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp() AT TIME ZONE 'UTC'")
+        naive: datetime = cursor.fetchone()[0]
+    return naive.replace(tzinfo=UTC)

@@ -145,7 +145,7 @@ def iter_side_items() -> Iterator[dict[str, Any]]:
     for table, (pk_col, ignored, masked) in audited_tables().items():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT (to_jsonb(t) ->> %s), audit_row_image(to_jsonb(t), %s, %s) "
+                f"SELECT (to_jsonb(t) ->> %s), audit_row_image(audit_to_jsonb(t), %s, %s)::text "
                 f'FROM "{table}" t',
                 [pk_col, ignored, masked],
             )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.canonical import canonical_json, canonical_text
-from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending
+from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending, server_now
 from audit.context import audit_context
 from audit.filters import AuditEventFilter
 from audit.keys import ServerKey, current_key, make_current, new_key
@@ -106,8 +106,7 @@ def create_checkpoint(
     seal_pending()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        cursor.execute("SELECT clock_timestamp()")
-        created_at = cursor.fetchone()[0]
+    created_at = server_now()
     head_seq, head_hash = chain_head()
     key = key or current_key()
     register_key(key)

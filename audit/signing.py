@@ -22,6 +22,7 @@ from accounts.errors import AuthenticationRefused
 from accounts.models import User
 from accounts.services import authenticate_credentials
 from audit.canonical import canonical_json, parse_json, sha256_hex
+from audit.chain import server_now
 from audit.context import audit_context
 from audit.keys import current_key
 from audit.models import AuditAction, Signature, SignatureMeaning
@@ -55,7 +56,7 @@ def record_content(table: str, pk: str, fields: list[str]) -> dict[str, Any]:
     """The canonical content of a record over `fields`, as the database holds it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT to_jsonb(t) FROM "{table}" t WHERE t.id::text = %s',
+            f'SELECT audit_to_jsonb(t)::text FROM "{table}" t WHERE t.id::text = %s',
             [pk],
         )
         row = cursor.fetchone()
@@ -157,9 +158,7 @@ def sign_record(
     with audit_context(actor=signer, reason=request.reason):
         register_key(key)
         content = record_content(table, pk, fields)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT clock_timestamp()")
-            signed_at = cursor.fetchone()[0]
+        signed_at = server_now()
         signature = Signature(
             signer=signer,
             signer_username=signer.username,

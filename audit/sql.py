@@ -41,6 +41,13 @@ BEGIN
 END
 $$;
 
+-- to_jsonb of a row in the formats capture uses, whatever the calling session says: what
+-- the state check and the signatures' content digests read.
+CREATE OR REPLACE FUNCTION audit_to_jsonb(row_data anyelement) RETURNS jsonb
+LANGUAGE sql STABLE
+SET TimeZone = 'UTC' SET extra_float_digits = 1 SET IntervalStyle = 'postgres'
+AS 'SELECT to_jsonb(row_data)';
+
 CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 SET TimeZone = 'UTC' SET extra_float_digits = 1 SET IntervalStyle = 'postgres' AS $$
@@ -200,10 +207,14 @@ def signed_guard_sql(table: str, *, pk: str = "id") -> str:
     )
 
 
+# The unsealed events come back with their time and changes as text (the canonical
+# timestamp, jsonb's own text): no session setting or client-side parsing can change what
+# is hashed.
 SEAL_BEGIN_FUNCTION = r"""
-CREATE OR REPLACE FUNCTION audit_seal_begin(lock_key bigint)
-RETURNS TABLE (event_id bigint, occurred_at timestamptz, actor_id bigint, actor_username text,
-               action text, table_name text, record_pk text, changes jsonb, reason text,
+DROP FUNCTION IF EXISTS audit_seal_begin(bigint);
+CREATE FUNCTION audit_seal_begin(lock_key bigint)
+RETURNS TABLE (event_id bigint, occurred_at text, actor_id bigint, actor_username text,
+               action text, table_name text, record_pk text, changes text, reason text,
                request_id text, head_seq bigint, head_hash text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
 #variable_conflict use_column
@@ -219,8 +230,9 @@ BEGIN
   SELECT e.seq, e.hash INTO h_seq, h_hash
     FROM audit_event e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1;
   RETURN QUERY
-    SELECT e.id, e.occurred_at, e.actor_id, e.actor_username::text, e.action::text,
-           e.table_name::text, e.record_pk::text, e.changes, e.reason, e.request_id::text,
+    SELECT e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           e.actor_id, e.actor_username::text, e.action::text,
+           e.table_name::text, e.record_pk::text, e.changes::text, e.reason, e.request_id::text,
            h_seq, h_hash::text
     FROM audit_event e WHERE e.seq IS NULL AND e.txid = txid_current() ORDER BY e.id;
 END
