@@ -158,7 +158,14 @@ def catalogue_problems(recorded: Mapping[str, Any], actual: Mapping[str, Any]) -
                     f"(recorded {before[trigger]}, now {now[trigger]})"
                 )
     for hypertable, chunks in sorted(actual.get("chunks", {}).items()):
-        wanted = {t[0] for t in actual_triggers.get(hypertable, []) if t[2] & 1}  # row triggers
+        if hypertable not in tables:
+            continue
+        # TimescaleDB clones a hypertable's row triggers onto every chunk (not its own
+        # ts_insert_blocker, nor statement triggers): the declared ones must be there.
+        declared = set(AuditedTable.from_dict(tables[hypertable]).expected_triggers())
+        wanted = {
+            t[0] for t in actual_triggers.get(hypertable, []) if t[2] & 1 and t[0] in declared
+        }
         for chunk, found in sorted(chunks.items()):
             states = {name: enabled for name, enabled in found}
             missing = sorted(wanted - set(states))

@@ -100,8 +100,7 @@ def test_swapped_permission_codenames_are_found(make_user: Any, tmp_path: Path) 
             "UPDATE auth_permission SET codename = 'swap_tmp' WHERE codename = 'manage_users'",
             "UPDATE auth_permission SET codename = 'manage_users' "
             "WHERE codename = 'view_process_data'",
-            "UPDATE auth_permission SET codename = 'view_process_data' "
-            "WHERE codename = 'swap_tmp'",
+            "UPDATE auth_permission SET codename = 'view_process_data' WHERE codename = 'swap_tmp'",
         ],
         ["auth_permission"],
     )

@@ -88,9 +88,7 @@ def test_a_dropped_capture_trigger_cannot_hide_a_table(
     assert any(m.startswith(f"row historian_tag:{tag.pk} differs") for m in messages)
 
 
-def test_a_disabled_trigger_fails_verification(
-    tag: Any, tmp_path: Path, repair: list[str]
-) -> None:
+def test_a_disabled_trigger_fails_verification(tag: Any, tmp_path: Path, repair: list[str]) -> None:
     repair.append(TAG_CAPTURE)
     with superuser_cursor() as cur:
         cur.execute("ALTER TABLE historian_tag DISABLE TRIGGER historian_tag_audit")
@@ -120,9 +118,7 @@ def test_a_rewritten_capture_function_fails_verification(
     assert_both_fail(tmp_path, "the body of function audit_capture() differs")
 
 
-def test_an_added_trigger_fails_verification(
-    tag: Any, tmp_path: Path, repair: list[str]
-) -> None:
+def test_an_added_trigger_fails_verification(tag: Any, tmp_path: Path, repair: list[str]) -> None:
     """A BEFORE trigger that silently drops writes would blind the capture."""
     repair += ["DROP TRIGGER aaa_swallow ON historian_tag", "DROP FUNCTION swallow()"]
     with superuser_cursor() as cur:
