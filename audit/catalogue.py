@@ -162,9 +162,9 @@ def catalogue_problems(recorded: Mapping[str, Any], actual: Mapping[str, Any]) -
             continue
         # TimescaleDB clones a hypertable's row triggers onto every chunk (not its own
         # ts_insert_blocker, nor statement triggers): the declared ones must be there.
-        declared = set(AuditedTable.from_dict(tables[hypertable]).expected_triggers())
+        expected = set(AuditedTable.from_dict(tables[hypertable]).expected_triggers())
         wanted = {
-            t[0] for t in actual_triggers.get(hypertable, []) if t[2] & 1 and t[0] in declared
+            t[0] for t in actual_triggers.get(hypertable, []) if t[2] & 1 and t[0] in expected
         }
         for chunk, found in sorted(chunks.items()):
             states = {name: enabled for name, enabled in found}

@@ -1,14 +1,19 @@
-"""Re-hash the stored samples of every ingest batch against the digest in the audit chain.
+"""historian_verify: every stored sample against the ingest batch that accepted it, and the
+rollups against the raw samples.
 
-The sample hypertable's triggers cannot be ENABLE ALWAYS and drop_chunks
-bypasses them: this check is what catches a sample changed, removed or added
-around the application.
+The sample hypertable's triggers cannot be ENABLE ALWAYS, and a superuser can write around
+them or drop chunks: this check is what catches a sample changed, removed or added around the
+application. Each batch's stored samples are re-hashed against the digest in the chain; every
+sample in the hypertable is counted by the batch it names, so a sample no batch accepted is
+found wherever it lies. Rollups are derived data with one writer; they are recomputed from
+the raw samples (a stated random sample by default, every bucket with `full`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +21,7 @@ from django.db import connection
 
 from historian.digest import QUALITY_NAMES, canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
+from historian.sql import HOUR_ROLLUPS, MINUTE_ROLLUPS, ROLLUP_COLUMNS
 
 # ts in the canonical text straight from PostgreSQL (what format_ts makes of it).
 ROWS_SQL = """
@@ -23,21 +29,37 @@ ROWS_SQL = """
            value_num, value_text, quality FROM historian_sample
     WHERE tag_id = ANY(%s) AND ts >= %s AND ts <= %s AND batch_id = %s
 """
+COUNTS_SQL = "SELECT batch_id, count(*) FROM historian_sample GROUP BY batch_id"
+ROLLUP_SAMPLE = 1_000  # minute buckets recomputed by default (and a tenth as many hours)
+CHUNK = 2_000
+_UNNEST = "unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)"
+PAIRS = f"SELECT t.tag_id, t.bucket FROM {_UNNEST}"
+HOURS = f"SELECT t.tag_id, t.bucket AS hour FROM {_UNNEST}"
+# Columns compared exactly (counts, times) and with a relative tolerance (sums of floats,
+# whose last bits depend on the order PostgreSQL adds them in).
+FLOAT_COLUMNS = frozenset({3, 4, 5, 7, 9, 11, 13, 14})
+NAMES = ROLLUP_COLUMNS.replace(" ", "").split(",")
 
 
 @dataclass
 class HistorianResult:
     batches: int
     samples: int
-    first_bad: tuple[int, str] | None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    rollups: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.first_bad is None
+        return not self.failures
+
+    @property
+    def first_bad(self) -> tuple[str, str] | None:
+        return self.failures[0] if self.failures else None
 
     def line(self) -> str:
-        if self.first_bad:
-            return f"FAIL ingest {self.first_bad[0]}: {self.first_bad[1]}"
+        if self.failures:
+            subject, message = self.failures[0]
+            return f"FAIL {subject}: {message}"
         return f"OK {self.batches} ingest batches {self.samples} samples"
 
 
@@ -68,43 +90,190 @@ def batch_lines(batch: IngestBatch, tags: dict[int, tuple[str, str]]) -> Iterato
             )
 
 
+def _batch_problem(batch: IngestBatch, chained: str | None, lines: list[str]) -> str | None:
+    if chained is None:
+        return "its digest is not in the audit chain"
+    if batch.sha256 != chained:
+        return "the batch row's digest differs from the one in the chain"
+    if len(lines) != batch.sample_count:
+        return f"{len(lines)} samples stored, {batch.sample_count} were accepted"
+    if digest_lines(lines) != chained:
+        return "the stored samples do not match the digest in the chain"
+    return None
+
+
 def verify_samples(
-    since: datetime | None = None, progress: Callable[[int], None] | None = None
+    since: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    rollups: str = "sample",
 ) -> HistorianResult:
+    """Every batch (received since `since`) re-hashed, every stored sample counted by the
+    batch it names, and the rollups recomputed (`sample`, `full` or `none`). Every problem is
+    reported, the first on the result's line."""
     tags = {pk: (name, vt) for pk, name, vt in Tag.objects.values_list("pk", "name", "value_type")}
     batches: Any = IngestBatch.objects.order_by("id")
     if since is not None:
         batches = batches.filter(received_at__gte=since)
     batch_list = list(batches)
     in_chain = chain_digests([b.pk for b in batch_list])
-    samples = 0
+    result = HistorianResult(len(batch_list), 0)
     for count, batch in enumerate(batch_list, start=1):
         lines = sorted(batch_lines(batch, tags))
-        samples += len(lines)
-        digest = digest_lines(lines)
-        chained = in_chain.get(batch.pk)
-        if chained is None:
-            return HistorianResult(
-                count, samples, (batch.pk, "its digest is not in the audit chain")
-            )
-        if batch.sha256 != chained:
-            return HistorianResult(
-                count,
-                samples,
-                (batch.pk, "the batch row's digest differs from the one in the chain"),
-            )
-        if len(lines) != batch.sample_count:
-            return HistorianResult(
-                count,
-                samples,
-                (batch.pk, f"{len(lines)} samples stored, {batch.sample_count} were accepted"),
-            )
-        if digest != chained:
-            return HistorianResult(
-                count,
-                samples,
-                (batch.pk, "the stored samples do not match the digest in the chain"),
-            )
+        result.samples += len(lines)
+        problem = _batch_problem(batch, in_chain.get(batch.pk), lines)
+        if problem:
+            result.failures.append((f"ingest {batch.pk}", problem))
         if progress is not None:
             progress(count)
-    return HistorianResult(len(batch_list), samples, None)
+    result.failures += _uncounted_samples()
+    if rollups != "none":
+        problems, result.rollups = verify_rollups(full=rollups == "full", tags=tags)
+        result.failures += problems
+    return result
+
+
+def _uncounted_samples() -> list[tuple[str, str]]:
+    """Samples the hypertable holds beyond what their batches accepted, wherever they lie."""
+    accepted = dict(IngestBatch.objects.values_list("pk", "sample_count"))
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTS_SQL)
+        stored = dict(cursor.fetchall())
+    problems = []
+    for batch_id, count in sorted(stored.items()):
+        if batch_id not in accepted:
+            problems.append(
+                (
+                    f"ingest {batch_id}",
+                    f"{count} stored sample(s) name this batch, which does not exist "
+                    "(written around the ingest service)",
+                )
+            )
+        elif count > accepted[batch_id]:
+            problems.append(
+                (
+                    f"ingest {batch_id}",
+                    f"{count} stored samples name this batch, which accepted "
+                    f"{accepted[batch_id]} (written around the ingest service)",
+                )
+            )
+    return problems
+
+
+# --- rollups ---------------------------------------------------------------------------
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return bool(a == b)
+
+
+def _compare(
+    stored: dict[tuple[int, datetime], tuple[Any, ...]],
+    recomputed: dict[tuple[int, datetime], tuple[Any, ...]],
+    kind: str,
+    names: dict[int, str],
+) -> list[tuple[str, str]]:
+    problems = []
+    for key in sorted(set(stored) | set(recomputed)):
+        tag_id, bucket = key
+        subject = f"rollup {names.get(tag_id, f'#{tag_id}')} {kind} {bucket:%Y-%m-%dT%H:%M}Z"
+        mine, theirs = stored.get(key), recomputed.get(key)
+        if mine is None:
+            problems.append((subject, "missing: the raw samples have values in this bucket"))
+        elif theirs is None:
+            problems.append((subject, "stored, but no raw sample lies in this bucket"))
+        else:
+            differ = [
+                f"{NAMES[i]} {mine[i]!r} (the samples give {theirs[i]!r})"
+                for i in range(2, len(NAMES))
+                if not (_close(mine[i], theirs[i]) if i in FLOAT_COLUMNS else mine[i] == theirs[i])
+            ]
+            if differ:
+                problems.append((subject, "stored " + "; ".join(differ)))
+    return problems
+
+
+def _rows(sql: str, params: dict[str, Any]) -> dict[tuple[int, datetime], tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(row[0], row[1]): tuple(row) for row in cursor.fetchall()}
+
+
+def _stored(table: str, pairs: list[tuple[int, datetime]]) -> dict[tuple[int, datetime], Any]:
+    tags, buckets = [p[0] for p in pairs], [p[1] for p in pairs]
+    return _rows(
+        f"SELECT {ROLLUP_COLUMNS} FROM {table} r "
+        "JOIN unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS w(tag_id, bucket) "
+        "USING (tag_id, bucket)",
+        {"tags": tags, "buckets": buckets},
+    )
+
+
+def _check(
+    pairs: list[tuple[int, datetime]], kind: str, names: dict[int, str]
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for start in range(0, len(pairs), CHUNK):
+        part = pairs[start : start + CHUNK]
+        params = {"tags": [p[0] for p in part], "buckets": [p[1] for p in part]}
+        if kind == "minute":
+            sql = MINUTE_ROLLUPS.format(wanted=PAIRS)
+            table = "historian_rollup"
+        else:
+            sql = HOUR_ROLLUPS.format(wanted=HOURS, minute_table="historian_rollup")
+            table = "historian_rollup_hour"
+        problems += _compare(_stored(table, part), _rows(sql, params), kind, names)
+    return problems
+
+
+def _keys(sql: str, params: list[Any] | None = None) -> list[tuple[int, datetime]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(t), b) for t, b in cursor.fetchall()]
+
+
+def verify_rollups(
+    *, full: bool, tags: dict[int, tuple[str, str]], sample: int = ROLLUP_SAMPLE
+) -> tuple[list[tuple[str, str]], str]:
+    """Recompute minute rollups from the raw samples and hour rollups from the minutes;
+    returns the problems and a sentence stating what was checked."""
+    names = {pk: name for pk, (name, _) in tags.items()}
+    numeric = [pk for pk, (_, value_type) in tags.items() if value_type != "string"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM historian_rollup), "
+            "(SELECT count(*) FROM historian_rollup_hour)"
+        )
+        minute_total, hour_total = cursor.fetchone()
+    if full:
+        minutes = _keys(
+            "SELECT tag_id, bucket FROM historian_rollup UNION "
+            "SELECT DISTINCT tag_id, date_trunc('minute', ts AT TIME ZONE 'UTC') AT TIME ZONE "
+            "'UTC' FROM historian_sample WHERE tag_id = ANY(%s) ORDER BY 1, 2",
+            [numeric],
+        )
+        hours = _keys(
+            "SELECT tag_id, bucket FROM historian_rollup_hour UNION "
+            "SELECT DISTINCT tag_id, date_trunc('hour', bucket AT TIME ZONE 'UTC') AT TIME ZONE "
+            "'UTC' FROM historian_rollup ORDER BY 1, 2"
+        )
+        how = "every bucket"
+    else:
+        minutes = _keys(
+            "SELECT tag_id, bucket FROM historian_rollup ORDER BY random() LIMIT %s", [sample]
+        )
+        hours = _keys(
+            "SELECT tag_id, bucket FROM historian_rollup_hour ORDER BY random() LIMIT %s",
+            [max(1, sample // 10)],
+        )
+        how = "a random sample; --rollups full checks every bucket"
+    problems = _check(minutes, "minute", names) + _check(hours, "hour", names)
+    statement = (
+        f"rollups: {len(minutes):,} of {minute_total:,} minute and {len(hours):,} of "
+        f"{hour_total:,} hour buckets recomputed from the raw samples ({how})"
+    )
+    return problems, statement

@@ -31,5 +31,8 @@ END
 $$;
 
 GRANT ledgerline_owner TO ledgerline_migrator;
+-- The migration role may also act as the runtime role (SET ROLE), so that checks and tests
+-- can prove what the runtime role can and cannot do; it gains nothing it lacks.
+GRANT ledgerline_app TO ledgerline_migrator;
 SELECT set_config('ledgerline.migrator_password', '', false);
 SELECT set_config('ledgerline.app_password', '', false);

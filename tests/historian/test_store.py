@@ -17,12 +17,13 @@ FLOW = "L1.FEEDER1.MASSFLOW"
 
 
 def verify() -> tuple[int, str]:
+    """(exit code, the contract's first line)."""
     out = StringIO()
     try:
-        call_command("historian_verify", "--quiet", stdout=out)
+        call_command("historian_verify", "--quiet", stdout=out, stderr=StringIO())
     except SystemExit as exit_:
-        return int(exit_.code or 0), out.getvalue().strip()
-    return 0, out.getvalue().strip()
+        return int(exit_.code or 0), out.getvalue().splitlines()[0]
+    return 0, out.getvalue().splitlines()[0]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,10 @@
-"""`manage.py historian_verify [--since TS]`: re-hash stored samples per ingest batch.
+"""`manage.py historian_verify [--since TS] [--rollups sample|full|none]`.
 
-Exit 0 `OK <N> ingest batches <M> samples`; 1 `FAIL ingest <id>: …`; 2 usage or database error.
+Re-hashes the stored samples per ingest batch, counts every stored sample by the batch it
+names, and recomputes rollups from the raw samples. Exit 0 `OK <N> ingest batches <M>
+samples` (a second line states which rollups were recomputed); 1 `FAIL ingest <id>: …` or
+`FAIL rollup <tag> <minute|hour> <bucket>: …` for the first problem, every other problem on
+stderr; 2 usage or database error.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from historian.ingest import parse_ts
 from historian.models import IngestBatch
 from historian.verification import verify_samples
 
+MORE_FAILURES_SHOWN = 50
+
 
 class Command(BaseCommand):
     help = "Re-hash the stored samples of every ingest batch against the digests in the chain."
@@ -23,6 +29,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--since", help="only batches received at or after this timestamp")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--rollups",
+            choices=["sample", "full", "none"],
+            default="sample",
+            help="recompute a random sample of rollup buckets (default), every bucket, or none",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = None
@@ -45,10 +57,14 @@ class Command(BaseCommand):
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                result = verify_samples(since, progress=progress)
+                result = verify_samples(since, progress=progress, rollups=options["rollups"])
         except DatabaseError as exc:
             self.stderr.write(f"error: database: {exc}")
             sys.exit(2)
         self.stdout.write(result.line())
+        if result.rollups:
+            self.stdout.write(result.rollups)
+        for subject, message in result.failures[1 : 1 + MORE_FAILURES_SHOWN]:
+            self.stderr.write(f"also: FAIL {subject}: {message}")
         if not result.ok:
             sys.exit(1)
