@@ -198,7 +198,7 @@ def verification_rates() -> dict[str, float]:
         "export_s": export_s,
         "standalone_s": standalone,
         "export_mb": size / 1e6,
-        "standalone_line": done.stdout.strip()[:90],  # type: ignore[dict-item]
+        "standalone_line": done.stdout.splitlines()[0][:90] if done.stdout else "",  # type: ignore[dict-item]
     }
 
 

@@ -198,24 +198,53 @@ def queries() -> dict[str, float]:
     from django.db import connection
 
     import historian.queries
+    from audit.context import audit_context
     from historian.ingest import refresh_rollups
-    from historian.models import Tag
+    from historian.models import IngestBatch, Tag
     from historian.queries import parse_params, read_values
 
     tags = _tags("Q", QUERY_TAGS)
+    account, _ = _account("bench-queries")
+    ids = [t.pk for t in tags]
     with connection.cursor() as cursor:
         for day in tqdm(range(QUERY_DAYS), desc="loading 1 Hz days", leave=False):
             begin = START + timedelta(days=day)
-            cursor.execute(
-                """INSERT INTO historian_sample (ts, value_num, tag_id, batch_id, quality)
-                   SELECT t, 12 + 2 * sin(extract(epoch FROM t) / 900 + tag_id)
-                             + (random() - 0.5) * 0.4, tag_id, 0,
-                          CASE WHEN random() < 0.001 THEN 2 ELSE 0 END
-                   FROM generate_series(%s::timestamptz, %s::timestamptz - interval '1 second',
-                                        interval '1 second') AS t,
-                        unnest(%s::integer[]) AS tag_id""",
-                [begin, begin + timedelta(days=1), [t.pk for t in tags]],
-            )
+            # Samples reach the hypertable only under an ingest batch that accepts them in
+            # the same transaction (its digest is not computed: nothing here verifies it).
+            with audit_context(actor="system:bench", reason=""):
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence('historian_ingest_batch', 'id'))"
+                )
+                batch_id = cursor.fetchone()[0]
+                cursor.execute(
+                    "INSERT INTO historian_ingest_permit (batch_id, tag_id) "
+                    "SELECT %s, unnest(%s::integer[])",
+                    [batch_id, ids],
+                )
+                cursor.execute(
+                    """INSERT INTO historian_sample (ts, value_num, tag_id, batch_id, quality)
+                       SELECT t, 12 + 2 * sin(extract(epoch FROM t) / 900 + tag_id)
+                                 + (random() - 0.5) * 0.4, tag_id, %s,
+                              CASE WHEN random() < 0.001 THEN 2 ELSE 0 END
+                       FROM generate_series(%s::timestamptz,
+                                            %s::timestamptz - interval '1 second',
+                                            interval '1 second') AS t,
+                            unnest(%s::integer[]) AS tag_id""",
+                    [batch_id, begin, begin + timedelta(days=1), ids],
+                )
+                IngestBatch.objects.create(
+                    id=batch_id,
+                    source="bench",
+                    ingest_key=f"day-{day}",
+                    account=account,
+                    request_sha256="-",
+                    sample_count=cursor.rowcount,
+                    first_ts=begin,
+                    last_ts=begin + timedelta(days=1, seconds=-1),
+                    sha256="-",
+                    tag_ids=ids,
+                    response={},
+                )
             refresh_rollups(
                 {(t.pk, begin + timedelta(minutes=m)) for t in tags for m in range(24 * 60)}
             )
