@@ -13,8 +13,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def load_env_file(path: Path) -> None:
-    """Fill os.environ from a KEY=VALUE file without overriding what is set."""
+def load_env_file(path: Path, only: frozenset[str]) -> None:
+    """Fill os.environ from a KEY=VALUE file without overriding what is set, taking only the
+    named keys (the file holds the superuser's URL too, which the application never gets)."""
     if not path.is_file():
         return
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -22,7 +23,14 @@ def load_env_file(path: Path) -> None:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, value = line.split("=", 1)
-        os.environ.setdefault(key.strip(), value.strip())
+        if key.strip() in only:
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+# What the application takes from .data/env (written by deploy/local/bootstrap.sh).
+LOCAL_DATABASE_KEYS = frozenset(
+    {"DATABASE_URL", "MIGRATION_DATABASE_URL", "LEDGERLINE_TEMPLATE_DB"}
+)
 
 
 def env_str(name: str, default: str = "") -> str:

@@ -1,8 +1,8 @@
 """Developer and demo settings: the per-checkout cluster of deploy/local/."""
 
-from config.env import BASE_DIR, load_env_file
+from config.env import BASE_DIR, LOCAL_DATABASE_KEYS, load_env_file
 
-load_env_file(BASE_DIR / ".data" / "env")
+load_env_file(BASE_DIR / ".data" / "env", LOCAL_DATABASE_KEYS)
 
 from config.env import env_bool, env_str  # noqa: E402
 from config.settings.base import *  # noqa: E402,F403

@@ -6,9 +6,10 @@ database from the TimescaleDB template); runtime-role refusals use SET ROLE.
 
 import os
 
-from config.env import BASE_DIR, load_env_file
+from config.env import BASE_DIR, LOCAL_DATABASE_KEYS, load_env_file
 
-load_env_file(BASE_DIR / ".data" / "env")
+# The suite's tamper tests and table resets act as the superuser; the application never does.
+load_env_file(BASE_DIR / ".data" / "env", LOCAL_DATABASE_KEYS | {"SUPERUSER_DATABASE_URL"})
 os.environ.setdefault("LEDGERLINE_DB_ROLE", "migration")
 
 from config.settings.base import *  # noqa: E402,F403

@@ -55,6 +55,11 @@ init_paths() {
   CREDS="$ROOT/.data/credentials.env"
   PORTFILE="$ROOT/.data/port"
   mkdir -p "$ROOT/.data"
+  # The postgres OS user (which a database superuser reaches through COPY … TO PROGRAM)
+  # owns only its data and socket directories and its log: never the directory that holds
+  # .data/env and the credentials, so it can neither read nor replace them.
+  chown "$(id -u):$(id -g)" "$ROOT/.data" "$STATE"
+  chmod 755 "$ROOT/.data" "$STATE"
   if [ "$STATE" != "$ROOT/.data" ]; then
     echo "$STATE" > "$ROOT/.data/cluster-location"
   fi
@@ -190,7 +195,7 @@ init_cluster() {
   [ -f "$PGDATA/PG_VERSION" ] && return 0
   say "initialising cluster in $PGDATA"
   mkdir -p "$PGDATA" "$SOCKDIR"
-  chown "$PG_USER" "$STATE" "$PGDATA" "$SOCKDIR"
+  chown "$PG_USER" "$PGDATA" "$SOCKDIR"
   chmod 700 "$PGDATA"
   local pwfile; pwfile="$(mktemp)"
   # shellcheck disable=SC1090

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -14,6 +18,7 @@ from accounts import roles as R
 from tests.dbadmin import superuser_cursor
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_test_database_has_timescaledb_and_can_make_a_hypertable() -> None:
@@ -93,3 +98,31 @@ def test_request_id_is_echoed() -> None:
     response = Client().get("/api/v1/status/", HTTP_X_REQUEST_ID="collector-req-000123")
     assert response["X-Request-Id"] == "collector-req-000123"
     assert len(Client().get("/api/v1/status/")["X-Request-Id"]) == 32
+
+
+def test_the_application_never_takes_the_superusers_url_from_the_env_file(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.env import LOCAL_DATABASE_KEYS, load_env_file
+
+    env = tmp_path / "env"
+    env.write_text(
+        "DATABASE_URL=postgres://app@h/db\nSUPERUSER_DATABASE_URL=postgres://postgres@h/db\n"
+        "LEDGERLINE_SIGNING_KEY_DIR=/tmp/elsewhere\n"
+    )
+    for key in ("DATABASE_URL", "SUPERUSER_DATABASE_URL", "LEDGERLINE_SIGNING_KEY_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    load_env_file(env, LOCAL_DATABASE_KEYS)
+    assert os.environ["DATABASE_URL"] == "postgres://app@h/db"
+    assert "SUPERUSER_DATABASE_URL" not in os.environ
+    assert "LEDGERLINE_SIGNING_KEY_DIR" not in os.environ
+
+
+def test_the_postgres_os_user_owns_neither_data_nor_the_application_state() -> None:
+    """A database superuser reaches the postgres OS user (COPY … TO PROGRAM): it must not be
+    able to replace .data/env or reach the key and the witness journal."""
+    postgres = pwd.getpwnam("postgres").pw_uid
+    for path in (ROOT / ".data", ROOT / ".state", Path(settings.SIGNING_KEY_DIR)):
+        if path.exists():
+            assert path.stat().st_uid != postgres, path
+    assert (ROOT / ".data" / "env").stat().st_mode & 0o077 == 0
