@@ -53,6 +53,7 @@ def verification_execute(run_id: int) -> VerificationRun:
     run.head = result.head
     run.first_bad = first.seq if first else None
     run.message = result.line()
+    run.anchoring = result.anchoring
     run.progress = 1.0
     run.finished_at = timezone.now()
     run.save()
@@ -60,7 +61,12 @@ def verification_execute(run_id: int) -> VerificationRun:
         actor="system:scheduler",
         event="verification_ok" if result.ok else "verification_failed",
         subject=str(run.pk),
-        details={"events": result.events, "head": result.head, "line": result.line()},
+        details={
+            "events": result.events,
+            "head": result.head,
+            "line": result.line(),
+            "anchoring": result.anchoring,
+        },
     )
     if not result.ok:
         logger.error("AUDIT CHAIN VERIFICATION FAILED (run %s): %s", run.pk, result.line())

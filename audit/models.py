@@ -209,6 +209,8 @@ class VerificationRun(models.Model):
     head = models.CharField(max_length=64, blank=True)
     first_bad = models.BigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # "anchored: …" (checked against the witness journal) or "not anchored: …"
+    anchoring = models.TextField(blank=True)
     progress = models.FloatField(default=0.0)
 
     class Meta:

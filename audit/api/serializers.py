@@ -23,6 +23,9 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 class VerificationSerializer(serializers.ModelSerializer[VerificationRun]):
     ok = serializers.SerializerMethodField()
     verified_at = serializers.DateTimeField(source="finished_at", format="%Y-%m-%dT%H:%M:%S.%fZ")
+    anchored = serializers.SerializerMethodField(
+        help_text="Whether the chain was checked against the witness journal of its checkpoints"
+    )
 
     class Meta:
         model = VerificationRun
@@ -35,11 +38,16 @@ class VerificationSerializer(serializers.ModelSerializer[VerificationRun]):
             "first_bad",
             "verified_at",
             "message",
+            "anchored",
+            "anchoring",
             "requested_by",
         ]
 
     def get_ok(self, run: VerificationRun) -> bool:
         return run.status == VerificationRun.Status.OK
+
+    def get_anchored(self, run: VerificationRun) -> bool:
+        return run.anchoring.startswith("anchored")
 
 
 class VerificationQueuedSerializer(serializers.ModelSerializer[VerificationRun]):

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts import roles as R
 from audit.context import audit_context
 from audit.models import AuditEvent, AuditReview, Signature, VerificationRun
+from audit.services import create_checkpoint
 from tests.conftest import PASSWORD
 from tests.dbadmin import tamper
 from tests.testapp.models import Specimen
@@ -91,6 +92,16 @@ def test_verification_runs_in_the_background(people: dict[str, Any], data: Any) 
     assert len(latest["head"]) == 64
     assert latest["verified_at"].endswith("Z")
     assert head is not None
+    # No checkpoint yet, so nothing witnessed: the result says it is not anchored.
+    assert latest["anchored"] is False
+    assert latest["anchoring"].startswith("not anchored: no witness journal")
+    create_checkpoint()
+    client.post("/api/v1/audit/verify/")
+    run_worker()
+    latest = client.get("/api/v1/audit/verify/").json()
+    assert latest["ok"] is True
+    assert latest["anchored"] is True
+    assert latest["anchoring"].startswith("anchored: ")
 
 
 @pytest.mark.django_db(transaction=True)
