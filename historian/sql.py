@@ -196,7 +196,8 @@ CREATE TABLE historian_ingest_permit (
     PRIMARY KEY (batch_id, tag_id)
 );
 
-CREATE OR REPLACE FUNCTION historian_ingest_permit_stamp() RETURNS trigger
+-- Batches and permits carry the transaction that wrote them, stamped by the database.
+CREATE OR REPLACE FUNCTION historian_stamp_ingest_tx() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   NEW.ingest_tx := txid_current();
@@ -204,18 +205,11 @@ BEGIN
 END
 $$;
 CREATE TRIGGER historian_ingest_permit_stamp BEFORE INSERT ON historian_ingest_permit
-  FOR EACH ROW EXECUTE FUNCTION historian_ingest_permit_stamp();
+  FOR EACH ROW EXECUTE FUNCTION historian_stamp_ingest_tx();
 ALTER TABLE historian_ingest_permit ENABLE ALWAYS TRIGGER historian_ingest_permit_stamp;
 
-CREATE OR REPLACE FUNCTION historian_ingest_batch_stamp() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
-BEGIN
-  NEW.ingest_tx := txid_current();
-  RETURN NEW;
-END
-$$;
 CREATE TRIGGER historian_ingest_batch_stamp BEFORE INSERT ON historian_ingest_batch
-  FOR EACH ROW EXECUTE FUNCTION historian_ingest_batch_stamp();
+  FOR EACH ROW EXECUTE FUNCTION historian_stamp_ingest_tx();
 ALTER TABLE historian_ingest_batch ENABLE ALWAYS TRIGGER historian_ingest_batch_stamp;
 
 CREATE OR REPLACE FUNCTION historian_ingest_permit_batch() RETURNS trigger

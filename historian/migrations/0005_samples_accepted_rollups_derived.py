@@ -11,13 +11,12 @@ from historian.sql import REFRESH_FUNCTION, SAMPLE_PERMITS
 
 DROP_PERMITS = """
 DROP TRIGGER IF EXISTS historian_sample_accepted ON historian_sample;
+DROP TRIGGER IF EXISTS historian_ingest_batch_stamp ON historian_ingest_batch;
 DROP FUNCTION IF EXISTS historian_sample_accepted();
 DROP FUNCTION IF EXISTS historian_sample_write_grants_revoke();
 DROP TABLE IF EXISTS historian_ingest_permit;
-DROP FUNCTION IF EXISTS historian_ingest_permit_stamp();
+DROP FUNCTION IF EXISTS historian_stamp_ingest_tx();
 DROP FUNCTION IF EXISTS historian_ingest_permit_batch();
-DROP TRIGGER IF EXISTS historian_ingest_batch_stamp ON historian_ingest_batch;
-DROP FUNCTION IF EXISTS historian_ingest_batch_stamp();
 """
 
 # Permits for the batches stored before this migration, so their samples stay accounted for.

@@ -31,6 +31,17 @@ def as_runtime_role(cur: psycopg.Cursor) -> None:
     cur.execute("SET ROLE ledgerline_app")
 
 
+def own_unsealed_event(cur: psycopg.Cursor, *, locked: bool = True) -> int:
+    """As the runtime role: insert an unsealed event (allowed) and, if `locked`, take the
+    chain lock, as the sealer does; returns the event's id."""
+    as_runtime_role(cur)
+    cur.execute(EVENT + " RETURNING id")
+    event_id = int(cur.fetchone()[0])
+    if locked:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    return event_id
+
+
 def test_the_runtime_role_cannot_insert_a_sealed_event(make_user: Any) -> None:
     make_user(R.OPERATOR)
     with superuser_cursor() as cur:
@@ -58,9 +69,7 @@ def test_the_runtime_role_cannot_insert_a_sealed_event(make_user: Any) -> None:
 def test_the_runtime_role_cannot_write_the_seal_columns(make_user: Any) -> None:
     make_user(R.OPERATOR)
     with superuser_cursor() as cur:
-        as_runtime_role(cur)
-        cur.execute(EVENT + " RETURNING id")
-        event_id = cur.fetchone()[0]
+        event_id = own_unsealed_event(cur, locked=False)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             cur.execute(
                 f"UPDATE audit_event SET seq = 1000000, prev_hash = 'x', hash = 'y' "
@@ -75,10 +84,7 @@ def test_a_seal_is_only_ever_the_next_link(make_user: Any, offset: int) -> None:
     make_user(R.OPERATOR)
     head_seq, head_hash = chain_head()
     with superuser_cursor() as cur:
-        as_runtime_role(cur)
-        cur.execute(EVENT + " RETURNING id")
-        event_id = cur.fetchone()[0]
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        event_id = own_unsealed_event(cur)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="continues the chain"):
             cur.execute(
                 "SELECT audit_seal_finish(%s, %s, %s, %s)",
@@ -91,10 +97,7 @@ def test_a_seal_with_a_wrong_prev_hash_is_refused(make_user: Any) -> None:
     make_user(R.OPERATOR)
     head_seq, _ = chain_head()
     with superuser_cursor() as cur:
-        as_runtime_role(cur)
-        cur.execute(EVENT + " RETURNING id")
-        event_id = cur.fetchone()[0]
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        event_id = own_unsealed_event(cur)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="continues the chain"):
             cur.execute(
                 "SELECT audit_seal_finish(%s, %s, %s, %s)",
@@ -107,9 +110,7 @@ def test_a_seal_without_the_chain_lock_is_refused(make_user: Any) -> None:
     make_user(R.OPERATOR)
     head_seq, head_hash = chain_head()
     with superuser_cursor() as cur:
-        as_runtime_role(cur)
-        cur.execute(EVENT + " RETURNING id")
-        event_id = cur.fetchone()[0]
+        event_id = own_unsealed_event(cur, locked=False)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="under the chain lock"):
             cur.execute(
                 "SELECT audit_seal_finish(%s, %s, %s, %s)",
@@ -123,9 +124,7 @@ def test_a_temporary_table_cannot_stand_in_for_the_chain_head(make_user: Any) ->
     without a pinned search_path."""
     make_user(R.OPERATOR)
     with superuser_cursor() as cur:
-        as_runtime_role(cur)
-        cur.execute(EVENT + " RETURNING id")
-        event_id = cur.fetchone()[0]
+        event_id = own_unsealed_event(cur, locked=False)
         cur.execute("CREATE TEMP TABLE audit_event (seq bigint, hash text)")
         cur.execute(f"INSERT INTO pg_temp.audit_event VALUES (999999, '{'a' * 64}')")
         cur.execute(
