@@ -24,7 +24,8 @@ say() { printf '\033[1;34m[db]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[db] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
 
 as_pg() {
-  if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else runuser -u "$PG_USER" -- "$@"; fi
+  # From /, which the postgres user can always enter (a checkout may sit in a 0700 directory).
+  if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else (cd / && runuser -u "$PG_USER" -- "$@"); fi
 }
 
 bindir() { echo "/usr/lib/postgresql/$PG_MAJOR/bin"; }
