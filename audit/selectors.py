@@ -40,6 +40,7 @@ def checkpoint_status(now: datetime | None = None) -> dict[str, Any]:
     overdue = oldest is not None and (now - oldest).total_seconds() > cadence * OVERDUE_FACTOR
     return {
         "cadence_seconds": cadence,
+        "cadence_minutes": cadence // 60,
         "last_checkpoint_seq": last.seq if last else None,
         "last_checkpoint_at": last.occurred_at if last else None,
         "unsigned_since": oldest,
