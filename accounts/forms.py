@@ -19,7 +19,8 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except forms.ValidationError:
             refusal = getattr(self.request, "login_refusal", None)
-            if refusal is not None and refusal.reason in {"locked", "inactive", "service_account"}:
+            # Said only when the password was right (accounts.services.authenticate_credentials).
+            if refusal is not None and refusal.reason in {"locked", "inactive"}:
                 raise forms.ValidationError(str(refusal), code=refusal.reason) from None
             raise forms.ValidationError(
                 "The username or password is not correct. After 5 failed attempts the "

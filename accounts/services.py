@@ -1,6 +1,17 @@
 """Account use cases: identity, roles, lockout, passwords and API tokens.
 
 Every function records its Part 11 security event in the same transaction.
+
+Lock order. Two locks meet in authentication: an account's login-throttle row
+(`SELECT … FOR UPDATE`, held while its password is checked, so that counting a
+failure, setting the lock and letting the right password in are one atomic
+step per account), and the audit chain's advisory lock (taken when a
+transaction seals its events, held to commit). Everywhere, a transaction that
+needs both takes the throttle row first and the chain lock second: a failed
+login locks the row, then records its security events; a signing
+re-authenticates the signer before it writes anything audited
+(`audit.signing.reauthenticate_signer` refuses to run once the chain lock is
+held). One order, so two of them can never wait on each other.
 """
 
 from __future__ import annotations
@@ -8,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -21,7 +34,7 @@ from accounts.errors import AccountError, AuthenticationRefused, SeparationOfDut
 from accounts.models import ApiToken, LoginThrottle, User
 from audit.context import audit_context
 from audit.services import record_security_event
-from core.deferred import raise_with
+from core.deferred import in_caller_transaction, raise_with
 
 TOKEN_PREFIX = "llt"
 
@@ -29,44 +42,74 @@ TOKEN_PREFIX = "llt"
 # --- authentication and lockout ---------------------------------------------------
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash of a random password, checked for unknown users and service accounts so that
+    every refusal costs one password verification (no timing tells a username exists)."""
+    return make_password(secrets.token_urlsafe(24))
+
+
 def authenticate_credentials(*, username: str, password: str, purpose: str = "login") -> User:
     """Check a username and password; count failures towards the lockout.
 
-    Raises AuthenticationRefused (with a reason). Every refusal is a security
-    event, and a wrong password counts towards the lockout whether it was a
-    login or a signing (11.300(d)). Inside a caller's transaction that work is
-    attached to the exception and runs after the rollback (core.deferred).
+    Raises AuthenticationRefused (with a reason). Every refusal costs the same
+    work (one password verification) and, unless the password was right, says
+    the same thing. The account's throttle row is locked while its password is
+    checked, so a failure counted, a lock set and a right password let in are
+    atomic per account. Every refusal is a security event, and a wrong
+    password counts towards the lockout whether it was a login or a signing
+    (11.300(d)). Inside a caller's transaction that work is attached to the
+    exception and runs after the rollback (core.deferred).
     """
     user = User.objects.filter(username__iexact=username).first()
-    if user is None:
-        _refuse(None, username, purpose, "unknown_user")
+    if user is None or user.is_service_account:
+        check_password(password, _decoy_hash())
+        _refuse(user, username, purpose, "unknown_user" if user is None else "service_account")
     assert user is not None
-    if user.is_service_account:
-        _refuse(user, username, purpose, "service_account")
-    if not user.is_active:
-        _refuse(user, username, purpose, "inactive")
-    throttle = LoginThrottle.objects.filter(user=user).first()
-    if throttle is not None and throttle.locked_at is not None:
-        _refuse(user, username, purpose, "locked")
-    # A hash whose parameters are outdated is re-hashed on success: an audited write.
-    with audit_context(actor=user, reason="password hash parameters upgraded at sign-in"):
-        correct = user.check_password(password)
-    if not correct:
-        _refuse(user, username, purpose, "bad_password")
-    if throttle is not None and throttle.failed_count:
-        LoginThrottle.objects.filter(pk=throttle.pk, locked_at__isnull=True).update(failed_count=0)
+    verdict, recorded = _check_under_lock(user, password, purpose)
+    if verdict != "ok":
+        _refuse(user, username, purpose, verdict, recorded=recorded)
     return user
+
+
+def _check_under_lock(user: User, password: str, purpose: str) -> tuple[str, bool]:
+    """(verdict, failure already recorded) with the account's throttle row locked."""
+    with transaction.atomic():
+        LoginThrottle.objects.bulk_create([LoginThrottle(user=user)], ignore_conflicts=True)
+        throttle = LoginThrottle.objects.select_for_update().get(user=user)
+        if user.has_usable_password():
+            # A hash with outdated parameters is re-hashed on success: an audited write,
+            # after the throttle row (the lock order above).
+            with audit_context(actor=user, reason="password hash parameters upgraded at sign-in"):
+                correct = user.check_password(password)
+        else:
+            correct = check_password(password, _decoy_hash()) and False
+        if not correct:
+            if in_caller_transaction():
+                return "bad_password", False  # counted after the caller's rollback
+            _register_failure_locked(user, throttle, purpose)
+            return "bad_password", True
+        if throttle.locked_at is not None:
+            return "locked", False
+        if not user.is_active:
+            return "inactive", False
+        if throttle.failed_count:
+            throttle.failed_count = 0
+            throttle.save(update_fields=["failed_count"])
+    return "ok", False
 
 
 REFUSAL_MESSAGES = {
     "locked": "This account is locked after repeated failed attempts. "
     "Ask an administrator to unlock it.",
     "inactive": "This account is deactivated.",
-    "service_account": "Service accounts authenticate with an API token only.",
 }
+GENERIC_REFUSAL = "The username or password is not correct."
 
 
-def _refuse(user: User | None, username: str, purpose: str, reason: str) -> None:
+def _refuse(
+    user: User | None, username: str, purpose: str, reason: str, *, recorded: bool = False
+) -> None:
     def record() -> None:
         if reason == "bad_password" and user is not None:
             _register_failure(user, purpose)
@@ -78,13 +121,21 @@ def _refuse(user: User | None, username: str, purpose: str, reason: str) -> None
                 details={"why": reason, "username": username[:150]},
             )
 
-    message = REFUSAL_MESSAGES.get(reason, "The username or password is not correct.")
-    raise_with(AuthenticationRefused(message, reason=reason), [record])
+    # Only someone who knew the password learns that the account is locked or deactivated.
+    message = REFUSAL_MESSAGES.get(reason, GENERIC_REFUSAL)
+    raise_with(AuthenticationRefused(message, reason=reason), [] if recorded else [record])
 
 
 @transaction.atomic
 def _register_failure(user: User, purpose: str) -> None:
-    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(user=user)
+    LoginThrottle.objects.bulk_create([LoginThrottle(user=user)], ignore_conflicts=True)
+    throttle = LoginThrottle.objects.select_for_update().get(user=user)
+    _register_failure_locked(user, throttle, purpose)
+
+
+def _register_failure_locked(user: User, throttle: LoginThrottle, purpose: str) -> None:
+    """Count a wrong password on the locked throttle row, lock at the threshold, and record
+    both in the chain (after the row: the lock order above)."""
     now = timezone.now()
     throttle.failed_count += 1
     throttle.last_failed_at = now

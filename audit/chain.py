@@ -63,6 +63,17 @@ def seal_pending() -> int:
     return len(pending)
 
 
+def chain_lock_held() -> bool:
+    """Whether this connection's transaction holds the chain lock (it has sealed events)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid = pg_backend_pid() AND classid = %s AND objid = %s AND objsubid = 1)",
+            [CHAIN_LOCK_KEY >> 32, CHAIN_LOCK_KEY & 0xFFFFFFFF],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def chain_head() -> tuple[int, str]:
     """(seq, hash) of the last sealed event, or (0, genesis) for an empty chain."""
     with connection.cursor() as cursor:

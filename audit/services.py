@@ -199,7 +199,7 @@ def audit_review_record(
     With a signature request the review is signed (meaning `reviewed`) in the
     same transaction: a failed signing stores no review.
     """
-    from audit.signing import sign_record  # signing builds on this module
+    from audit.signing import check_request, reauthenticate_signer, sign_record
 
     if from_seq > to_seq:
         raise ValueError("the range is empty")
@@ -207,6 +207,10 @@ def audit_review_record(
         filters, queryset=AuditEvent.objects.filter(seq__gte=from_seq, seq__lte=to_seq)
     ).qs
     with transaction.atomic():
+        signer = None
+        if signature is not None:  # the signer first, then the writes (lock order)
+            check_request(signature)
+            signer = reauthenticate_signer(signature, session_user=actor, session=session)
         with audit_context(actor=actor, reason="audit trail review"):
             review = AuditReview.objects.create(
                 reviewer=actor,
@@ -217,7 +221,13 @@ def audit_review_record(
                 note=note.strip(),
             )
         if signature is not None:
-            sign_record(record=review, request=signature, session_user=actor, session=session)
+            sign_record(
+                record=review,
+                request=signature,
+                signer=signer,
+                session_user=actor,
+                session=session,
+            )
     return review
 
 

@@ -22,11 +22,12 @@ from accounts.errors import AuthenticationRefused
 from accounts.models import User
 from accounts.services import authenticate_credentials
 from audit.canonical import canonical_json, parse_json, sha256_hex
-from audit.chain import server_now
+from audit.chain import chain_lock_held, server_now
 from audit.context import audit_context
 from audit.keys import current_key
 from audit.models import AuditAction, Signature, SignatureMeaning
 from audit.services import append_event, record_security_event, register_key
+from core.deferred import in_test_case_transaction
 from core.errors import Forbidden
 
 SIGNING_SESSION_KEY = "ledgerline_signing_user"
@@ -90,6 +91,24 @@ def signature_payload(signature: Signature) -> dict[str, Any]:
     }
 
 
+def reauthenticate_signer(
+    request: SignatureRequest, *, session_user: User | None, session: SessionBase | None
+) -> User:
+    """Re-authenticate the signer (11.200(a)); call it before writing anything audited.
+
+    Authentication locks the account's throttle row, and the lock order of
+    Ledgerline is that row before the chain lock (accounts.services): a
+    service that writes a record and signs it re-authenticates first, then
+    writes, then calls `sign_record(signer=...)`.
+    """
+    if chain_lock_held() and not in_test_case_transaction():
+        raise RuntimeError(
+            "re-authenticate the signer before writing audited records "
+            "(lock order: throttle row, then chain lock)"
+        )
+    return _reauthenticate(request, session_user=session_user, session=session)
+
+
 def _reauthenticate(
     request: SignatureRequest, *, session_user: User | None, session: SessionBase | None
 ) -> User:
@@ -128,27 +147,36 @@ def _reauthenticate(
     return signer
 
 
-def sign_record(
-    *,
-    record: models.Model,
-    request: SignatureRequest,
-    session_user: User | None = None,
-    session: SessionBase | None = None,
-    version: int | None = None,
-) -> Signature:
-    """Sign `record` as the re-authenticated signer; returns the sealed signature.
-
-    Raises SignatureFailed (403 `signature_failed`). Its `after_rollback`
-    actions (the security events and the lockout count) run once the
-    caller's transaction has rolled back: see `core.deferred`.
-    """
+def check_request(request: SignatureRequest) -> None:
+    """The meaning and reason of a signature request (before anyone is re-authenticated)."""
     if request.meaning not in SignatureMeaning.values:
         raise SignatureFailed(
             f"Unknown meaning {request.meaning!r}: one of {', '.join(SignatureMeaning.values)}."
         )
     if not request.reason.strip():
         raise SignatureFailed("A signature needs a reason.")
-    signer = _reauthenticate(request, session_user=session_user, session=session)
+
+
+def sign_record(
+    *,
+    record: models.Model,
+    request: SignatureRequest,
+    signer: User | None = None,
+    session_user: User | None = None,
+    session: SessionBase | None = None,
+    version: int | None = None,
+) -> Signature:
+    """Sign `record` as the re-authenticated signer; returns the sealed signature.
+
+    `signer` is the person `reauthenticate_signer` returned for this request,
+    when the caller wrote the record first; without it the signer is
+    re-authenticated here. Raises SignatureFailed (403 `signature_failed`).
+    Its `after_rollback` actions (the security events and the lockout count)
+    run once the caller's transaction has rolled back: see `core.deferred`.
+    """
+    check_request(request)
+    if signer is None:
+        signer = reauthenticate_signer(request, session_user=session_user, session=session)
     fields = list(getattr(record, "signed_fields", ()))
     if not fields:
         raise TypeError(f"{type(record).__name__} declares no signed_fields")

@@ -22,6 +22,12 @@ def in_caller_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
+def in_test_case_transaction() -> bool:
+    """True inside a test case's own wrapping transaction, which holds every lock its test
+    took until the test ends (so lock-order checks cannot tell what the code under test did)."""
+    return any(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 def run_after_rollback(exc: BaseException) -> None:
     """Run the exception's deferred actions now; call only outside the failed transaction."""
     actions: list[Action] = getattr(exc, "after_rollback", None) or []

@@ -7,10 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from audit.context import audit_context
-from audit.signing import SignatureRequest, sign_record
+from audit.signing import (
+    SignatureRequest,
+    check_request,
+    reauthenticate_signer,
+    sign_record,
+)
 from historian.errors import HistorianError, TagLocked
 from historian.ingest import coerce_value, parse_ts
 from historian.models import LEVELS, Annotation, Correction, Equipment, Tag, ValueType
@@ -53,7 +58,11 @@ def equipment_ensure(*, actor: Any, path: str) -> Equipment:
             if node is None:
                 node = Equipment(path=full, name=name, parent=parent, level=LEVELS[depth])
                 _clean(node)
-                node.save()
+                try:
+                    with transaction.atomic():
+                        node.save()
+                except IntegrityError:  # made by a concurrent request meanwhile: use it
+                    node = Equipment.objects.get(path=full)
             parent = node
     assert parent is not None
     return parent
@@ -183,7 +192,12 @@ def correction_create(
         clean.append({"ts": ts[1], "value": value, "quality": quality})
     if problems:
         raise HistorianError("some corrected values are not valid", items=problems)
+    check_request(signature)
     with transaction.atomic():
+        # The signer first, then the writes (lock order: accounts.services).
+        signer = reauthenticate_signer(
+            signature, session_user=actor if session is not None else None, session=session
+        )
         with audit_context(actor=actor, reason=reason):
             correction = Correction.objects.create(
                 tag=tag,
@@ -196,6 +210,7 @@ def correction_create(
         sign_record(
             record=correction,
             request=signature,
+            signer=signer,
             session_user=actor if session is not None else None,
             session=session,
         )

@@ -154,9 +154,13 @@ def test_service_accounts_cannot_log_in_with_a_password(make_service_account: An
     with audit_context(actor=SEED, reason="test: a password set on a service account"):
         account.set_password(PASSWORD)  # even if a password were somehow set
         account.save()
-    response = Client().post("/accounts/login/", {"username": "svc", "password": PASSWORD})
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "svc", "password": PASSWORD})
     assert response.status_code == 200
-    assert "API token" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Refused like an unknown user: the page does not tell that the name is a service account.
+    assert "The username or password is not correct." in response.content.decode()
+    assert "API token" not in response.content.decode()
 
 
 def test_tokens_are_stored_hashed_and_attributed(make_service_account: Any) -> None:
