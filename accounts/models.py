@@ -17,6 +17,13 @@ username_validator = RegexValidator(
 )
 
 
+def is_reserved_username(username: str) -> bool:
+    """Names the audit trail gives to actors that are not accounts: `system:<name>` for
+    machine work and `anonymous` for requests without a user. No account may take them."""
+    name = username.strip().lower()
+    return name.startswith("system:") or name == "anonymous"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -92,6 +99,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
+        if is_reserved_username(self.username):
+            raise ValidationError(
+                {
+                    "username": "This name is reserved for the system's own actors "
+                    "(system:…, anonymous): choose another."
+                }
+            )
         clash = User.objects.filter(username__iexact=self.username).exclude(pk=self.pk)
         if clash.exists():
             raise ValidationError(

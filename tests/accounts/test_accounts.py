@@ -19,6 +19,7 @@ from accounts.models import ApiToken, User
 from accounts.services import (
     SystemActor,
     authenticate_credentials,
+    service_account_create,
     token_revoke,
     token_rotate,
     user_change_password,
@@ -292,3 +293,16 @@ def test_administrator_creates_a_user_through_the_ui(make_user: Any) -> None:
         "/accounts/users/new/", {"username": "UI-MADE", "full_name": "Clash", "roles": [R.OPERATOR]}
     )
     assert "taken" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["system:migration", "System:Scheduler", "system:anything", "anonymous", "ANONYMOUS"]
+)
+def test_the_system_actors_names_are_reserved(name: str) -> None:
+    """The trail names machine work `system:<name>` and requests without a user `anonymous`:
+    an account of that name would be mixed with them."""
+    with pytest.raises(AccountError, match="reserved"):
+        user_create(actor=SEED, username=name, full_name="Impostor", roles=[R.OPERATOR])
+    with pytest.raises(AccountError, match="reserved"):
+        service_account_create(actor=SEED, username=name, full_name="Impostor")
+    assert not User.objects.filter(username__iexact=name).exists()

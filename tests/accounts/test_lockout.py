@@ -106,3 +106,39 @@ def test_unknown_username_is_recorded_without_revealing_anything(db: None) -> No
     assert "not correct" in response.content.decode()
     (event,) = security_events("login_failed", "nobody-here")
     assert event.changes["why"] == "unknown_user"
+
+
+def test_every_refusal_costs_one_password_check_and_says_the_same(
+    make_user: Any, make_service_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timing or message tells that a username exists or is a service account: an
+    unknown name, a service account, a wrong password and a deactivated account each cost
+    exactly one password verification and get the same answer."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    make_user(R.OPERATOR, username="known")
+    retired = make_user(R.OPERATOR, username="retired")
+    from accounts.services import SystemActor, user_deactivate
+
+    user_deactivate(actor=SystemActor("system:test"), user=retired, reason="left the company")
+    make_service_account("svc-enum")
+    calls: list[str] = []
+    original = Argon2PasswordHasher.verify
+
+    def counting(self: Any, password: str, encoded: str) -> bool:
+        calls.append(password)
+        return bool(original(self, password, encoded))
+
+    monkeypatch.setattr(Argon2PasswordHasher, "verify", counting)
+    pages = {}
+    for username in ("nobody-here", "svc-enum", "known", "retired"):
+        calls.clear()
+        response = login(Client(), username, "a wrong password")
+        assert calls == ["a wrong password"], username
+        pages[username] = response.content.decode()
+    for page in pages.values():
+        assert "The username or password is not correct." in page
+        assert "locked" not in page.split("After 5 failed")[0]
+        assert "deactivated" not in page and "service account" not in page.lower()
+    # Only the right password learns that the account is deactivated.
+    assert "deactivated" in login(Client(), "retired", PASSWORD).content.decode()

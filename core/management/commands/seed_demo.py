@@ -30,8 +30,8 @@ DEMO_USERS = [
     ("admin", "Ada Administrator", R.ADMINISTRATOR),
 ]
 DEMO_SERVICE_ACCOUNTS = [
-    ("system:simulator", "Line simulator (digital twin)"),
-    ("system:seed", "Demo data seeding"),
+    ("line-simulator", "Line simulator (digital twin)"),
+    ("demo-seed", "Demo data seeding"),
 ]
 DEMO_LINE = "L1"
 DEMO_FAULTS = [
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         if begin >= day:
             begin = day - timedelta(days=1)
         annotation_create(
-            actor=User.objects.get(username="system:seed"),
+            actor=User.objects.get(username="demo-seed"),
             tag=tag,
             start=begin + timedelta(hours=6),
             end=begin + timedelta(hours=6, minutes=6),

@@ -30,12 +30,12 @@ from historian.models import Tag
 from historian.services import tag_create
 from historian.simulator import Fault, Simulator, tag_definitions
 
-SIMULATOR_ACCOUNT = "system:simulator"
+SIMULATOR_ACCOUNT = "line-simulator"  # its service account (system:… names are reserved)
 
 
 def ensure_line(line: str) -> int:
     """Create the line's tags that do not exist yet; returns how many were created."""
-    actor = SystemActor(SIMULATOR_ACCOUNT)
+    actor = SystemActor("system:simulator")
     existing = set(Tag.objects.filter(name__startswith=f"{line}.").values_list("name", flat=True))
     created = 0
     for definition in tag_definitions(line):
