@@ -78,6 +78,8 @@ def parse_ts(text: Any) -> tuple[datetime, str] | str:
         value = datetime.fromisoformat(text).astimezone(UTC)
     except ValueError as exc:
         return f"not a valid timestamp: {exc}"
+    except OverflowError:
+        return "out of range: in UTC the timestamp must fall in the years 1 to 9999"
     return value, format_ts(value)
 
 
@@ -88,7 +90,11 @@ def coerce_value(
     if value is None:
         return (None, None) if quality == "bad" else "null is allowed only with quality bad"
     if value_type == "string":
-        return (None, value) if isinstance(value, str) else "this tag takes text"
+        if not isinstance(value, str):
+            return "this tag takes text"
+        if "\x00" in value:
+            return "text cannot hold the NUL character (U+0000)"
+        return None, value
     if isinstance(value, bool):
         if value_type == "bool":
             return (1.0 if value else 0.0), None
@@ -97,7 +103,12 @@ def coerce_value(
         return "this tag takes true or false"
     if not isinstance(value, int | float):
         return f"this tag takes {'integers' if value_type == 'int' else 'numbers'}"
-    number = float(value)
+    if value_type == "int" and isinstance(value, int) and abs(value) > MAX_EXACT_INT:
+        return f"integers are stored exactly up to ±2^53 ({MAX_EXACT_INT})"
+    try:
+        number = float(value)
+    except OverflowError:
+        return "the number is beyond the range of a double (±1.8e308)"
     if not math.isfinite(number):
         if quality != "bad":
             return "a non-finite value (NaN, inf) is allowed only with quality bad"
@@ -133,12 +144,15 @@ def validate(
             problems.append({"index": index, "field": None, "error": "an item is an object"})
             continue
         tag_name = item.get("tag")
-        tag = tags.get(tag_name) if isinstance(tag_name, str) else None
-        if tag is None or not isinstance(tag_name, str):
+        if not isinstance(tag_name, str):
+            problems.append({"index": index, "field": "tag", "error": "tag is a tag's name"})
+            continue
+        tag = tags.get(tag_name)
+        if tag is None:
             problems.append({"index": index, "field": "tag", "error": f"unknown tag {tag_name!r}"})
             continue
         quality = item.get("quality", "good")
-        if quality not in QUALITY_CODES:
+        if not isinstance(quality, str) or quality not in QUALITY_CODES:
             problems.append(
                 {"index": index, "field": "quality", "error": "quality is good, uncertain or bad"}
             )
@@ -213,16 +227,19 @@ def request_digest(samples: list[Sample]) -> str:
 
 def _tag_map(items: Any) -> dict[str, tuple[int, str]]:
     names = (
-        {item.get("tag") for item in items if isinstance(item, dict)}
+        {
+            item.get("tag")
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("tag"), str)
+        }
         if isinstance(items, list)
         else set()
     )
-    names.discard(None)
     return {
         name: (pk, value_type)
-        for pk, name, value_type in Tag.objects.filter(
-            name__in=[n for n in names if isinstance(n, str)]
-        ).values_list("pk", "name", "value_type")
+        for pk, name, value_type in Tag.objects.filter(name__in=names).values_list(
+            "pk", "name", "value_type"
+        )
     }
 
 
@@ -241,18 +258,43 @@ def _rejected(
         record_security_event(
             actor=actor,
             event="ingest_rejected",
-            subject=ingest_key[:150],
+            subject=printable(str(ingest_key), 150),
             details={
                 "status": status,
                 "error": code,
-                "detail": detail[:500],
-                "source": source,
+                "detail": printable(detail, 500),
+                "source": printable(str(source), 200),
                 "payload_sha256": payload_sha256,
                 "items": count,
             },
         )
 
     return [record]
+
+
+SOURCE_MAX = 200
+INGEST_KEY_MAX = 300
+
+
+def _request_field_problems(source: Any, ingest_key: Any) -> dict[str, str]:
+    """What is wrong with a request's source and ingest key (both required, stored as text)."""
+    fields = {}
+    for name, value, limit in (
+        ("source", source, SOURCE_MAX),
+        ("ingest_key", ingest_key, INGEST_KEY_MAX),
+    ):
+        if not isinstance(value, str) or not value:
+            fields[name] = f"{name} is required (text)"
+        elif len(value) > limit:
+            fields[name] = f"{name} is at most {limit} characters"
+        elif "\x00" in value:
+            fields[name] = f"{name} cannot hold the NUL character (U+0000)"
+    return fields
+
+
+def printable(text: str, limit: int) -> str:
+    """Text as the audit trail can store it: NUL characters shown as U+FFFD, cut to `limit`."""
+    return text.replace("\x00", "\ufffd")[:limit]
 
 
 def ingest_samples(
@@ -279,14 +321,9 @@ def ingest_samples(
         )
         raise AssertionError("raise_with raises")
 
-    if not source or not ingest_key:
-        reject(
-            IngestUnprocessable(
-                "source and ingest_key are required",
-                fields={"source": "required", "ingest_key": "required"},
-            ),
-            422,
-        )
+    fields = _request_field_problems(source, ingest_key)
+    if fields:
+        reject(IngestUnprocessable("; ".join(fields.values()), fields=fields), 422)
     tags = _tag_map(items)
     samples, problems = validate(items, tags, timezone.now())
     previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()

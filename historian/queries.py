@@ -581,23 +581,32 @@ def read_plot(tag: Tag, p: ReadParams) -> dict[str, Any]:
 
 # Plot intervals straight from the raw rows, reduced in PostgreSQL (TimescaleDB's first and
 # last): used where rollups cannot answer (bad samples asked back, a window off whole minutes).
-_PLOT_FROM_SAMPLES = f"""
-WITH rows AS (
+# Every aggregate takes plain types, so PostgreSQL may split it across parallel workers (an
+# anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
+# minimum (maximum) is the earliest time at that value, as in the rollups.
+_PLOT_ROWS = """
     SELECT floor(extract(epoch FROM ts - %(start)s) / %(step)s)::integer + 1 AS k, ts,
            value_num AS v, quality,
            (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
             AND (quality <> 2 OR %(include_bad)s)) AS usable
     FROM historian_sample
     WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
-)
-SELECT k, count(*) FILTER (WHERE usable),
+"""
+_PLOT_AGGREGATES = f"""
+       count(*) FILTER (WHERE usable),
        first(v, ts) FILTER (WHERE usable), {_TS.format("min(ts) FILTER (WHERE usable)")},
        last(v, ts) FILTER (WHERE usable), {_TS.format("max(ts) FILTER (WHERE usable)")},
-       min(v) FILTER (WHERE usable), {_TS.format("first(ts, (v, ts)) FILTER (WHERE usable)")},
-       max(v) FILTER (WHERE usable),
-       {_TS.format("first(ts, (-v, ts)) FILTER (WHERE usable)")},
+       min(v) FILTER (WHERE usable), {_TS.format("min(ts) FILTER (WHERE usable AND v = vmin)")},
+       max(v) FILTER (WHERE usable), {_TS.format("min(ts) FILTER (WHERE usable AND v = vmax)")},
        count(*) FILTER (WHERE quality = 2), count(*) FILTER (WHERE quality = 1)
-FROM rows GROUP BY k ORDER BY k
+"""
+_PLOT_FROM_SAMPLES = f"""
+WITH rows AS ({_PLOT_ROWS}), extremes AS (
+    SELECT k, min(v) FILTER (WHERE usable) AS vmin, max(v) FILTER (WHERE usable) AS vmax
+    FROM rows GROUP BY k
+)
+SELECT k, {_PLOT_AGGREGATES}
+FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 """
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -53,6 +54,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes): send smaller requests.",
             ),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, DataError):
+        # What a column cannot hold (a NUL character, a value out of its range): the input's
+        # fault, and the transaction has rolled back.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of range"
+        return Response(
+            error_body("invalid", f"A value cannot be stored: {reason}. Correct it and resend."),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DomainError):
         return Response(
