@@ -17,8 +17,25 @@ from audit.services import record_security_event
 LAST_SEEN = "ledgerline_last_seen"
 
 
+# Pages send this header on the requests a person caused (a click, a key, a zoom); the
+# requests a page makes by itself (polls, refreshes) never carry it.
+ACTIVITY_HEADER = "X-Ledgerline-Activity"
+
+
+def caused_by_a_person(request: HttpRequest) -> bool:
+    """A page the browser navigates to is a person's doing; an API call from a page counts
+    only when the page marks it (background polling never does)."""
+    if not request.path.startswith("/api/"):
+        return True
+    return request.headers.get(ACTIVITY_HEADER) == "1"
+
+
 class IdleTimeoutMiddleware:
-    """Ends a session idle for longer than IDLE_TIMEOUT_SECONDS (15 min by default)."""
+    """Ends a session idle for longer than IDLE_TIMEOUT_SECONDS (15 min by default).
+
+    Idle means no request a person caused: background requests of an open page do not keep
+    the session alive (21 CFR 11.300; Annex 11 §12).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,7 +52,8 @@ class IdleTimeoutMiddleware:
                     return self.get_response(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
-            request.session[LAST_SEEN] = now
+            if last is None or caused_by_a_person(request):
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

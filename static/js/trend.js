@@ -13,7 +13,8 @@
   window.ledgerlineTrend = state;
 
   const iso = (seconds) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, ".000000Z");
-  const api = (path) => fetch(path, { headers: { Accept: "application/json" } }).then((r) => {
+  // A person's zoom, pan or click marks its reads as activity (session.js).
+  const api = (path) => fetch(path, { headers: window.ledgerlineHeaders() }).then((r) => {
     if (!r.ok) throw new Error(`${r.status} on ${path}`);
     return r.json();
   });

@@ -1,4 +1,6 @@
-// While a verification is queued or running, poll the API and reload when it is done.
+// While a verification is queued or running, poll the API and reload when it is done. The
+// polls are the page's own doing: they carry no activity header, so they do not keep an idle
+// session alive.
 (function () {
   const box = document.getElementById("verification-status");
   if (!box || !box.dataset.pending) return;

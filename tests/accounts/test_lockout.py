@@ -142,3 +142,33 @@ def test_every_refusal_costs_one_password_check_and_says_the_same(
         assert "deactivated" not in page and "service account" not in page.lower()
     # Only the right password learns that the account is deactivated.
     assert "deactivated" in login(Client(), "retired", PASSWORD).content.decode()
+
+
+def test_background_requests_do_not_keep_an_idle_session_alive(
+    make_user: Any, settings: Any
+) -> None:
+    """A page polling the API by itself must not hold the session open for ever: only
+    requests a person caused (page loads, API calls marked by the page) count as activity."""
+    from accounts.middleware import LAST_SEEN
+
+    settings.IDLE_TIMEOUT_SECONDS = 600
+    user = make_user(R.AUDITOR, username="watcher")
+    client = Client()
+    client.force_login(user)
+    assert client.get("/").status_code == 200  # a page: activity
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 400
+    session.save()
+    before = client.session[LAST_SEEN]
+    for _ in range(3):  # the verification page's polls
+        client.get("/api/v1/audit/verify/", HTTP_ACCEPT="application/json")
+    assert client.session[LAST_SEEN] == before
+    client.get("/api/v1/audit/verify/", HTTP_X_LEDGERLINE_ACTIVITY="1")  # after a click
+    assert client.session[LAST_SEEN] > before
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 601
+    session.save()
+    response = client.get("/api/v1/audit/verify/")  # a poll after the idle time: signed out
+    assert response.status_code in {401, 403}
+    assert "_auth_user_id" not in client.session
+    assert security_events("session_timeout", "watcher")

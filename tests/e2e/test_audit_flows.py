@@ -48,6 +48,14 @@ def test_auditor_filters_exports_and_verifies(page: Any, make_user: Any, trail_d
     page.click("[data-nav='Verification']")
     page.click("[data-testid=start-verification]")
     page.locator("[data-testid=verification-running]").wait_for()
+    # The page polls while the run is queued: its polls are not a person's activity, so they
+    # do not keep an idle session alive.
+    with page.expect_request("**/api/v1/audit/verify/") as first_poll:
+        pass
+    with page.expect_request("**/api/v1/audit/verify/") as second_poll:
+        pass
+    for poll in (first_poll.value, second_poll.value):
+        assert "x-ledgerline-activity" not in poll.headers
     worker = threading.Thread(target=run_worker)
     worker.start()
     worker.join(timeout=60)

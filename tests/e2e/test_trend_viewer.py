@@ -13,6 +13,10 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot, sign_in
 
 
+# The predicate may run before the element exists (a loaded machine): it must not throw.
+LOADED = "document.getElementById('trend-status')?.dataset.loaded === '{n}'"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
     call_command(
@@ -36,8 +40,13 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
     page.locator("[data-testid=tag-browser]").wait_for()
     page.check("input[value='L1.NIR.API_CONC']")
     page.check("input[value='L1.PRESS.TABLET_WEIGHT']")
+    reads: list[dict[str, str]] = []
+    page.on(
+        "request",
+        lambda r: reads.append(r.headers) if "/api/v1/historian/" in r.url else None,
+    )
     page.click("[data-testid=open-trend]")
-    page.wait_for_function("document.getElementById('trend-status').dataset.loaded === '1'")
+    page.wait_for_function(LOADED.format(n=1))
     assert page.locator("[data-testid=trend-chart] canvas").count() == 1
     drawn = page.evaluate("""() => {
         const d = window.ledgerlineTrend.data;
@@ -53,5 +62,11 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
         "window.ledgerlineTrend.zoom(Date.parse('2026-03-01T06:15:00Z') / 1000, "
         "Date.parse('2026-03-01T06:35:00Z') / 1000)"
     )
-    page.wait_for_function("document.getElementById('trend-status').dataset.loaded === '2'")
+    page.wait_for_function(LOADED.format(n=2))
+    # The page's own reads are not a person's activity; a click on a range button is.
+    assert reads and not any(h.get("x-ledgerline-activity") for h in reads)
+    reads.clear()
+    page.click("button[data-range='3600']")
+    page.wait_for_function(LOADED.format(n=3))
+    assert reads and all(h.get("x-ledgerline-activity") == "1" for h in reads)
     screenshot(page, "trend-zoomed")
