@@ -85,10 +85,20 @@ e2e-deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; \
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) $(NODE_STAMP) db-start e2e-deps
-	@$(MAKE) --no-print-directory lint
+# Each phase prints its duration ([time] …), so growth toward CI's limit shows; pytest adds
+# one line per test folder (tests/conftest.py).
+test:
+	@t=$$(date +%s); $(MAKE) --no-print-directory install; \
+	  echo "[time] install (virtualenv, Python and npm packages) $$(( $$(date +%s) - t )) s"
+	@t=$$(date +%s); $(MAKE) --no-print-directory db-start; \
+	  echo "[time] database bootstrap $$(( $$(date +%s) - t )) s"
+	@t=$$(date +%s); $(MAKE) --no-print-directory e2e-deps; \
+	  echo "[time] browser for the e2e tests $$(( $$(date +%s) - t )) s"
+	@t=$$(date +%s); $(MAKE) --no-print-directory lint; \
+	  echo "[time] lint $$(( $$(date +%s) - t )) s"
 	@echo "[test] pytest against the real PostgreSQL + TimescaleDB"
-	@CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+	@t=$$(date +%s); CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q; \
+	  echo "[time] tests $$(( $$(date +%s) - t )) s"
 
 test-fast: $(STAMP) db-start
 	@$(PY) -m pytest -q -m "not e2e" -x

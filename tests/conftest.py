@@ -111,3 +111,18 @@ def client_for(role_users: dict[str, Any], role: str | None) -> APIClient:
     else:
         client.force_login(role_users[role])
     return client
+
+
+# --- how long each test folder takes ([time] lines, read by .ci/run) -----------------------
+_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    parts = report.nodeid.split("/")
+    group = parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
+    _SECONDS[group] = _SECONDS.get(group, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for group, seconds in sorted(_SECONDS.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"[time] tests/{group} {seconds:.0f} s")

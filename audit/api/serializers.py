@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.canonical import EVENT_FIELDS
 from audit.models import AuditEvent, VerificationRun
+
+
+class ActorSerializer(serializers.Serializer[dict[str, object]]):
+    """Who acted: an account's id and username, or a system actor's name (id null)."""
+
+    id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
@@ -16,6 +24,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
         model = AuditEvent
         fields = [*EVENT_FIELDS, "hash"]  # the hashed content, then the hash
 
+    @extend_schema_field(ActorSerializer)
     def get_actor(self, event: AuditEvent) -> dict[str, object]:
         return {"id": event.actor_id, "username": event.actor_username}
 

@@ -96,9 +96,11 @@ need_root_debian() {
 
 apt_updated=0
 apt_install() {
+  # Another checkout may be installing at the same moment: wait for dpkg's lock.
   if [ $apt_updated = 0 ]; then say "apt-get update"; apt-get update -qq >/dev/null; apt_updated=1; fi
   say "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "$@" >/dev/null
 }
 
 install_packages() {
@@ -141,7 +143,16 @@ debian_keyring() {
 build_timescaledb() {
   tsdb_installed && return 0
   need_root_debian "TimescaleDB for PostgreSQL $PG_MAJOR"
-  local work="${LEDGERLINE_BUILD_DIR:-/var/cache/ledgerline-build}/timescaledb-pg$PG_MAJOR"
+  local base="${LEDGERLINE_BUILD_DIR:-/var/cache/ledgerline-build}"
+  mkdir -p "$base"
+  # One build at a time on this machine: a second checkout waits, then finds it installed.
+  exec 9>"$base/timescaledb.lock"
+  if ! flock -n 9; then
+    say "another checkout is building TimescaleDB: waiting for it"
+    flock 9
+  fi
+  if tsdb_installed; then flock -u 9; return 0; fi
+  local work="$base/timescaledb-pg$PG_MAJOR"
   rm -rf "$work"; mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/src"
   local mirror keyring
   mirror=$(debian_mirror); keyring=$(debian_keyring)
@@ -168,6 +179,7 @@ build_timescaledb() {
     || die "TimescaleDB install failed: see $work/build.log"
   tsdb_installed || die "TimescaleDB built but not found in $("$(pg_config_bin)" --pkglibdir)"
   say "TimescaleDB installed"
+  flock -u 9
 }
 
 cmd_install() {

@@ -178,7 +178,8 @@ class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
     parser_classes = [JSONParser]
 
     def get_queryset(self) -> QuerySet[Annotation]:
-        return Annotation.objects.filter(tag__name=self.kwargs["name"]).select_related("author")
+        name = self.kwargs.get("name", "")  # absent while the schema is generated
+        return Annotation.objects.filter(tag__name=name).select_related("author")
 
     @extend_schema(request=AnnotationSerializer, responses={201: AnnotationSerializer})
     def post(self, request: Request, name: str) -> Response:
@@ -195,7 +196,8 @@ class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
     parser_classes = [JSONParser]
 
     def get_queryset(self) -> QuerySet[Correction]:
-        return Correction.objects.filter(tag__name=self.kwargs["name"]).select_related("author")
+        name = self.kwargs.get("name", "")  # absent while the schema is generated
+        return Correction.objects.filter(tag__name=name).select_related("author")
 
     @extend_schema(request=CorrectionSerializer, responses={201: CorrectionSerializer})
     def post(self, request: Request, name: str) -> Response:
