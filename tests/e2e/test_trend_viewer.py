@@ -12,7 +12,6 @@ from accounts import roles as R
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot, sign_in
 
-
 # The predicate may run before the element exists (a loaded machine): it must not throw.
 LOADED = "document.getElementById('trend-status')?.dataset.loaded === '{n}'"
 
@@ -64,9 +63,11 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
     )
     page.wait_for_function(LOADED.format(n=2))
     # The page's own reads are not a person's activity; a click on a range button is.
-    assert reads and not any(h.get("x-ledgerline-activity") for h in reads)
+    assert reads
+    assert not any(h.get("x-ledgerline-activity") for h in reads)
     reads.clear()
     page.click("button[data-range='3600']")
     page.wait_for_function(LOADED.format(n=3))
-    assert reads and all(h.get("x-ledgerline-activity") == "1" for h in reads)
+    assert reads
+    assert all(h.get("x-ledgerline-activity") == "1" for h in reads)
     screenshot(page, "trend-zoomed")

@@ -59,7 +59,8 @@ def partial(sql: str, params: dict[str, Any]) -> list[Any]:
             cursor.execute(statement)
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "Partial" in plan and "Gather" in plan, plan
+        assert "Partial" in plan, plan
+        assert "Gather" in plan, plan
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
