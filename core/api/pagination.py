@@ -1,8 +1,24 @@
+from typing import Any
+
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor
 from rest_framework.pagination import CursorPagination as _CursorPagination
 
 
 class CursorPagination(_CursorPagination):
-    """`{"results": [...], "next": url | null}` (API.md, "Lists")."""
+    """`{"results": [...], "next": url | null}` (API.md, "Lists").
+
+    A cursor that was not handed out by a previous page is bad input (400), not a missing
+    resource.
+    """
+
+    def decode_cursor(self, request: Any) -> Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {"cursor": "not a cursor this list gave: follow the `next` link"}
+            ) from None
 
     page_size = 100
     max_page_size = 1000

@@ -84,6 +84,7 @@ class TagDetailView(LedgerlineAPIView):
 class SampleIngestView(LedgerlineAPIView):
     """Ingest samples (JSON, or CSV with the key in `Idempotency-Key` and `?source=`)."""
 
+    error_statuses = {"POST": {409, 422}}
     capabilities = {"POST": "core.ingest_samples"}
     parser_classes = [FastJSONParser, CSVTextParser]
 

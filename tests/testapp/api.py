@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ class SpecimenApproveSerializer(serializers.Serializer[Any]):
     signature = SignatureField(meanings=("approved",))
 
 
+@extend_schema(exclude=True)  # the test stand-in's endpoint is not part of the product's API
 class SpecimenApproveView(LedgerlineAPIView):
     capabilities = {"POST": "core.view_process_data"}
 
