@@ -12,25 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 
-class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
-    """An API error (API.md): a machine-readable code, a sentence, and what it is about."""
-
-    error = serializers.CharField(
-        help_text="invalid, parse_error, unauthenticated, forbidden, signature_failed, "
-        "not_found, not_acceptable, conflict, idempotency_mismatch, unprocessable, "
-        "too_large, unsupported_media_type"
-    )
-    detail = serializers.CharField(help_text="What is wrong and what to do next")
-    fields = serializers.DictField(required=False, help_text="Offending fields → why")
-    items = serializers.ListField(
-        child=serializers.DictField(),
-        required=False,
-        help_text="Offending items of a list: index, field, error",
-    )
+# An API error (API.md): a machine-readable code, a sentence, and what it is about. Built
+# inline: a serializer class cannot declare a field named `fields`.
+ErrorSerializer = inline_serializer(
+    "Error",
+    fields={
+        "error": serializers.CharField(
+            help_text="invalid, parse_error, unauthenticated, forbidden, signature_failed, "
+            "not_found, not_acceptable, conflict, idempotency_mismatch, unprocessable, "
+            "too_large, unsupported_media_type"
+        ),
+        "detail": serializers.CharField(help_text="What is wrong and what to do next"),
+        "fields": serializers.DictField(required=False, help_text="Offending fields → why"),
+        "items": serializers.ListField(
+            child=serializers.DictField(),
+            required=False,
+            help_text="Offending items of a list: index, field, error",
+        ),
+    },
+)
 
 
 DESCRIPTIONS = {
@@ -68,7 +72,7 @@ class LedgerlineAutoSchema(AutoSchema):
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for code in sorted(self.error_statuses()):
             if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(
+                responses[str(code)] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                     error_response(code), str(code), direction=direction
                 )
         return responses
