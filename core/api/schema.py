@@ -15,7 +15,6 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-
 # An API error (API.md): a machine-readable code, a sentence, and what it is about. Built
 # inline: a serializer class cannot declare a field named `fields`.
 ErrorSerializer = inline_serializer(
