@@ -32,8 +32,10 @@ from django.utils import timezone
 from accounts import roles as R
 from accounts.errors import AccountError, AuthenticationRefused, SeparationOfDutiesError
 from accounts.models import ApiToken, LoginThrottle, User
+from audit.actors import SystemActor
 from audit.context import audit_context
 from audit.services import record_security_event
+from audit.signing import SignatureFailed
 from core.deferred import in_caller_transaction, raise_with
 
 TOKEN_PREFIX = "llt"
@@ -97,6 +99,15 @@ def _check_under_lock(user: User, password: str, purpose: str) -> tuple[str, boo
             throttle.failed_count = 0
             throttle.save(update_fields=["failed_count"])
     return "ok", False
+
+
+def authenticate_signer(*, username: str, password: str) -> User:
+    """Re-authentication for an electronic signature (audit.signing, 11.200(a)): a wrong
+    password counts towards the lockout like a failed login."""
+    try:
+        return authenticate_credentials(username=username, password=password, purpose="signing")
+    except AuthenticationRefused as refused:
+        raise SignatureFailed(str(refused), after_rollback=refused.after_rollback) from None
 
 
 REFUSAL_MESSAGES = {
@@ -180,30 +191,7 @@ def user_unlock(*, actor: Actor, user: User, reason: str) -> None:
 # --- users and roles ------------------------------------------------------------------
 
 
-class SystemActor:
-    """A named machine actor (`system:seed`, `system:migration`, …) for work no person does.
-
-    It may call account services (there is no person to act), and it is
-    recorded in the audit trail by its name.
-    """
-
-    pk = None
-    is_active = True
-    is_authenticated = True
-
-    def __init__(self, name: str) -> None:
-        if not name.startswith("system:"):
-            raise ValueError("system actors are named 'system:<name>'")
-        self.username = name
-
-    def has_perm(self, perm: str) -> bool:
-        return True
-
-    def __str__(self) -> str:
-        return self.username
-
-
-Actor = User | SystemActor
+Actor = User | SystemActor  # who may call an account service
 
 
 def _require(actor: Actor, perm: str) -> None:

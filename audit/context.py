@@ -11,32 +11,14 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from django.db import connection, transaction
 
+from audit.actors import AnyActor, actor_identity
 from audit.chain import seal_pending
 from core.request_context import current_request_id
 
 SETTINGS = ("ledgerline.actor_id", "ledgerline.actor", "ledgerline.reason", "ledgerline.request_id")
-
-
-class MissingActor(ValueError):
-    """An audit context needs someone to attribute the writes to."""
-
-
-def actor_identity(actor: Any) -> tuple[int | None, str]:
-    """(id, username) of a user, of a system actor, or of a `system:<name>` string."""
-    if actor is None:
-        raise MissingActor("an audit context needs an actor")
-    if isinstance(actor, str):
-        if not actor.startswith("system:"):
-            raise MissingActor("a named actor is 'system:<name>'")
-        return None, actor
-    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "username", ""):
-        raise MissingActor("an anonymous user cannot write GxP records")
-    pk = getattr(actor, "pk", None)
-    return (int(pk) if pk is not None else None), str(actor.username)
 
 
 EMPTY = ("", "", "", "")
@@ -56,7 +38,9 @@ def _apply(values: tuple[str, ...]) -> None:
 
 
 @contextmanager
-def audit_context(*, actor: Any, reason: str = "", request_id: str | None = None) -> Iterator[None]:
+def audit_context(
+    *, actor: AnyActor, reason: str = "", request_id: str | None = None
+) -> Iterator[None]:
     """Attribute every audited write inside to `actor`, with `reason`.
 
     Opens a transaction when none is open. Nested contexts take over for their

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actors import actor_identity
 from audit.models import VerificationRun
-from audit.services import actor_fields, record_security_event
+from audit.services import record_security_event
 from audit.verification import verify_database
 
 logger = logging.getLogger("ledgerline.audit")
@@ -20,7 +21,7 @@ def verification_request(*, actor: Any) -> VerificationRun:
     """Queue a full verification; the worker (`manage.py scheduler`) runs it."""
     from audit.tasks import run_verification
 
-    run = VerificationRun.objects.create(requested_by=actor_fields(actor)[1])
+    run = VerificationRun.objects.create(requested_by=actor_identity(actor)[1])
     record_security_event(actor=actor, event="verification_requested", subject=str(run.pk))
     transaction.on_commit(lambda: run_verification.defer(run_id=run.pk))
     return run

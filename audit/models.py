@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
@@ -144,7 +145,7 @@ class Signature(models.Model):
     or moving the signature is detected by verification.
     """
 
-    signer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signer_username = models.CharField(max_length=150)
     printed_name = models.CharField(max_length=200)
     meaning = models.CharField(max_length=16, choices=SignatureMeaning.choices)
@@ -171,7 +172,9 @@ class Signature(models.Model):
 class AuditReview(models.Model):
     """A reviewer's record that they reviewed a range of the trail (Annex 11 §9), signed."""
 
-    reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     from_seq = models.BigIntegerField()
     to_seq = models.BigIntegerField()
     filters = models.JSONField(default=dict)

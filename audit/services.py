@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from audit.actors import actor_identity
 from audit.canonical import canonical_json, canonical_text
 from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending, server_now
 from audit.context import audit_context
@@ -15,15 +16,6 @@ from audit.keys import ServerKey, current_key, make_current, new_key
 from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint, SigningKey
 from audit.witness import witness_checkpoint
 from core.request_context import current_request_id
-
-
-def actor_fields(actor: Any) -> tuple[int | None, str]:
-    """(id, username) of a user, of a system actor, or of a named system actor string."""
-    if actor is None:
-        return None, "anonymous"
-    if isinstance(actor, str):
-        return None, actor
-    return (int(actor.pk) if actor.pk is not None else None), str(actor.username)
 
 
 def append_event(
@@ -36,7 +28,7 @@ def append_event(
     reason: str = "",
 ) -> None:
     """Insert an unsealed event; it is sealed with the transaction's other events."""
-    actor_id, actor_username = actor_fields(actor)
+    actor_id, actor_username = actor_identity(actor, allow_anonymous=True)
     with connection.cursor() as cursor:
         cursor.execute(
             # txid and occurred_at are the database's (audit_event_unsealed_insert).
@@ -123,7 +115,7 @@ def create_checkpoint(
         signature=key.sign(message),
         previous_key_id=endorse_with.key_id if endorse_with else "",
         endorsement=endorse_with.sign(message) if endorse_with else "",
-        created_by=actor_fields(actor)[1],
+        created_by=actor_identity(actor)[1],
         cadence_seconds=settings.CHECKPOINT_MINUTES * 60,
     )
     checkpoint.refresh_from_db()

@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection, models
+from django.utils.module_loading import import_string
 
-from accounts.errors import AuthenticationRefused
-from accounts.models import User
-from accounts.services import authenticate_credentials
+from audit.actors import Signer
 from audit.canonical import canonical_json, parse_json, sha256_hex
 from audit.chain import chain_lock_held, server_now
 from audit.context import audit_context
@@ -31,6 +31,7 @@ from core.deferred import in_test_case_transaction
 from core.errors import Forbidden
 
 SIGNING_SESSION_KEY = "ledgerline_signing_user"
+SIGN_PERMISSION = "core.sign_records"
 
 
 class SignatureFailed(Forbidden):
@@ -92,8 +93,8 @@ def signature_payload(signature: Signature) -> dict[str, Any]:
 
 
 def reauthenticate_signer(
-    request: SignatureRequest, *, session_user: User | None, session: SessionBase | None
-) -> User:
+    request: SignatureRequest, *, session_user: Signer | None, session: SessionBase | None
+) -> Signer:
     """Re-authenticate the signer (11.200(a)); call it before writing anything audited.
 
     Authentication locks the account's throttle row, and the lock order of
@@ -110,8 +111,8 @@ def reauthenticate_signer(
 
 
 def _reauthenticate(
-    request: SignatureRequest, *, session_user: User | None, session: SessionBase | None
-) -> User:
+    request: SignatureRequest, *, session_user: Signer | None, session: SessionBase | None
+) -> Signer:
     continuous = (
         session is not None
         and session_user is not None
@@ -128,13 +129,12 @@ def _reauthenticate(
         username = session_user.username
     elif not username:
         raise SignatureFailed("A signing needs the signer's username and password.")
-    try:
-        signer = authenticate_credentials(
-            username=username, password=request.password, purpose="signing"
-        )
-    except AuthenticationRefused as refused:
-        raise SignatureFailed(str(refused), after_rollback=refused.after_rollback) from None
-    if not signer.has_perm("core.sign_records"):
+    # The accounts app authenticates (settings.SIGNING_AUTHENTICATOR): it counts a wrong
+    # password towards the lockout and raises SignatureFailed, with what must be recorded
+    # after the rollback.
+    authenticate = import_string(settings.SIGNING_AUTHENTICATOR)
+    signer: Signer = authenticate(username=username, password=request.password)
+    if not signer.has_perm(SIGN_PERMISSION):
         deferred = [
             lambda: record_security_event(
                 actor=signer,
@@ -161,8 +161,8 @@ def sign_record(
     *,
     record: models.Model,
     request: SignatureRequest,
-    signer: User | None = None,
-    session_user: User | None = None,
+    signer: Signer | None = None,
+    session_user: Signer | None = None,
     session: SessionBase | None = None,
     version: int | None = None,
 ) -> Signature:
@@ -188,7 +188,7 @@ def sign_record(
         content = record_content(table, pk, fields)
         signed_at = server_now()
         signature = Signature(
-            signer=signer,
+            signer=signer,  # type: ignore[misc]  # an account of settings.AUTH_USER_MODEL
             signer_username=signer.username,
             printed_name=signer.full_name,
             meaning=request.meaning,

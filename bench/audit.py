@@ -34,7 +34,8 @@ def write_overhead() -> dict[str, float]:
     from django.db import transaction
 
     from accounts import roles as R
-    from accounts.services import SystemActor, user_create
+    from accounts.services import user_create
+    from audit.actors import SystemActor
     from audit.context import audit_context
     from tests.testapp.models import PlainSpecimen, Specimen
 

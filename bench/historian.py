@@ -38,7 +38,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _tags(prefix: str, count: int) -> list[Any]:
-    from accounts.services import SystemActor
+    from audit.actors import SystemActor
     from historian.services import tag_create
 
     actor = SystemActor("system:bench")
@@ -49,7 +49,8 @@ def _tags(prefix: str, count: int) -> list[Any]:
 
 
 def _account(name: str) -> tuple[Any, str]:
-    from accounts.services import SystemActor, service_account_create, token_issue
+    from accounts.services import service_account_create, token_issue
+    from audit.actors import SystemActor
 
     actor = SystemActor("system:bench")
     account = service_account_create(actor=actor, username=name, full_name=name)

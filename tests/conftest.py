@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts import roles as R
 from accounts.models import User
-from accounts.services import SystemActor, service_account_create, token_issue, user_create
+from accounts.services import service_account_create, token_issue, user_create
+from audit.actors import SystemActor
 from audit.context import audit_context
 from tests.dbadmin import reset_tables
 

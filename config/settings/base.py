@@ -180,6 +180,8 @@ SIGNING_KEY_CREATE = env_bool("LEDGERLINE_SIGNING_KEY_CREATE", True)
 WITNESS_DIR = env_str("LEDGERLINE_WITNESS_DIR", str(Path(STATE_DIR) / "witness"))
 WITNESS_MIRROR_DIR = env_str("LEDGERLINE_WITNESS_MIRROR_DIR", "")
 # Checkpoints every N minutes (a divisor of 60), plus on demand; overdue after 1.5 periods.
+# Who checks a signer's password: a dotted path, so the audit app imports no account code.
+SIGNING_AUTHENTICATOR = "accounts.services.authenticate_signer"
 CHECKPOINT_MINUTES = env_int("LEDGERLINE_CHECKPOINT_MINUTES", 5)
 CHECKPOINT_CRON = env_str("LEDGERLINE_CHECKPOINT_CRON", f"*/{CHECKPOINT_MINUTES} * * * *")
 VERIFY_CRON = env_str("LEDGERLINE_VERIFY_CRON", "30 2 * * *")

@@ -17,7 +17,6 @@ from accounts import roles as R
 from accounts.errors import AccountError, SeparationOfDutiesError
 from accounts.models import ApiToken, User
 from accounts.services import (
-    SystemActor,
     authenticate_credentials,
     service_account_create,
     token_revoke,
@@ -27,6 +26,7 @@ from accounts.services import (
     user_deactivate,
     user_set_roles,
 )
+from audit.actors import SystemActor
 from audit.context import audit_context
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD

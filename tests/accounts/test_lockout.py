@@ -118,7 +118,8 @@ def test_every_refusal_costs_one_password_check_and_says_the_same(
 
     make_user(R.OPERATOR, username="known")
     retired = make_user(R.OPERATOR, username="retired")
-    from accounts.services import SystemActor, user_deactivate
+    from accounts.services import user_deactivate
+    from audit.actors import SystemActor
 
     user_deactivate(actor=SystemActor("system:test"), user=retired, reason="left the company")
     make_service_account("svc-enum")

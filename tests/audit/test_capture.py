@@ -8,7 +8,8 @@ import pytest
 from django.db import connection, transaction
 
 from accounts import roles as R
-from audit.context import MissingActor, audit_context
+from audit.actors import MissingActor
+from audit.context import audit_context
 from audit.export import audited_tables
 from audit.models import AuditEvent
 from tests.dbadmin import superuser_cursor

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from accounts import roles as R
-from accounts.services import SystemActor
+from audit.actors import SystemActor
 from tests.conftest import client_for
 from tests.matrix import ANONYMOUS, ENDPOINTS, Endpoint
 

@@ -10,7 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import roles as R
-from accounts.services import SystemActor, user_create
+from accounts.services import user_create
+from audit.actors import SystemActor
 from core.errors import DomainError
 
 

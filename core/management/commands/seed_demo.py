@@ -16,7 +16,8 @@ from django.db import transaction
 
 from accounts import roles as R
 from accounts.models import User
-from accounts.services import SystemActor, service_account_create, user_create
+from accounts.services import service_account_create, user_create
+from audit.actors import SystemActor
 from audit.context import audit_context
 from audit.models import Checkpoint
 from audit.services import create_checkpoint

@@ -24,7 +24,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
-from accounts.services import SystemActor, service_account_create
+from accounts.services import service_account_create
+from audit.actors import SystemActor
 from historian.ingest import ingest_samples, parse_ts
 from historian.models import Tag
 from historian.services import tag_create
