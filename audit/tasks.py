@@ -1,4 +1,5 @@
-"""Background jobs of the audit trail (procrastinate, PostgreSQL-backed)."""
+"""The audit trail's background tasks (procrastinate, PostgreSQL-backed): scheduled
+checkpoints and verifications, and the runs people request (audit.verification_runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.db import connections
 from procrastinate.contrib.django import app
 
-from audit import jobs
+from audit import verification_runs
 from audit.models import VerificationRun
 from audit.services import checkpoint_if_new_events
 
@@ -23,10 +24,10 @@ def own_connections() -> Iterator[None]:
         connections.close_all()
 
 
-@app.task(queue="audit", name="audit.run_verification")
+@app.task(queue="audit", name=verification_runs.RUN_VERIFICATION_TASK)
 def run_verification(run_id: int) -> None:
     with own_connections():
-        jobs.verification_execute(run_id)
+        verification_runs.verification_execute(run_id)
 
 
 @app.periodic(cron=settings.CHECKPOINT_CRON, periodic_id="checkpoint")
@@ -44,4 +45,4 @@ def daily_verification(timestamp: int) -> None:
     """The daily full verification; a failure raises the alert."""
     with own_connections():
         run = VerificationRun.objects.create(requested_by="system:scheduler")
-        jobs.verification_execute(run.pk)
+        verification_runs.verification_execute(run.pk)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from audit import jobs
+from audit import verification_runs
 from audit.canonical import canonical_text, format_ts
 from audit.filters import AuditEventFilter
 from audit.forms import ReviewForm, SignatureForm
@@ -203,8 +203,8 @@ def verification(request: HttpRequest) -> HttpResponse:
         "audit/verification.html",
         {
             "runs": VerificationRun.objects.all()[:20],
-            "pending": jobs.pending_run(),
-            "latest": jobs.latest_run(),
+            "pending": verification_runs.pending_run(),
+            "latest": verification_runs.latest_run(),
             "checkpoints": Checkpoint.objects.order_by("-id")[:10],
             "key": key,
             "can_start": request.user.has_perm("audit.verify_audit_trail"),
@@ -215,6 +215,6 @@ def verification(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("audit.verify_audit_trail")
 def verification_start(request: HttpRequest) -> HttpResponse:
-    run = jobs.verification_request(actor=acting_user(request))
+    run = verification_runs.verification_request(actor=acting_user(request))
     messages.info(request, f"Verification {run.pk} queued: it runs in the background.")
     return redirect("audit:verification")

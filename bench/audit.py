@@ -161,8 +161,8 @@ def fill_chain(count: int) -> None:
 def verification_rates() -> dict[str, float]:
     from django.db import connection, transaction
 
+    from audit.database_verification import verify_database
     from audit.export import iter_events, write_export
-    from audit.verification import verify_database
 
     fill_chain(EVENTS)
     with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         roles = [ROLE_LABELS.get(n, n) for n in user.groups.values_list("name", flat=True)]
     alert = None
     if user is not None and user.is_authenticated and user.has_perm("audit.view_audit_trail"):
-        from audit.jobs import latest_run
+        from audit.verification_runs import latest_run
 
         run = latest_run()
         if run is not None and run.status != "ok":

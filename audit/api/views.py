@@ -15,8 +15,8 @@ from audit.api.serializers import (
     VerificationSerializer,
 )
 from audit.filters import AuditEventFilter
-from audit.jobs import latest_run, pending_run, verification_request
 from audit.models import AuditEvent
+from audit.verification_runs import latest_run, pending_run, verification_request
 from core.api.pagination import CursorPagination as LedgerlineCursor
 from core.api.views import LedgerlineAPIView
 

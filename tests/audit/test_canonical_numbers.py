@@ -199,7 +199,7 @@ def test_verification_goes_on_past_a_break_and_reports_every_broken_event(
         ],
         ["audit_event"],
     )
-    from audit.verification import verify_database
+    from audit.database_verification import verify_database
 
     result = verify_database()
     lines = [f.line() for f in result.failures]

@@ -12,10 +12,10 @@ import pytest
 
 from accounts import roles as R
 from audit.catalogue import AuditedTable, declaration_problems
+from audit.database_verification import verify_database
 from audit.models import AuditEvent
 from audit.registry import current_catalogue, declared_tables, record_catalogue
 from audit.sql import CAPTURE_FUNCTIONS, capture_sql
-from audit.verification import verify_database
 from historian.services import tag_create
 from tests.audit.helpers import verify_both
 from tests.dbadmin import superuser_cursor

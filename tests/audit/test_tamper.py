@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accounts import roles as R
 from audit.context import audit_context
+from audit.database_verification import verify_database
 from audit.keys import public_pem
 from audit.models import AuditEvent, Checkpoint, Signature
 from audit.services import create_checkpoint
 from audit.signing import SignatureRequest, sign_record
-from audit.verification import verify_database
 from tests.audit.helpers import export, standalone, verify_both
 from tests.conftest import PASSWORD
 from tests.dbadmin import tamper

@@ -13,9 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
+from audit.database_verification import verify_database
 from audit.journal import read_journal
 from audit.management.progress import chain_progress
-from audit.verification import verify_database
 from audit.verify import print_result
 
 

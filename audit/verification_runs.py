@@ -1,4 +1,5 @@
-"""Verification runs: requested by a person or the scheduler, executed in the background."""
+"""Verification runs (the service): requested by a person or the scheduler, executed by the
+background worker (audit.tasks), recorded in the chain; a failure raises the alert."""
 
 from __future__ import annotations
 
@@ -7,23 +8,25 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from audit.actors import actor_identity
+from audit.database_verification import verify_database
 from audit.models import VerificationRun
 from audit.services import record_security_event
-from audit.verification import verify_database
 
 logger = logging.getLogger("ledgerline.audit")
+RUN_VERIFICATION_TASK = "audit.run_verification"
 
 
 @transaction.atomic
 def verification_request(*, actor: Any) -> VerificationRun:
     """Queue a full verification; the worker (`manage.py scheduler`) runs it."""
-    from audit.tasks import run_verification
-
     run = VerificationRun.objects.create(requested_by=actor_identity(actor)[1])
     record_security_event(actor=actor, event="verification_requested", subject=str(run.pk))
-    transaction.on_commit(lambda: run_verification.defer(run_id=run.pk))
+    # Deferred by name: the task module (audit.tasks) imports this one, never the reverse.
+    task = app.configure_task(name=RUN_VERIFICATION_TASK, queue="audit")
+    transaction.on_commit(lambda: task.defer(run_id=run.pk))
     return run
 
 
