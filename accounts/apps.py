@@ -4,6 +4,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from core.navigation import NavItem
+
 AUTH_PERMISSIONS_UID = "django.contrib.auth.management.create_permissions"
 
 
@@ -11,6 +13,17 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
     default_auto_field = "django.db.models.BigAutoField"
+    navigation = (
+        NavItem("Users", "accounts:user_list", "users", "accounts.manage_users", "admin", 10),
+        NavItem(
+            "Service accounts",
+            "accounts:service_account_list",
+            "key",
+            "accounts.manage_tokens",
+            "admin",
+            20,
+        ),
+    )
 
     def ready(self) -> None:
         from django.contrib.auth.management import create_permissions

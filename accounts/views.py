@@ -48,7 +48,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, acting_user(request))
             messages.success(request, "Your password has been changed.")
-            return redirect("core:home")
+            return redirect("portal:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 

@@ -3,11 +3,19 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from core.navigation import NavItem
+
 
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit trail"
     default_auto_field = "django.db.models.BigAutoField"
+    navigation = (
+        NavItem("Audit trail", "audit:trail", "list", "audit.view_audit_trail", "audit", 10),
+        NavItem(
+            "Verification", "audit:verification", "shield", "audit.view_audit_trail", "audit", 20
+        ),
+    )
 
     def ready(self) -> None:
         post_migrate.connect(_record_catalogue, sender=self)

@@ -3,11 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("historian/", include("historian.urls")),
-    path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("portal.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

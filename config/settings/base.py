@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ebr",
     "lims_bridge",
     "reports",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     }
@@ -124,7 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 LOCKOUT_THRESHOLD = env_int("LEDGERLINE_LOCKOUT_THRESHOLD", 5)
 IDLE_TIMEOUT_SECONDS = env_int("LEDGERLINE_IDLE_TIMEOUT_SECONDS", 15 * 60)

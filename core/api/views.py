@@ -1,17 +1,12 @@
-"""The base API view every endpoint derives from, and the status endpoint."""
+"""The base API view every endpoint derives from."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import CapabilityPermission
-from core.selectors import system_status
 
 
 class LedgerlineAPIView(APIView):
@@ -20,29 +15,3 @@ class LedgerlineAPIView(APIView):
     permission_classes = [CapabilityPermission]
     capabilities: ClassVar[dict[str, str]] = {}
     public: ClassVar[bool] = False
-
-
-class StatusView(LedgerlineAPIView):
-    public = True
-
-    @extend_schema(
-        summary="Service status",
-        description='Anonymous callers get `{"status": "ok"}` only; authenticated '
-        "callers also get versions, the database, TimescaleDB and the audit chain head.",
-        responses=inline_serializer(
-            "StatusResponse",
-            fields={
-                "status": serializers.CharField(),
-                "versions": serializers.DictField(required=False),
-                "database": serializers.DictField(required=False),
-                "timescaledb": serializers.DictField(required=False),
-                "chain_head": serializers.DictField(required=False),
-                "signing_key": serializers.DictField(required=False),
-            },
-        ),
-    )
-    def get(self, request: Request) -> Response:
-        if not request.user or not request.user.is_authenticated:
-            return Response({"status": "ok"})
-        data: dict[str, Any] = {"status": "ok", **system_status()}
-        return Response(data)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.roles import ROLE_LABELS
-from core.navigation import visible_items
+from portal.navigation import visible_items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

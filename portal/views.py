@@ -12,7 +12,7 @@ from accounts import roles as R
 from accounts.models import User
 from accounts.selectors import locked_users
 from audit.selectors import recent_events
-from core.selectors import system_status
+from portal.selectors import system_status
 
 # What each role's home page offers, in the order the role meets its work.
 ROLE_HOME: dict[str, dict[str, Any]] = {
@@ -65,9 +65,9 @@ def home(request: HttpRequest) -> HttpResponse:
         }
     if user.has_perm("audit.view_audit_trail"):
         context["recent_events"] = recent_events(limit=10)
-    return render(request, "core/home.html", context)
+    return render(request, "portal/home.html", context)
 
 
 @login_required
 def status(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/status.html", {"status": system_status()})
+    return render(request, "portal/status.html", {"status": system_status()})

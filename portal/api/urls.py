@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.api.views import StatusView
+from portal.api.views import StatusView
 
 urlpatterns = [
     path("status/", StatusView.as_view(), name="api-status"),

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 
-from core.selectors import system_status
+from portal.selectors import system_status
 
 
 class Command(BaseCommand):

@@ -1,0 +1,47 @@
+"""`manage.py seed_demo`: every app seeds its part of the demo from its own folder; a second
+run changes nothing; the result verifies."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+import historian.demo
+from accounts import roles as R
+from accounts.models import User
+from audit.models import AuditEvent, Checkpoint
+from historian.models import Annotation, Tag
+from tests.audit.helpers import audit_verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(historian.demo, "DEMO_HOURS", 0.1)  # six minutes of the line, not a day
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    people = User.objects.filter(is_service_account=False)
+    assert sorted(u.role_names[0] for u in people) == sorted(R.HUMAN_ROLES)
+    for user in people:
+        assert f"  {user.username:<12} " in printed  # the one-time passwords, printed once
+    assert User.objects.filter(username="line-simulator", is_service_account=True).exists()
+    assert Tag.objects.filter(name__startswith="L1.").count() > 30
+    assert Annotation.objects.count() == 1
+    assert Checkpoint.objects.count() == 1
+    events = AuditEvent.objects.count()
+    again = StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "no user changed" in again.getvalue()
+    assert "has data already" in again.getvalue()
+    assert AuditEvent.objects.count() == events  # nothing written the second time
+    assert audit_verify()[0] == 0
+
+
+def test_each_app_brings_its_own_demo(tmp_path: Any) -> None:
+    from portal.management.commands.seed_demo import demo_modules
+
+    assert [m.__name__ for m in demo_modules()] == ["accounts.demo", "historian.demo"]
