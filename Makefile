@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo      set up everything and serve the demo at http://$(HOST):$(PORT)"
 	@echo "make test      set up everything, run lint and the whole test suite"
-	@echo "make lint      ruff check, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint      ruff check, ruff format --check, mypy, import contracts, makemigrations --check"
 	@echo "make bench     benchmarks (figures and ratios against a baseline of the same run)"
 	@echo "make db-start | db-stop | db-reset   this checkout's PostgreSQL + TimescaleDB"
 
@@ -76,6 +76,8 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff format --check .
 	@echo "[lint] mypy"
 	@$(VENV)/bin/mypy .
+	@echo "[lint] import contracts (.importlinter: layers, a Django-free verifier, no cycles)"
+	@$(VENV)/bin/lint-imports --no-cache
 	@echo "[lint] makemigrations --check"
 	@$(PY) manage.py makemigrations --check --dry-run -v 0
 

@@ -1,4 +1,7 @@
-"""Writes to the audit chain that are not row captures: security events, checkpoints, reviews."""
+"""Audit services: checkpoints (signed and witnessed), signed trail reviews, recorded exports.
+
+Security events and the other event primitives are in audit.events (re-exported here for
+the apps that record them)."""
 
 from __future__ import annotations
 
@@ -8,71 +11,17 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.actors import actor_identity
-from audit.canonical import canonical_json, canonical_text
+from audit.canonical import canonical_json
 from audit.chain import CHAIN_LOCK_KEY, chain_head, seal_pending, server_now
 from audit.context import audit_context
+from audit.events import append_event, record_security_event, register_key
 from audit.filters import AuditEventFilter
 from audit.keys import ServerKey, current_key, make_current, new_key
-from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint, SigningKey
+from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint
+from audit.signing import check_request, reauthenticate_signer, sign_record
 from audit.witness import witness_checkpoint
-from core.request_context import current_request_id
 
-
-def append_event(
-    *,
-    actor: Any,
-    action: str,
-    table: str,
-    pk: str,
-    changes: dict[str, Any],
-    reason: str = "",
-) -> None:
-    """Insert an unsealed event; it is sealed with the transaction's other events."""
-    actor_id, actor_username = actor_identity(actor, allow_anonymous=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # txid and occurred_at are the database's (audit_event_unsealed_insert).
-            """INSERT INTO audit_event
-                   (actor_id, actor_username, action, table_name, record_pk, changes, reason,
-                    request_id)
-               VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)""",
-            [
-                actor_id,
-                actor_username,
-                action,
-                table,
-                pk,
-                canonical_text(changes),
-                reason,
-                current_request_id(),
-            ],
-        )
-
-
-@transaction.atomic
-def record_security_event(
-    *,
-    actor: Any,
-    event: str,
-    subject: str = "",
-    details: dict[str, Any] | None = None,
-    reason: str = "",
-) -> None:
-    """Record a Part 11 security event (login, lockout, token, role change …) in the chain."""
-    append_event(
-        actor=actor,
-        action=AuditAction.SECURITY,
-        table="security",
-        pk=subject,
-        changes={"event": event, **(details or {})},
-        reason=reason,
-    )
-    seal_pending()
-
-
-def register_key(key: ServerKey) -> None:
-    """Publish a key's public half in the key table (append-only) the first time it is used."""
-    SigningKey.objects.get_or_create(key_id=key.key_id, defaults={"public_key_pem": key.public_pem})
+__all__ = ["append_event", "record_security_event", "register_key"]
 
 
 def checkpoint_payload(
@@ -191,8 +140,6 @@ def audit_review_record(
     With a signature request the review is signed (meaning `reviewed`) in the
     same transaction: a failed signing stores no review.
     """
-    from audit.signing import check_request, reauthenticate_signer, sign_record
-
     if from_seq > to_seq:
         raise ValueError("the range is empty")
     events = AuditEventFilter(

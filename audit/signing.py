@@ -24,9 +24,9 @@ from audit.actors import Signer
 from audit.canonical import canonical_json, parse_json, sha256_hex
 from audit.chain import chain_lock_held, server_now
 from audit.context import audit_context
+from audit.events import append_event, record_security_event, register_key
 from audit.keys import current_key
 from audit.models import AuditAction, Signature, SignatureMeaning
-from audit.services import append_event, record_security_event, register_key
 from core.deferred import in_test_case_transaction
 from core.errors import Forbidden
 

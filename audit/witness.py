@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.canonical import format_ts
+from audit.events import record_security_event
 from audit.journal import append_entry, journal_name, read_journal
 from audit.keys import load_key
 from audit.models import Checkpoint
@@ -70,7 +71,6 @@ def witness_checkpoint(*, checkpoint_id: int, event_seq: int, event_hash: str) -
     event; the status page shows the journal behind until the next checkpoint
     catches it up.
     """
-    from audit.services import record_security_event  # services witness through this module
 
     checkpoint = Checkpoint.objects.get(pk=checkpoint_id)
     key = load_key(checkpoint.key_id)
