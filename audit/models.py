@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
+from core.states import StateMachine
+
 
 class AuditAction(models.TextChoices):
     INSERT = "insert", "Insert"
@@ -194,7 +196,8 @@ class AuditReview(models.Model):
 
 
 class VerificationRun(models.Model):
-    """One run of the full verification: queued, running, then ok or failed."""
+    """One run of the full verification: queued, running, then ok, failed or error
+    (`VERIFICATION_STATES`)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -223,3 +226,19 @@ class VerificationRun(models.Model):
 
     def __str__(self) -> str:
         return f"verification {self.pk}: {self.status}"
+
+
+# queued → running → ok | failed | error; a run that could not start ends in error.
+VERIFICATION_STATES = StateMachine(
+    {
+        VerificationRun.Status.QUEUED: {
+            VerificationRun.Status.RUNNING,
+            VerificationRun.Status.ERROR,
+        },
+        VerificationRun.Status.RUNNING: {
+            VerificationRun.Status.OK,
+            VerificationRun.Status.FAILED,
+            VerificationRun.Status.ERROR,
+        },
+    }
+)

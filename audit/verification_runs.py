@@ -12,7 +12,7 @@ from procrastinate.contrib.django import app
 
 from audit.actors import actor_identity
 from audit.database_verification import verify_database
-from audit.models import VerificationRun
+from audit.models import VERIFICATION_STATES, VerificationRun
 from audit.services import record_security_event
 
 logger = logging.getLogger("ledgerline.audit")
@@ -33,14 +33,14 @@ def verification_request(*, actor: Any) -> VerificationRun:
 def verification_execute(run_id: int) -> VerificationRun:
     """Run the verification; a failure is recorded in the chain and raised as an alert."""
     run = VerificationRun.objects.get(pk=run_id)
-    run.status = VerificationRun.Status.RUNNING
+    VERIFICATION_STATES.move(run, VerificationRun.Status.RUNNING)
     run.started_at = timezone.now()
     run.save(update_fields=["status", "started_at"])
     try:
         result = verify_database()
     except Exception as exc:
         logger.exception("verification %s could not run", run_id)
-        run.status = VerificationRun.Status.ERROR
+        VERIFICATION_STATES.move(run, VerificationRun.Status.ERROR)
         run.message = f"verification could not run: {exc}"
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "message", "finished_at"])
@@ -52,7 +52,9 @@ def verification_execute(run_id: int) -> VerificationRun:
         )
         raise
     first = result.first
-    run.status = VerificationRun.Status.OK if result.ok else VerificationRun.Status.FAILED
+    VERIFICATION_STATES.move(
+        run, VerificationRun.Status.OK if result.ok else VerificationRun.Status.FAILED
+    )
     run.events = result.events
     run.head = result.head
     run.first_bad = first.seq if first else None

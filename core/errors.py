@@ -22,6 +22,7 @@ class DomainError(Exception):
         self.message = message
         self.fields = fields or {}
         self.items = items or []
+        self.extra: dict[str, Any] = {}  # further members of the error body (e.g. a 409's)
 
 
 class NotFound(DomainError):

@@ -64,10 +64,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DomainError):
-        return Response(
-            error_body(exc.code, exc.message, fields=exc.fields, items=exc.items),
-            status=exc.status,
-        )
+        body = error_body(exc.code, exc.message, fields=exc.fields, items=exc.items)
+        return Response({**body, **exc.extra}, status=exc.status)
     if isinstance(exc, ValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         return Response(
