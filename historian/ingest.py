@@ -34,6 +34,7 @@ from historian.digest import (
 )
 from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
 from historian.models import IngestBatch, Tag
+from historian.signals import samples_stored
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_EXACT_INT = 2**53
@@ -390,6 +391,18 @@ def _store(
             response=body,
         )
         _refresh_rollups(accepted)
+        if accepted:
+            announcement = {
+                "ingest_id": batch_id,
+                "tags": sorted({s.tag for s in accepted}),
+                "start": min(s.ts for s in accepted),
+                "end": max(s.ts for s in accepted),
+            }
+            transaction.on_commit(
+                # robust: a receiver that fails is logged; what was stored stays acknowledged
+                lambda: samples_stored.send(sender=IngestBatch, **announcement),
+                robust=True,
+            )
     return IngestResult(201, body)
 
 

@@ -1,0 +1,89 @@
+"""Hooks through which higher apps contribute to a batch, without ebr importing them.
+
+A batch's release blockers, its review exceptions and the sections of its detail page and
+report come from providers: functions of the batch that higher apps (the LIMS bridge, …)
+register from their `AppConfig.ready()`. ebr asks every registered provider and never
+imports the app that registered it (DESIGN.md, "Architecture").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.states import Blocker
+
+
+@dataclass(frozen=True)
+class ReviewException:
+    """One item of a batch's review by exception (API.md `exceptions/`)."""
+
+    id: str
+    kind: str
+    summary: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a batch's detail page and report, contributed by another app."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 50
+
+
+BlockerProvider = Callable[[Any], Iterable[Blocker]]
+ExceptionProvider = Callable[[Any], Iterable[ReviewException]]
+SectionProvider = Callable[[Any], Iterable[Section]]
+
+_blockers: list[BlockerProvider] = []
+_exceptions: list[ExceptionProvider] = []
+_sections: list[SectionProvider] = []
+
+
+def register_release_blockers(provider: BlockerProvider) -> BlockerProvider:
+    """Register (usable as a decorator) a function batch → blockers of its release."""
+    if provider not in _blockers:
+        _blockers.append(provider)
+    return provider
+
+
+def register_review_exceptions(provider: ExceptionProvider) -> ExceptionProvider:
+    if provider not in _exceptions:
+        _exceptions.append(provider)
+    return provider
+
+
+def register_detail_sections(provider: SectionProvider) -> SectionProvider:
+    if provider not in _sections:
+        _sections.append(provider)
+    return provider
+
+
+def unregister(provider: Callable[[Any], Iterable[Any]]) -> None:
+    for registry in (_blockers, _exceptions, _sections):
+        if provider in registry:
+            registry.remove(provider)
+
+
+def release_blockers(batch: Any) -> list[Blocker]:
+    return [blocker for provider in _blockers for blocker in provider(batch)]
+
+
+def review_exceptions(batch: Any) -> list[ReviewException]:
+    found = [item for provider in _exceptions for item in provider(batch)]
+    ids = [item.id for item in found]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"review exceptions share ids: {', '.join(duplicates)}")
+    return found
+
+
+def detail_sections(batch: Any) -> list[Section]:
+    return sorted(
+        (section for provider in _sections for section in provider(batch)),
+        key=lambda s: s.order,
+    )
