@@ -28,38 +28,19 @@ ADMIN_PERMISSIONS = frozenset(
     {"accounts.manage_users", "accounts.unlock_accounts", "accounts.manage_tokens"}
 )
 
-READ = "core.view_process_data"
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    OPERATOR: frozenset({READ, "core.sign_records", "core.execute_steps"}),
-    SUPERVISOR: frozenset(
-        {READ, "core.sign_records", "core.execute_steps", "core.verify_steps", "core.annotate"}
-    ),
-    QA_REVIEWER: frozenset(
-        {
-            READ,
-            "core.sign_records",
-            "core.annotate",
-            "core.correct_samples",
-            "core.review_batches",
-            "core.release_batches",
-            "audit.view_audit_trail",
-            "audit.verify_audit_trail",
-        }
-    ),
-    AUDITOR: frozenset({READ, "audit.view_audit_trail", "audit.verify_audit_trail"}),
-    PROCESS_ENGINEER: frozenset(
-        {
-            READ,
-            "core.sign_records",
-            "core.manage_tags",
-            "core.annotate",
-            "core.manage_master_records",
-        }
-    ),
-    ADMINISTRATOR: ADMIN_PERMISSIONS,
-    INTEGRATION: frozenset({READ, "core.ingest_samples"}),
-}
+def role_permissions() -> dict[str, frozenset[str]]:
+    """What each role may do: account administration (this app) for the administrator,
+    and what every installed app grants to roles in its AppConfig (`role_permissions`,
+    role name → permission names), so an app brings its capabilities from its own folder."""
+    from django.apps import apps
+
+    granted: dict[str, set[str]] = {role: set() for role in ALL_ROLES}
+    granted[ADMINISTRATOR] |= ADMIN_PERMISSIONS
+    for config in apps.get_app_configs():
+        for role, perms in getattr(config, "role_permissions", {}).items():
+            granted[role] |= set(perms)
+    return {role: frozenset(perms) for role, perms in granted.items()}
 
 
 def is_gxp_permission(perm: str) -> bool:

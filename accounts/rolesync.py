@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
-from accounts.roles import ROLE_PERMISSIONS
+from accounts.roles import role_permissions
 from audit.context import audit_context
 
 
@@ -18,7 +18,7 @@ def sync_roles(using: str = "default") -> None:
 
 
 def _sync(using: str) -> None:
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in role_permissions().items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = set()
         for perm in perms:

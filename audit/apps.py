@@ -17,6 +17,19 @@ class AuditConfig(AppConfig):
         ),
     )
 
+    # Role names as accounts.roles spells them (audit imports no account code).
+    role_permissions = {
+        "operator": {"audit.sign_records"},
+        "supervisor": {"audit.sign_records"},
+        "qa_reviewer": {
+            "audit.sign_records",
+            "audit.view_audit_trail",
+            "audit.verify_audit_trail",
+        },
+        "auditor": {"audit.view_audit_trail", "audit.verify_audit_trail"},
+        "process_engineer": {"audit.sign_records"},
+    }
+
     def ready(self) -> None:
         post_migrate.connect(_record_catalogue, sender=self)
 

@@ -63,6 +63,7 @@ class AuditEvent(models.Model):
         permissions = [
             ("view_audit_trail", "Read and export the audit trail"),
             ("verify_audit_trail", "Start a verification of the audit chain"),
+            ("sign_records", "Sign records electronically"),
         ]
         default_permissions = ()
 

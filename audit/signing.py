@@ -31,7 +31,7 @@ from core.deferred import in_test_case_transaction
 from core.errors import Forbidden
 
 SIGNING_SESSION_KEY = "ledgerline_signing_user"
-SIGN_PERMISSION = "core.sign_records"
+SIGN_PERMISSION = "audit.sign_records"
 
 
 class SignatureFailed(Forbidden):

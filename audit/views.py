@@ -162,7 +162,7 @@ def review(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The reviewed range is missing: reload the trail and try again.")
         return back
     signature = None
-    if user.has_perm("core.sign_records"):
+    if user.has_perm("audit.sign_records"):
         sig = SignatureForm(request.POST)
         if not sig.is_valid():
             messages.error(request, "Signing needs your password and a reason.")

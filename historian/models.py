@@ -80,6 +80,15 @@ class Tag(models.Model):
     class Meta:
         db_table = "historian_tag"
         ordering = ["name"]
+        # The historian's capabilities (accounts.roles grants them to roles, from
+        # HistorianConfig.role_permissions). All GxP: no administrator holds one.
+        permissions = [
+            ("view_process_data", "Read tags, values, annotations, corrections"),
+            ("manage_tags", "Create and change tags and equipment"),
+            ("ingest_samples", "Ingest process samples"),
+            ("annotate", "Annotate process data"),
+            ("correct_samples", "Correct process samples (signed, approved)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(range_low__isnull=True)

@@ -10,7 +10,7 @@ from historian import selectors
 from historian.models import Tag
 
 
-@capability_required("core.view_process_data")
+@capability_required("historian.view_process_data")
 def tag_browser(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("search", "").strip()
     equipment = request.GET.get("equipment", "").strip()
@@ -28,7 +28,7 @@ def tag_browser(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required("core.view_process_data")
+@capability_required("historian.view_process_data")
 def trend(request: HttpRequest) -> HttpResponse:
     names = [n for n in request.GET.get("tags", "").split(",") if n][:8]
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}

@@ -33,11 +33,11 @@ from historian.ingest import csv_items, ingest_samples
 from historian.models import Annotation, Correction, Tag
 from historian.queries import parse_params, read_current, read_values
 
-READ = "core.view_process_data"
+READ = "historian.view_process_data"
 
 
 class TagListView(LedgerlineAPIView, generics.ListAPIView[Tag]):
-    capabilities = {"GET": READ, "POST": "core.manage_tags"}
+    capabilities = {"GET": READ, "POST": "historian.manage_tags"}
     serializer_class = TagSerializer
     parser_classes = [JSONParser]
 
@@ -63,7 +63,7 @@ class TagListView(LedgerlineAPIView, generics.ListAPIView[Tag]):
 
 
 class TagDetailView(LedgerlineAPIView):
-    capabilities = {"GET": READ, "PATCH": "core.manage_tags"}
+    capabilities = {"GET": READ, "PATCH": "historian.manage_tags"}
     parser_classes = [JSONParser]
 
     @extend_schema(responses=TagSerializer)
@@ -85,7 +85,7 @@ class SampleIngestView(LedgerlineAPIView):
     """Ingest samples (JSON, or CSV with the key in `Idempotency-Key` and `?source=`)."""
 
     error_statuses = {"POST": {409, 422}}
-    capabilities = {"POST": "core.ingest_samples"}
+    capabilities = {"POST": "historian.ingest_samples"}
     parser_classes = [FastJSONParser, CSVTextParser]
 
     @extend_schema(
@@ -174,7 +174,7 @@ class TagCurrentView(LedgerlineAPIView):
 
 
 class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
-    capabilities = {"GET": READ, "POST": "core.annotate"}
+    capabilities = {"GET": READ, "POST": "historian.annotate"}
     serializer_class = AnnotationSerializer
     parser_classes = [JSONParser]
 
@@ -192,7 +192,7 @@ class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
 
 
 class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
-    capabilities = {"GET": READ, "POST": "core.correct_samples"}
+    capabilities = {"GET": READ, "POST": "historian.correct_samples"}
     serializer_class = CorrectionSerializer
     parser_classes = [JSONParser]
 

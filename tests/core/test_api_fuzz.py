@@ -104,7 +104,7 @@ def roles_for(case: Any) -> list[str]:
     chosen = [
         role
         for role in (R.INTEGRATION, *R.HUMAN_ROLES)
-        if needed and needed in R.ROLE_PERMISSIONS.get(role, frozenset())
+        if needed and needed in R.role_permissions().get(role, frozenset())
     ]
     people = [role for role in chosen if role != R.INTEGRATION][:1]
     integration = [R.INTEGRATION] if R.INTEGRATION in chosen else []

@@ -25,7 +25,7 @@ class SpecimenApproveSerializer(serializers.Serializer[Any]):
 
 @extend_schema(exclude=True)  # the test stand-in's endpoint is not part of the product's API
 class SpecimenApproveView(LedgerlineAPIView):
-    capabilities = {"POST": "core.view_process_data"}
+    capabilities = {"POST": "historian.view_process_data"}
 
     def post(self, request: Request, pk: int) -> Response:
         body = SpecimenApproveSerializer(data=request.data)
