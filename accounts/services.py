@@ -173,19 +173,19 @@ def is_locked(user: User) -> bool:
     return LoginThrottle.objects.filter(user=user, locked_at__isnull=False).exists()
 
 
-@transaction.atomic
 def user_unlock(*, actor: Actor, user: User, reason: str) -> None:
     """Lift a lockout: only an administrator, with a reason, recorded."""
     _require(actor, "accounts.unlock_accounts")
     _require_reason(reason)
-    updated = LoginThrottle.objects.filter(user=user, locked_at__isnull=False).update(
-        locked_at=None, failed_count=0
-    )
-    if not updated:
-        raise AccountError(f"{user.username} is not locked.")
-    record_security_event(
-        actor=actor, event="account_unlocked", subject=user.username, reason=reason
-    )
+    with audit_context(actor=actor, reason=reason):
+        updated = LoginThrottle.objects.filter(user=user, locked_at__isnull=False).update(
+            locked_at=None, failed_count=0
+        )
+        if not updated:
+            raise AccountError(f"{user.username} is not locked.")
+        record_security_event(
+            actor=actor, event="account_unlocked", subject=user.username, reason=reason
+        )
 
 
 # --- users and roles ------------------------------------------------------------------
@@ -453,13 +453,13 @@ def token_revoke(*, actor: Actor, token: ApiToken, reason: str) -> None:
         )
 
 
-@transaction.atomic
 def token_rotate(*, actor: Actor, token: ApiToken, reason: str) -> tuple[ApiToken, str]:
     """Replace a token by a new one with the same name; the old one is revoked at once."""
-    new_token, key = token_issue(
-        actor=actor, user=token.user, name=token.name, reason=reason, rotated_from=token
-    )
-    token_revoke(actor=actor, token=token, reason=f"rotated: {reason}")
+    with audit_context(actor=actor, reason=reason):
+        new_token, key = token_issue(
+            actor=actor, user=token.user, name=token.name, reason=reason, rotated_from=token
+        )
+        token_revoke(actor=actor, token=token, reason=f"rotated: {reason}")
     return new_token, key
 
 

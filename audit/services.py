@@ -18,7 +18,7 @@ from audit.events import append_event, record_security_event, register_key
 from audit.filters import AuditEventFilter
 from audit.keys import ServerKey, current_key, make_current, new_key
 from audit.models import AuditAction, AuditEvent, AuditReview, Checkpoint
-from audit.signing import check_request, reauthenticate_signer, sign_record
+from audit.signing import signed_change
 from audit.witness import witness_checkpoint
 
 __all__ = ["append_event", "record_security_event", "register_key"]
@@ -145,29 +145,28 @@ def audit_review_record(
     events = AuditEventFilter(
         filters, queryset=AuditEvent.objects.filter(seq__gte=from_seq, seq__lte=to_seq)
     ).qs
-    with transaction.atomic():
-        signer = None
-        if signature is not None:  # the signer first, then the writes (lock order)
-            check_request(signature)
-            signer = reauthenticate_signer(signature, session_user=actor, session=session)
+    if signature is None:
         with audit_context(actor=actor, reason="audit trail review"):
-            review = AuditReview.objects.create(
-                reviewer=actor,
-                from_seq=from_seq,
-                to_seq=to_seq,
-                filters=filters,
-                event_count=events.count(),
-                note=note.strip(),
-            )
-        if signature is not None:
-            sign_record(
-                record=review,
-                request=signature,
-                signer=signer,
-                session_user=actor,
-                session=session,
-            )
+            return _review_create(actor, from_seq, to_seq, filters, events.count(), note)
+    with signed_change(
+        actor=actor, reason="audit trail review", signature=signature, session=session
+    ) as signed:
+        review = _review_create(actor, from_seq, to_seq, filters, events.count(), note)
+        signed.sign(review)
     return review
+
+
+def _review_create(
+    actor: Any, from_seq: int, to_seq: int, filters: dict[str, Any], count: int, note: str
+) -> AuditReview:
+    return AuditReview.objects.create(
+        reviewer=actor,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        filters=filters,
+        event_count=count,
+        note=note.strip(),
+    )
 
 
 def audit_export_recorded(

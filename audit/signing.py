@@ -12,12 +12,14 @@ every signing there takes both.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils.module_loading import import_string
 
 from audit.actors import Signer
@@ -220,3 +222,49 @@ def sign_record(
     if session is not None and session_user is not None:
         session[SIGNING_SESSION_KEY] = signer.pk
     return signature
+
+
+@dataclass
+class SignedWrite:
+    """Inside `signed_change`: the re-authenticated signer, and `sign(record)`."""
+
+    signer: Signer
+    request: SignatureRequest
+    session_user: Signer | None
+    session: SessionBase | None
+
+    def sign(self, record: models.Model, *, version: int | None = None) -> Signature:
+        return sign_record(
+            record=record,
+            request=self.request,
+            signer=self.signer,
+            session_user=self.session_user,
+            session=self.session,
+            version=version,
+        )
+
+
+@contextmanager
+def signed_change(
+    *,
+    actor: Any,
+    reason: str,
+    signature: SignatureRequest,
+    session: SessionBase | None = None,
+) -> Iterator[SignedWrite]:
+    """The idiom of a service that writes records and signs them, in one transaction.
+
+        with signed_change(actor=..., reason=..., signature=..., session=...) as signed:
+            record = Model.objects.create(...)
+            signed.sign(record)
+
+    The signer is re-authenticated first (the lock order: the account's throttle row
+    before the chain lock), then the writes are attributed to `actor` with `reason`; a
+    failed signing leaves nothing written (SignatureFailed, 403).
+    """
+    check_request(signature)
+    session_user = actor if session is not None else None
+    with transaction.atomic():
+        signer = reauthenticate_signer(signature, session_user=session_user, session=session)
+        with audit_context(actor=actor, reason=reason):
+            yield SignedWrite(signer, signature, session_user, session)

@@ -10,12 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from audit.context import audit_context
-from audit.signing import (
-    SignatureRequest,
-    check_request,
-    reauthenticate_signer,
-    sign_record,
-)
+from audit.signing import SignatureRequest, signed_change
 from historian.errors import HistorianError, TagLocked
 from historian.ingest import coerce_value, parse_ts
 from historian.models import LEVELS, Annotation, Correction, Equipment, Tag, ValueType
@@ -74,7 +69,6 @@ def tag_has_samples(tag: Tag) -> bool:
         return cursor.fetchone() is not None
 
 
-@transaction.atomic
 def tag_create(*, actor: Any, name: str, equipment: str, reason: str = "", **fields: Any) -> Tag:
     """Create a tag; `step` defaults to false for float tags and true otherwise."""
     unknown = set(fields) - set(TAG_FIELDS)
@@ -83,15 +77,14 @@ def tag_create(*, actor: Any, name: str, equipment: str, reason: str = "", **fie
     value_type = fields.get("value_type") or ValueType.FLOAT
     if fields.get("step") is None:
         fields["step"] = value_type != ValueType.FLOAT
-    node = equipment_ensure(actor=actor, path=equipment)
     with audit_context(actor=actor, reason=reason):
+        node = equipment_ensure(actor=actor, path=equipment)
         tag = Tag(name=name, equipment=node, **{**fields, "value_type": value_type})
         _clean(tag)
         tag.save()
     return tag
 
 
-@transaction.atomic
 def tag_update(*, actor: Any, tag: Tag, reason: str, **changes: Any) -> Tag:
     """Change a tag's description, equipment, classification or range, with a reason.
     unit, value_type and step cannot change once the tag has samples (409)."""
@@ -109,9 +102,9 @@ def tag_update(*, actor: Any, tag: Tag, reason: str, **changes: Any) -> Tag:
             f"cannot change {', '.join(sorted(unknown))}",
             fields={f: "not changeable" for f in unknown},
         )
-    if "equipment" in changes:
-        changes["equipment"] = equipment_ensure(actor=actor, path=changes["equipment"])
     with audit_context(actor=actor, reason=reason):
+        if "equipment" in changes:
+            changes["equipment"] = equipment_ensure(actor=actor, path=changes["equipment"])
         for field, value in changes.items():
             setattr(tag, field, value)
         _clean(tag)
@@ -134,7 +127,6 @@ def _window(start: Any, end: Any) -> tuple[datetime, datetime]:
     return parsed[0], parsed[1]
 
 
-@transaction.atomic
 def annotation_create(*, actor: Any, tag: Tag, start: Any, end: Any, text: str) -> Annotation:
     begin, finish = _window(start, end)
     if not text or not text.strip():
@@ -192,26 +184,14 @@ def correction_create(
         clean.append({"ts": ts[1], "value": value, "quality": quality})
     if problems:
         raise HistorianError("some corrected values are not valid", items=problems)
-    check_request(signature)
-    with transaction.atomic():
-        # The signer first, then the writes (lock order: accounts.services).
-        signer = reauthenticate_signer(
-            signature, session_user=actor if session is not None else None, session=session
+    with signed_change(actor=actor, reason=reason, signature=signature, session=session) as signed:
+        correction = Correction.objects.create(
+            tag=tag,
+            start=begin,
+            end=finish,
+            values=sorted(clean, key=lambda v: v["ts"]),
+            reason=reason.strip(),
+            author=actor,
         )
-        with audit_context(actor=actor, reason=reason):
-            correction = Correction.objects.create(
-                tag=tag,
-                start=begin,
-                end=finish,
-                values=sorted(clean, key=lambda v: v["ts"]),
-                reason=reason.strip(),
-                author=actor,
-            )
-        sign_record(
-            record=correction,
-            request=signature,
-            signer=signer,
-            session_user=actor if session is not None else None,
-            session=session,
-        )
+        signed.sign(correction)
     return correction

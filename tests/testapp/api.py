@@ -1,10 +1,10 @@
-"""A test-only signing endpoint: how later issues plug the signature field in."""
+"""A test-only signing endpoint: the thin view later apps follow (parse, call one service,
+answer) with the signature field plugged in."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,10 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.api.fields import SignatureField
-from audit.context import audit_context
-from audit.signing import sign_record
 from core.api.views import LedgerlineAPIView
 from tests.testapp.models import Specimen
+from tests.testapp.services import specimen_approve
 
 
 class SpecimenApproveSerializer(serializers.Serializer[Any]):
@@ -30,24 +29,13 @@ class SpecimenApproveView(LedgerlineAPIView):
     def post(self, request: Request, pk: int) -> Response:
         body = SpecimenApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        specimen = get_object_or_404(Specimen, pk=pk)
-        session = request.session if request.auth is None else None
-        session_user = request.user if request.auth is None else None
-        with transaction.atomic():
-            with audit_context(actor=request.user, reason="approval note"):
-                approved = Specimen.objects.create(
-                    name=specimen.name,
-                    value=specimen.value,
-                    version=specimen.version + 1,
-                    supersedes=specimen,
-                    note=body.validated_data.get("note", ""),
-                )
-            signature = sign_record(
-                record=approved,
-                request=body.validated_data["signature"],
-                session_user=session_user,
-                session=session,
-            )
+        approved, signature = specimen_approve(
+            actor=request.user,
+            specimen=get_object_or_404(Specimen, pk=pk),
+            note=body.validated_data.get("note", ""),
+            signature=body.validated_data["signature"],
+            session=request.session if request.auth is None else None,
+        )
         return Response(
             {"id": approved.pk, "signature": signature.pk}, status=status.HTTP_201_CREATED
         )
