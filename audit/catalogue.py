@@ -113,6 +113,13 @@ def declaration_problems(
                 problems.append(f"{name} lacks its trigger {expected}")
             elif found[3] != "A" and not (table.hypertable and found[3] == "O"):
                 problems.append(f"{name}'s trigger {expected} is disabled (state {found[3]})")
+        guard = present.get(f"{name}_signed_guard")
+        expected_guard = f"{table.pk}\\000{','.join(table.signed_fields)}\\000"
+        if table.signed_fields and guard is not None and guard[4] != expected_guard:
+            problems.append(
+                f"{name}'s signed guard does not guard the declared signed fields "
+                f"(arguments {guard[4]!r})"
+            )
         capture = present.get(f"{name}_audit")
         if (
             table.capture

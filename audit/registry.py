@@ -163,7 +163,7 @@ def record_catalogue(*, actor: str = "system:migration", reason: str) -> bool:
     catalogue recorded.
     """
     from audit.context import audit_context
-    from audit.services import append_event
+    from audit.events import append_event
 
     with transaction.atomic():
         catalogue = current_catalogue()

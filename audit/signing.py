@@ -29,6 +29,7 @@ from audit.context import audit_context
 from audit.events import append_event, record_security_event, register_key
 from audit.keys import current_key
 from audit.models import AuditAction, Signature, SignatureMeaning
+from audit.registry import declared_tables
 from core.deferred import in_test_case_transaction
 from core.errors import Forbidden
 
@@ -57,10 +58,13 @@ class SignatureRequest:
 
 
 def record_content(table: str, pk: str, fields: list[str]) -> dict[str, Any]:
-    """The canonical content of a record over `fields`, as the database holds it."""
+    """The canonical content of a record over `fields`, as the database holds it; the record
+    is found by the key column its table declares (audit.catalogue.AuditedTable.pk)."""
+    declared = declared_tables().get(table)
+    key = declared.pk if declared is not None else "id"
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT audit_to_jsonb(t)::text FROM "{table}" t WHERE t.id::text = %s',
+            f'SELECT audit_to_jsonb(t)::text FROM "{table}" t WHERE t."{key}"::text = %s',
             [pk],
         )
         row = cursor.fetchone()

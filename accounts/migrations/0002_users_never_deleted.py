@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from core.dbsql import for_runtime_role
+from core.frozen.v1 import for_runtime_role
 
 SQL = """
 CREATE OR REPLACE FUNCTION accounts_user_guard() RETURNS trigger

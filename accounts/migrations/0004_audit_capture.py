@@ -7,8 +7,8 @@ password hashes are recorded as their SHA-256, never as such.
 from django.db import migrations
 
 from audit.chain import seal_migration_events
-from audit.sql import capture_sql, drop_capture_sql
-from core.dbsql import append_only_sql, for_runtime_role
+from audit.frozen.v1 import capture_sql, drop_capture_sql
+from core.frozen.v1 import append_only_sql, for_runtime_role
 
 BASELINE = "accounts.0004_audit_capture"
 AUDITED = {

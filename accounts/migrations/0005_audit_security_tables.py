@@ -4,7 +4,7 @@ what: they are audited row by row, with a baseline event for each existing row."
 from django.db import migrations
 
 from audit.chain import seal_migration_events
-from audit.sql import capture_sql, drop_capture_sql
+from audit.frozen.v1 import capture_sql, drop_capture_sql
 
 BASELINE = "accounts.0005_audit_security_tables"
 AUDITED = {

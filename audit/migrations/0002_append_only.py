@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from core.dbsql import append_only_sql, for_runtime_role
+from core.frozen.v1 import append_only_sql, for_runtime_role
 
 SEAL_ONLY = """
 CREATE OR REPLACE FUNCTION audit_event_seal_only() RETURNS trigger

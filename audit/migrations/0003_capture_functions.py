@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from audit.sql import CAPTURE_FUNCTIONS, SEAL_BEGIN_FUNCTION
+from audit.frozen.v1 import CAPTURE_FUNCTIONS, SEAL_BEGIN_FUNCTION
 
 
 class Migration(migrations.Migration):

@@ -2,8 +2,8 @@
 
 from django.db import migrations
 
-from audit.sql import SIGNED_GUARD_FUNCTION, capture_sql, signed_guard_sql
-from core.dbsql import append_only_sql
+from audit.frozen.v1 import SIGNED_GUARD_FUNCTION, capture_sql, signed_guard_sql
+from core.frozen.v1 import append_only_sql
 
 
 class Migration(migrations.Migration):

@@ -4,8 +4,8 @@ checkpoints state their cadence; the catalogue of audited tables enters the chai
 
 from django.db import migrations, models
 
-from audit.sql import CAPTURE_FUNCTIONS, CHAIN_GUARD, SEAL_BEGIN_FUNCTION
-from core.dbsql import for_runtime_role
+from audit.frozen.v1 import CAPTURE_FUNCTIONS, CHAIN_GUARD, SEAL_BEGIN_FUNCTION
+from core.frozen.v1 import for_runtime_role
 
 RUNTIME_COLUMNS = (
     "actor_id, actor_username, action, table_name, record_pk, changes, reason, request_id"

@@ -8,9 +8,9 @@ not execute drop_chunks, and the ingest digests in the chain catch the rest.
 from django.db import migrations
 
 from audit.chain import seal_migration_events
-from audit.sql import capture_sql, signed_guard_sql
-from core.dbsql import append_only_sql, for_runtime_role
-from historian.sql import SAMPLE_TABLE
+from audit.frozen.v1 import capture_sql, signed_guard_sql
+from core.frozen.v1 import append_only_sql, for_runtime_role
+from historian.frozen.v1 import SAMPLE_TABLE
 
 BASELINE = "historian.0002_sample_store"
 

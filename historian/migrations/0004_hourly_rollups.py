@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from historian.sql import HOUR_TABLE
+from historian.frozen.v1 import HOUR_TABLE
 
 
 class Migration(migrations.Migration):

@@ -5,9 +5,9 @@ a function that recomputes them from the raw rows, and the runtime role none."""
 from django.db import migrations, models
 
 from audit.chain import seal_migration_events
-from audit.sql import added_columns_sql
-from core.dbsql import append_only_sql, for_runtime_role
-from historian.sql import REFRESH_FUNCTION, SAMPLE_PERMITS
+from audit.frozen.v1 import added_columns_sql
+from core.frozen.v1 import append_only_sql, for_runtime_role
+from historian.frozen.v1 import REFRESH_FUNCTION, SAMPLE_PERMITS
 
 DROP_PERMITS = """
 DROP TRIGGER IF EXISTS historian_sample_accepted ON historian_sample;

@@ -13,9 +13,9 @@ import pytest
 from accounts import roles as R
 from audit.catalogue import AuditedTable, declaration_problems
 from audit.database_verification import verify_database
+from audit.frozen.v1 import CAPTURE_FUNCTIONS, capture_sql
 from audit.models import AuditEvent
 from audit.registry import current_catalogue, declared_tables, record_catalogue
-from audit.sql import CAPTURE_FUNCTIONS, capture_sql
 from historian.services import tag_create
 from tests.audit.helpers import verify_both
 from tests.dbadmin import superuser_cursor
@@ -172,3 +172,25 @@ def test_declarations_that_differ_from_the_chain_are_reported(
     (code, line), _ = verify_both(tmp_path)
     assert code == 1
     assert "the audited tables the code declares differ" in line
+
+
+def test_the_migration_operation_installs_what_the_declaration_says() -> None:
+    """Signed tables got their guards from audit.operations.AuditedTable (frozen SQL v2):
+    the guard names the declared signed fields, so the catalogue's check passes."""
+    from audit.operations import AuditedTable as Operation
+
+    operation = Operation("x_table", signed_fields=("id", "value"), append_only=True)
+    path, args, kwargs = operation.deconstruct()
+    assert (path, args) == ("audit.operations.AuditedTable", ["x_table"])
+    assert kwargs == {"sql": 2, "signed_fields": ("id", "value"), "append_only": True}
+    sql = "\n".join(operation.statements())
+    assert "audit_signed_guard('id', 'id,value')" in sql
+    assert "x_table_append_only" in sql
+    with pytest.raises(ValueError, match="no frozen audit SQL version"):
+        Operation("x_table", sql=99)
+    catalogue = current_catalogue()
+    guards = {
+        t: next(g for g in catalogue["triggers"][t] if g[0] == f"{t}_signed_guard")
+        for t in ("audit_review", "historian_correction", "testapp_specimen")
+    }
+    assert guards["historian_correction"][4].startswith("id\\000id,tag_id,start,")

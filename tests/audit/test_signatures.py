@@ -151,7 +151,7 @@ def test_a_signed_record_cannot_change_and_is_corrected_by_a_new_version(
 ) -> None:
     sign_record(record=specimen, request=req())
     with (
-        pytest.raises(Exception, match="is signed and cannot be changed"),
+        pytest.raises(Exception, match="is signed: its signed field"),
         audit_context(actor=qa, reason="fix"),
     ):
         Specimen.objects.filter(pk=specimen.pk).update(value=50.0)
@@ -174,3 +174,38 @@ def test_the_manifestation_shows_name_time_and_meaning(qa: Any, specimen: Specim
     assert "Quinn Reviewer" in html
     assert "Reviewed" in html
     assert signature.signed_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC" in html
+
+
+def test_the_signed_guard_protects_the_declared_signed_fields_only(qa: Any) -> None:
+    """A signed record may still move through its state machine (a status outside its
+    signed fields); its signed fields, and the row itself, stay as signed."""
+    import psycopg
+
+    from tests.dbadmin import superuser_url
+
+    with psycopg.connect(superuser_url()) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE guard_probe (id int PRIMARY KEY, status text, value text)")
+        cur.execute(
+            "CREATE TRIGGER guard_probe_signed_guard BEFORE UPDATE OR DELETE ON guard_probe "
+            "FOR EACH ROW EXECUTE FUNCTION audit_signed_guard('id', 'id,value')"
+        )
+        cur.execute("INSERT INTO guard_probe VALUES (1, 'open', '98.7')")
+        cur.execute(
+            "INSERT INTO audit_signature (signer_id, signer_username, printed_name, meaning, "
+            "reason, signed_at, record_table, record_pk, record_version, signed_fields, "
+            "content_sha256, key_id, server_signature) VALUES (%s, 'qa', 'QA', 'approved', "
+            "'ok', now(), 'guard_probe', '1', 1, '[]', '', '', '')",
+            [qa.pk],
+        )
+        cur.execute("UPDATE guard_probe SET status = 'closed' WHERE id = 1")
+        for statement in (
+            "UPDATE guard_probe SET value = '50' WHERE id = 1",
+            "DELETE FROM guard_probe WHERE id = 1",
+        ):
+            cur.execute("SAVEPOINT s")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is signed"):
+                cur.execute(statement)
+            cur.execute("ROLLBACK TO SAVEPOINT s")
+        cur.execute("SELECT status, value FROM guard_probe")
+        assert cur.fetchone() == ("closed", "98.7")
+        conn.rollback()

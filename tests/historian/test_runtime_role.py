@@ -228,3 +228,15 @@ def test_rollups_have_one_writer_and_a_forged_rollup_is_found(
     code, lines, err = verify()
     assert code == 1
     assert f"FAIL rollup {FLOW} hour 2026-03-01T08:00Z" in err + "\n".join(lines)
+
+
+def test_the_verifier_recomputes_rollups_as_the_installed_writer_does() -> None:
+    """historian_verify's recomputation (historian/sql.py, run time) and the writer the
+    migrations installed (historian/frozen/v1.py) are the same SQL: a change to one is a
+    new frozen version, a migration, and this test."""
+    from historian import sql
+    from historian.frozen import v1
+
+    assert sql.MINUTE_ROLLUPS == v1.MINUTE_ROLLUPS
+    assert sql.HOUR_ROLLUPS == v1.HOUR_ROLLUPS
+    assert sql.ROLLUP_COLUMNS == v1.ROLLUP_COLUMNS

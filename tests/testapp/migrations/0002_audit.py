@@ -1,8 +1,8 @@
 from django.db import migrations
 
 from audit.chain import seal_migration_events
-from audit.sql import capture_sql, signed_guard_sql
-from core.dbsql import append_only_sql
+from audit.frozen.v1 import capture_sql, signed_guard_sql
+from core.frozen.v1 import append_only_sql
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,5 @@
-"""SQL of the audit capture, installed by migrations (hand-written, never generated).
+"""Frozen (v1): the SQL of the audit capture, installed by migrations. Never edited: a change
+is a new version (audit/frozen/v2.py, …) and a new migration that installs it.
 
 `audit_capture(pk, ignored, masked, history_table)` is one AFTER row trigger
 function for every audited table:
