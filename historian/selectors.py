@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from audit.canonical import format_ts
 from historian.digest import QUALITY_NAMES, stored_value
+from historian.filters import filtered_tags
 from historian.models import Equipment, Tag
 
 
 def tag_list(*, search: str = "", equipment: str = "") -> QuerySet[Tag]:
-    tags = Tag.objects.select_related("equipment").order_by("equipment__path", "name")
-    if search:
-        tags = tags.filter(Q(name__icontains=search) | Q(description__icontains=search))
-    if equipment:
-        tags = tags.filter(
-            Q(equipment__path=equipment)
-            | Q(equipment__path__startswith=equipment.rstrip("/") + "/")
-        )
-    return tags
+    """Tags for the browser, filtered as the API filters them (historian.filters)."""
+    return filtered_tags({"search": search, "equipment": equipment}).order_by(
+        "equipment__path", "name"
+    )
 
 
 def latest_values(tags: list[Tag]) -> dict[int, dict[str, Any]]:

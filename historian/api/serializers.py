@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from audit.api.fields import SignatureField
@@ -118,3 +119,42 @@ class CorrectionSerializer(serializers.ModelSerializer[Correction]):
         data = super().to_representation(instance)
         data["start"], data["end"] = format_ts(instance.start), format_ts(instance.end)
         return data
+
+
+# `GET …/values/`: the tag, its unit, the mode, and the values of that mode (API.md). Built
+# inline: a serializer class cannot declare a field named `source`.
+ValuesResponseSerializer = inline_serializer(
+    "ValuesResponse",
+    fields={
+        "tag": serializers.CharField(),
+        "unit": serializers.CharField(allow_blank=True),
+        "mode": serializers.ChoiceField(choices=["raw", "interpolated", "aggregate", "plot"]),
+        "values": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="raw/interpolated: ts, value, quality (corrected, has_correction); "
+            "aggregate: ts and the asked aggregates with count, bad_count, uncertain_count; "
+            "plot: ts, first, first_ts, last, last_ts, min, min_ts, max, max_ts, counts",
+        ),
+        "source": serializers.CharField(
+            required=False, help_text="aggregate and plot: rollups:minute, rollups:hour or raw"
+        ),
+        "interval_seconds": serializers.FloatField(
+            required=False, help_text="plot: interval width"
+        ),
+        "truncated": serializers.BooleanField(required=False, help_text="raw: more follow"),
+        "next_start": serializers.CharField(
+            required=False, help_text="raw, when truncated: the start of the next page"
+        ),
+    },
+)
+
+
+class CurrentValueSerializer(serializers.Serializer[dict[str, Any]]):
+    """`GET …/current/`: the latest stored sample of the tag."""
+
+    tag = serializers.CharField()
+    ts = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+    quality = serializers.ChoiceField(choices=["good", "uncertain", "bad"])
+    corrected = serializers.BooleanField(required=False)
+    has_correction = serializers.BooleanField(required=False)

@@ -7,9 +7,10 @@ import hashlib
 import io
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
@@ -23,12 +24,15 @@ from historian import services
 from historian.api.serializers import (
     AnnotationSerializer,
     CorrectionSerializer,
+    CurrentValueSerializer,
     IngestRequestSerializer,
     IngestResponseSerializer,
     TagCreateSerializer,
     TagPatchSerializer,
     TagSerializer,
+    ValuesResponseSerializer,
 )
+from historian.filters import TagFilter
 from historian.ingest import csv_items, ingest_samples
 from historian.models import Annotation, Correction, Tag
 from historian.queries import parse_params, read_current, read_values
@@ -41,18 +45,8 @@ class TagListView(LedgerlineAPIView, generics.ListAPIView[Tag]):
     serializer_class = TagSerializer
     parser_classes = [JSONParser]
 
-    def get_queryset(self) -> QuerySet[Tag]:
-        tags = Tag.objects.select_related("equipment")
-        search = self.request.query_params.get("search")
-        if search:
-            tags = tags.filter(Q(name__icontains=search) | Q(description__icontains=search))
-        equipment = self.request.query_params.get("equipment")
-        if equipment:
-            tags = tags.filter(
-                Q(equipment__path=equipment)
-                | Q(equipment__path__startswith=equipment.rstrip("/") + "/")
-            )
-        return tags
+    queryset = Tag.objects.select_related("equipment")
+    filterset_class = TagFilter
 
     @extend_schema(request=TagCreateSerializer, responses={201: TagSerializer})
     def post(self, request: Request) -> Response:
@@ -134,7 +128,10 @@ class TagValuesView(LedgerlineAPIView):
     capabilities = {"GET": READ}
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(parameters=VALUE_PARAMS, responses={200: dict})
+    @extend_schema(
+        parameters=VALUE_PARAMS,
+        responses={200: ValuesResponseSerializer, (200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, name: str) -> Response | HttpResponse:
         tag = get_object_or_404(Tag, name=name)
         body = read_values(tag, parse_params(request.query_params))
@@ -161,7 +158,7 @@ def _csv(body: dict[str, Any]) -> HttpResponse:
 class TagCurrentView(LedgerlineAPIView):
     capabilities = {"GET": READ}
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: CurrentValueSerializer})
     def get(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
         current = read_current(tag)
