@@ -13,12 +13,12 @@ from rest_framework.test import APIClient
 
 from accounts import roles as R
 from accounts.models import User
-from accounts.services import service_account_create, token_issue, user_create
+from accounts.services import service_account_create, token_issue
 from audit.actors import SystemActor
-from audit.context import audit_context
 from tests.dbadmin import reset_tables
+from tests.factories import PASSWORD, PersonFactory
 
-PASSWORD = "correct horse battery staple 42"
+__all__ = ["PASSWORD", "SEED"]
 
 
 # Tables made by SQL in migrations, not Django models: emptied too.
@@ -59,19 +59,16 @@ def witness_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
-    """A person with one or more roles and the known test password."""
+    """A person with one or more roles and the known test password (tests.factories)."""
     counter = {"n": 0}
 
     def _make(*roles: str, username: str | None = None, full_name: str | None = None) -> User:
         counter["n"] += 1
         name = username or f"{'-'.join(roles) or 'norole'}{counter['n']}"
-        user, _ = user_create(
-            actor=SEED, username=name, full_name=full_name or name.title(), roles=list(roles)
-        )
-        with audit_context(actor=SEED, reason="test password"):
-            user.set_password(PASSWORD)
-            user.must_change_password = False
-            user.save(update_fields=["password", "must_change_password"])
+        fields: dict[str, Any] = {"username": name, "roles": list(roles)}
+        if full_name:
+            fields["full_name"] = full_name
+        user: User = PersonFactory(**fields)
         return user
 
     return _make

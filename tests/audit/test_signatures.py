@@ -21,6 +21,7 @@ from audit.signing import SignatureFailed, SignatureRequest, sign_record, signat
 from audit.verify import load_public_key
 from core.deferred import run_after_rollback
 from tests.conftest import PASSWORD
+from tests.factories import SpecimenFactory
 from tests.testapp.models import Specimen
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,8 @@ def qa(make_user: Any) -> Any:
 
 @pytest.fixture
 def specimen(qa: Any) -> Specimen:
-    with audit_context(actor=qa, reason=""):
-        return Specimen.objects.create(name="assay", value=99.1)
+    made: Specimen = SpecimenFactory(actor=qa, name="assay", value=99.1)
+    return made
 
 
 def req(

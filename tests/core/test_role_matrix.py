@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from accounts import roles as R
-from audit.actors import SystemActor
 from tests.conftest import client_for
+from tests.factories import TagFactory
 from tests.matrix import ANONYMOUS, ENDPOINTS, Endpoint
 
 ROLES = [*R.ALL_ROLES, ANONYMOUS]
@@ -18,9 +18,8 @@ ROLES = [*R.ALL_ROLES, ANONYMOUS]
 def targets(make_user: Any, make_service_account: Any) -> dict[str, Any]:
     subject = make_user(R.OPERATOR, username="matrix-subject")
     account, _ = make_service_account("matrix-collector")
-    from historian.services import tag_create
 
-    tag = tag_create(actor=SystemActor("system:seed"), name="MATRIX.TAG", equipment="MATRIX")
+    tag = TagFactory(name="MATRIX.TAG", equipment="MATRIX")
     return {
         "tag": tag.name,
         "username": subject.username,

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts import roles as R
 from historian.models import Tag
-from historian.services import tag_create
+from tests.factories import TagFactory
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def engineer(make_user: Any) -> Any:
 @pytest.fixture
 def tags(engineer: Any) -> dict[str, Tag]:
     made = {
-        "flow": tag_create(
+        "flow": TagFactory(
             actor=engineer,
             name="L1.FEEDER1.MASSFLOW",
             equipment="L1/FEEDER1",
@@ -27,20 +27,20 @@ def tags(engineer: Any) -> dict[str, Tag]:
             range_low=0,
             range_high=50,
         ),
-        "speed": tag_create(
+        "speed": TagFactory(
             actor=engineer,
             name="L1.PRESS.SPEED",
             equipment="L1/PRESS",
             unit="rpm",
             value_type="int",
         ),
-        "running": tag_create(
+        "running": TagFactory(
             actor=engineer, name="L1.PRESS.RUNNING", equipment="L1/PRESS", value_type="bool"
         ),
-        "lot": tag_create(
+        "lot": TagFactory(
             actor=engineer, name="L1.FEEDER1.LOT", equipment="L1/FEEDER1", value_type="string"
         ),
-        "setpoint": tag_create(
+        "setpoint": TagFactory(
             actor=engineer,
             name="L1.FEEDER1.SETPOINT",
             equipment="L1/FEEDER1",
