@@ -21,7 +21,8 @@ from audit.models import Checkpoint, Signature, SigningKey
 from audit.registry import current_states, database_state, declared_tables
 from audit.services import checkpoint_event_content
 from audit.signing import SignatureFailed, record_content, signature_payload
-from audit.verify import EXPORT_FORMAT, Segment, check_event, summarize
+from audit.verify.events import Segment, check_event, summarize
+from audit.verify.export import EXPORT_FORMAT
 
 BATCH = 5_000
 # occurred_at in the canonical form straight from PostgreSQL: the same text that

@@ -27,12 +27,12 @@ def timings() -> dict[str, float]:
     from accounts import services
     from accounts.errors import AuthenticationRefused
     from accounts.services import (
-        SystemActor,
         authenticate_credentials,
         service_account_create,
         user_create,
         user_deactivate,
     )
+    from audit.actors import SystemActor
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     settings.LOCKOUT_THRESHOLD = 10**9  # measure refusals, not the lock

@@ -198,11 +198,11 @@ def rest() -> dict[str, float]:
 def queries() -> dict[str, float]:
     from django.db import connection
 
-    import historian.queries
     from audit.context import audit_context
+    from historian import reads
+    from historian.api.reads import parse_params, values_json
     from historian.ingest import refresh_rollups
     from historian.models import IngestBatch, Tag
-    from historian.queries import parse_params, read_values
 
     tags = _tags("Q", QUERY_TAGS)
     account, _ = _account("bench-queries")
@@ -263,22 +263,25 @@ def queries() -> dict[str, float]:
     end = START + timedelta(days=QUERY_DAYS)
     window = {"start": START.isoformat(), "end": end.isoformat()}
 
+    def read_values(tag: Any, query: dict[str, str]) -> dict[str, Any]:
+        """What GET /api/v1/tags/{name}/values does, short of HTTP."""
+        spec = parse_params(query)
+        return values_json(tag, spec, reads.read(tag, spec))
+
     def timed(query: dict[str, str], runs: int, warm: bool = True) -> float:
-        params = parse_params(query)
         if warm:
-            read_values(tag, params)
+            read_values(tag, query)
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            read_values(tag, params)
+            read_values(tag, query)
             times.append(time.perf_counter() - started)
         return statistics.median(times)
 
     plot = timed({**window, "mode": "plot", "points": "1000"}, 20)
     # The naive way, summarising the raw rows of the same plot: once.
-    historian.queries.USE_ROLLUPS = False
-    plot_raw = timed({**window, "mode": "plot", "points": "1000"}, 1, warm=False)
-    historian.queries.USE_ROLLUPS = True
+    with reads.rollups_disabled():
+        plot_raw = timed({**window, "mode": "plot", "points": "1000"}, 1, warm=False)
     day = {
         "start": (end - timedelta(days=1)).isoformat(),
         "end": end.isoformat(),
@@ -291,7 +294,7 @@ def queries() -> dict[str, float]:
     for _ in range(10):
         started = time.perf_counter()
         for t in all_tags:
-            read_values(t, parse_params(day))
+            read_values(t, day)
         agg_times.append(time.perf_counter() - started)
     return {
         "samples": float(count),

@@ -15,9 +15,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-QUALITY_CODES = {"good": 0, "uncertain": 1, "bad": 2}
-QUALITY_NAMES = {code: name for name, code in QUALITY_CODES.items()}
-
 
 def value_text(value_type: str, value: Any) -> str:
     if value is None:

@@ -8,9 +8,10 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from audit.canonical import format_ts
-from historian.digest import QUALITY_NAMES, stored_value
+from historian.digest import stored_value
 from historian.filters import filtered_tags
 from historian.models import Equipment, Tag
+from historian.quality import QUALITY_NAMES
 
 
 def tag_list(*, search: str = "", equipment: str = "") -> QuerySet[Tag]:

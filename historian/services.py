@@ -12,8 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from audit.context import audit_context
 from audit.signing import SignatureRequest, signed_change
 from historian.errors import HistorianError, TagLocked
-from historian.ingest import coerce_value, parse_ts
+from historian.ingest import coerce_value
 from historian.models import LEVELS, Annotation, Correction, Equipment, Tag, ValueType
+from historian.timestamps import parse_ts
 
 TAG_FIELDS = (
     "name",

@@ -1,10 +1,15 @@
-"""Rollup SQL at run time: historian_verify recomputes minute and hour rollups with it.
+"""The historian's SQL at run time, in one place: the rollup builders and the reads.
 
-It must equal what the installed writer (historian_refresh_rollups, historian/frozen/v1.py)
-computes: tests/historian/test_runtime_role.py checks that the two texts agree.
+The rollup builders are what historian_verify recomputes minute and hour rollups with; they
+must equal what the installed writer (historian_refresh_rollups, historian/frozen/v1.py)
+computes: tests/historian/test_runtime_role.py checks that the two texts agree. The reads
+(historian.reads) summarise rollups with the same merge (`merged_minutes`).
+Quality codes appear by name (historian.quality), never as bare numbers.
 """
 
 from __future__ import annotations
+
+from historian.quality import Quality
 
 # A recomputed rollup replaces the one stored (minute and hour tables alike).
 UPSERT_ROLLUP = """
@@ -24,13 +29,13 @@ ROLLUP_COLUMNS = (
 
 # The minute rollups of the (tag, minute) pairs of {wanted} (a query of tag_id, bucket),
 # from the stored samples.
-MINUTE_ROLLUPS = r"""
+MINUTE_ROLLUPS = rf"""
 WITH wanted AS (
-    {wanted}
+    {{wanted}}
 ), samples AS (
     -- One index range scan per wanted minute, whatever the statistics say.
     SELECT w.tag_id, w.bucket, s.ts, s.value_num AS v, s.quality,
-           (s.quality <> 2 AND s.value_num IS NOT NULL
+           (s.quality <> {Quality.BAD:d} AND s.value_num IS NOT NULL
             AND s.value_num NOT IN ('NaN', 'Infinity', '-Infinity')) AS usable
     FROM wanted w
     CROSS JOIN LATERAL (
@@ -54,8 +59,8 @@ WITH wanted AS (
     FROM usable GROUP BY tag_id, bucket
 ), counts AS (
     SELECT tag_id, bucket,
-           count(*) FILTER (WHERE quality = 2)::integer AS bad_count,
-           count(*) FILTER (WHERE quality = 1)::integer AS uncertain_count
+           count(*) FILTER (WHERE quality = {Quality.BAD:d})::integer AS bad_count,
+           count(*) FILTER (WHERE quality = {Quality.UNCERTAIN:d})::integer AS uncertain_count
     FROM samples GROUP BY tag_id, bucket
 )
 SELECT c.tag_id, c.bucket, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
@@ -65,10 +70,38 @@ FROM counts c LEFT JOIN summary s USING (tag_id, bucket)
 """
 
 
+def merged_minutes(key: str) -> str:
+    """CTEs `linked`, `summary` and `counts` over a CTE `minutes` of rollup rows: the minutes of
+    each group (`key`) merged, earlier first, as Summary.merge merges two stretches — the
+    integral across the gap between two minutes of a group included. The one SQL statement of
+    the merge: the hour rollups (written and verified) and reads over many minutes use it, and
+    tests/historian/test_reads.py checks it against Summary.merge over the raw rows."""
+    return f"""linked AS (
+    SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts
+    FROM minutes WHERE n > 0
+    WINDOW w AS (PARTITION BY {key} ORDER BY bucket)
+), summary AS (
+    SELECT {key}, sum(n)::integer AS n, sum(sum) AS sum, sum(sumsq) AS sumsq,
+           min(min) AS min, (array_agg(min_ts ORDER BY min, min_ts))[1] AS min_ts,
+           max(max) AS max, (array_agg(max_ts ORDER BY max DESC, max_ts))[1] AS max_ts,
+           (array_agg(first ORDER BY first_ts))[1] AS first, min(first_ts) AS first_ts,
+           (array_agg(last ORDER BY last_ts DESC))[1] AS last, max(last_ts) AS last_ts,
+           sum(int_linear) + coalesce(sum((prev_last + first) / 2
+               * extract(epoch FROM first_ts - prev_last_ts)), 0) AS int_linear,
+           sum(int_step) + coalesce(sum(prev_last
+               * extract(epoch FROM first_ts - prev_last_ts)), 0) AS int_step
+    FROM linked GROUP BY {key}
+), counts AS (
+    SELECT {key}, sum(bad_count)::integer AS bad_count,
+           sum(uncertain_count)::integer AS uncertain_count
+    FROM minutes GROUP BY {key}
+)"""
+
+
 # Hourly rollups, made from the minute rollups of the (tag, hour) pairs of {wanted} (a query
-# of tag_id, hour): long plots and aggregates read 60 times fewer rows. The integral across
-# the gap between two minutes of one hour is added, as Summary.merge does.
-HOUR_ROLLUPS = r"""
+# of tag_id, hour): long plots and aggregates read 60 times fewer rows.
+HOUR_ROLLUPS = (
+    """
 WITH wanted AS (
     {wanted}
 ), minutes AS (
@@ -79,28 +112,82 @@ WITH wanted AS (
         WHERE tag_id = w.tag_id AND bucket >= w.hour AND bucket < w.hour + INTERVAL '1 hour'
         OFFSET 0
     ) r
-), linked AS (
-    SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts
-    FROM minutes WHERE n > 0
-    WINDOW w AS (PARTITION BY tag_id, hour ORDER BY bucket)
-), summary AS (
-    SELECT tag_id, hour, sum(n)::integer AS n, sum(sum) AS sum, sum(sumsq) AS sumsq,
-           min(min) AS min, (array_agg(min_ts ORDER BY min, min_ts))[1] AS min_ts,
-           max(max) AS max, (array_agg(max_ts ORDER BY max DESC, max_ts))[1] AS max_ts,
-           (array_agg(first ORDER BY first_ts))[1] AS first, min(first_ts) AS first_ts,
-           (array_agg(last ORDER BY last_ts DESC))[1] AS last, max(last_ts) AS last_ts,
-           sum(int_linear) + coalesce(sum((prev_last + first) / 2
-               * extract(epoch FROM first_ts - prev_last_ts)), 0) AS int_linear,
-           sum(int_step) + coalesce(sum(prev_last
-               * extract(epoch FROM first_ts - prev_last_ts)), 0) AS int_step
-    FROM linked GROUP BY tag_id, hour
-), counts AS (
-    SELECT tag_id, hour, sum(bad_count)::integer AS bad_count,
-           sum(uncertain_count)::integer AS uncertain_count
-    FROM minutes GROUP BY tag_id, hour
-)
+), """
+    + merged_minutes("tag_id, hour")
+    + """
 SELECT c.tag_id, c.hour, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
        s.first, s.first_ts, s.last, s.last_ts, coalesce(s.int_linear, 0),
        coalesce(s.int_step, 0), c.bad_count, c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (tag_id, hour)
+"""
+)
+
+
+# --- reads (historian.reads) ---------------------------------------------------------------
+
+SAMPLE_SELECT = "SELECT ts, value_num, value_text, quality FROM historian_sample WHERE tag_id = %s "
+NOT_BAD = f"AND quality <> {Quality.BAD:d} "
+# A sample with a value to interpolate from or towards.
+FINITE = (
+    "AND (value_num IS NULL OR value_num NOT IN ('NaN', 'Infinity', '-Infinity')) "
+    "AND (value_num IS NOT NULL OR value_text IS NOT NULL) "
+)
+
+ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
+# How a rollup row finds its output bucket (numbered from 1): among explicit edges, or, for
+# equal intervals (plots), by arithmetic with no edge list to search.
+BY_EDGES = "width_bucket(bucket, %(edges)s::timestamptz[])"
+BY_STEP = "floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer + 1"
+
+
+def rollups_per_bucket(level: str, bucket_number: str) -> str:
+    """The rollups of one tag in [start, end) merged per output bucket inside PostgreSQL
+    (merged_minutes), so Python sees one row per bucket: k, n, sum, sumsq, min, min_ts, max,
+    max_ts, first, first_ts, last, last_ts, int_linear, int_step, bad, uncertain."""
+    return (
+        f"""
+WITH minutes AS (
+    SELECT {bucket_number} AS k, *
+    FROM {ROLLUP_TABLES[level]}
+    WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s
+), """
+        + merged_minutes("k")
+        + """
+SELECT c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts, s.first,
+       s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step, c.bad_count, c.uncertain_count
+FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
+"""
+    )
+
+
+# Plot intervals straight from the raw rows, reduced in PostgreSQL (TimescaleDB's first and
+# last): used where rollups cannot answer (bad samples asked back, a window off whole minutes).
+# Every aggregate takes plain types, so PostgreSQL may split it across parallel workers (an
+# anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
+# minimum (maximum) is the earliest time at that value, as in the rollups.
+PLOT_ROWS = f"""
+    SELECT floor(extract(epoch FROM ts - %(start)s) / %(step)s)::integer + 1 AS k, ts,
+           value_num AS v, quality,
+           (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
+            AND (quality <> {Quality.BAD:d} OR %(include_bad)s)) AS usable
+    FROM historian_sample
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+"""
+PLOT_AGGREGATES = f"""
+       count(*) FILTER (WHERE usable),
+       first(v, ts) FILTER (WHERE usable), min(ts) FILTER (WHERE usable),
+       last(v, ts) FILTER (WHERE usable), max(ts) FILTER (WHERE usable),
+       min(v) FILTER (WHERE usable), min(ts) FILTER (WHERE usable AND v = vmin),
+       max(v) FILTER (WHERE usable), min(ts) FILTER (WHERE usable AND v = vmax),
+       count(*) FILTER (WHERE quality = {Quality.BAD:d}),
+       count(*) FILTER (WHERE quality = {Quality.UNCERTAIN:d})
+"""
+# k, n, first, first_ts, last, last_ts, min, min_ts, max, max_ts, bad, uncertain
+PLOT_FROM_SAMPLES = f"""
+WITH rows AS ({PLOT_ROWS}), extremes AS (
+    SELECT k, min(v) FILTER (WHERE usable) AS vmin, max(v) FILTER (WHERE usable) AS vmax
+    FROM rows GROUP BY k
+)
+SELECT k, {PLOT_AGGREGATES}
+FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 """

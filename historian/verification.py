@@ -19,8 +19,9 @@ from typing import Any
 
 from django.db import connection
 
-from historian.digest import QUALITY_NAMES, canonical_value, digest_lines, sample_line
+from historian.digest import canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
+from historian.quality import QUALITY_NAMES
 from historian.sql import HOUR_ROLLUPS, MINUTE_ROLLUPS, ROLLUP_COLUMNS
 
 # ts in the canonical text straight from PostgreSQL (what format_ts makes of it).

@@ -1,4 +1,4 @@
-"""Historian API (API.md, "Historian"): thin views over services, ingest and queries."""
+"""Historian API (API.md, "Historian"): thin views over services, ingest and reads."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from rest_framework.response import Response
 
 from core.api.parsers import CSVRenderer, CSVTextParser, FastJSONParser
 from core.api.views import LedgerlineAPIView
-from historian import services
+from historian import reads, services
+from historian.api.reads import parse_params, point_json, values_json
 from historian.api.serializers import (
     AnnotationSerializer,
     CorrectionSerializer,
@@ -35,7 +36,6 @@ from historian.api.serializers import (
 from historian.filters import TagFilter
 from historian.ingest import csv_items, ingest_samples
 from historian.models import Annotation, Correction, Tag
-from historian.queries import parse_params, read_current, read_values
 
 READ = "historian.view_process_data"
 
@@ -134,7 +134,8 @@ class TagValuesView(LedgerlineAPIView):
     )
     def get(self, request: Request, name: str) -> Response | HttpResponse:
         tag = get_object_or_404(Tag, name=name)
-        body = read_values(tag, parse_params(request.query_params))
+        spec = parse_params(request.query_params)
+        body = values_json(tag, spec, reads.read(tag, spec))
         if request.accepted_renderer.format == "csv":
             return _csv(body)
         return Response(body)
@@ -161,13 +162,13 @@ class TagCurrentView(LedgerlineAPIView):
     @extend_schema(responses={200: CurrentValueSerializer})
     def get(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
-        current = read_current(tag)
+        current = reads.current(tag)
         if current is None:
             return Response(
                 {"error": "not_found", "detail": f"{tag.name} has no samples yet."},
                 status=status.HTTP_404_NOT_FOUND,
             )
-        return Response({"tag": tag.name, **current})
+        return Response({"tag": tag.name, **point_json(current)})
 
 
 class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):

@@ -174,7 +174,7 @@ def test_worker_processes_and_small_batches_find_the_same_event(
 ) -> None:
     """Long chains are checked in batches by worker processes: the answer is the same."""
     import audit.export
-    import audit.verify
+    import audit.verify.export
     from audit.verify import verify_export
 
     seq = seq_of(table_name="testapp_specimen", action="update")
@@ -182,7 +182,7 @@ def test_worker_processes_and_small_batches_find_the_same_event(
         tamper([f"DELETE FROM audit_event WHERE seq = {seq}"], ["audit_event"])
     path = export(tmp_path)
     serial = verify_database(parallel=False).line()
-    monkeypatch.setattr(audit.verify, "BATCH", 2)
+    monkeypatch.setattr(audit.verify.export, "BATCH", 2)
     monkeypatch.setattr(audit.export, "BATCH", 3)
     with path.open(encoding="utf-8") as lines:
         from_file = verify_export(lines, [], parallel=True).line()

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from audit.context import audit_context
 from historian.models import IngestBatch
-from historian.queries import _PLOT_AGGREGATES, _PLOT_ROWS
+from historian.sql import PLOT_AGGREGATES, PLOT_ROWS
 from tests.historian.test_reads import FORCE_PARALLEL
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_the_harness_reaches_the_failure_of_a_record_argument(day_of_samples: in
 
 def test_every_plot_aggregate_runs_in_parallel_workers(day_of_samples: int) -> None:
     rows = partial(
-        f"SELECT r.quality, {_PLOT_AGGREGATES} FROM ({_PLOT_ROWS}) r "
+        f"SELECT r.quality, {PLOT_AGGREGATES} FROM ({PLOT_ROWS}) r "
         "CROSS JOIN (SELECT 0.5::float8 AS vmin, 0.5::float8 AS vmax) e GROUP BY r.quality",
         params(day_of_samples),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,15 +14,15 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-import historian.queries
 from accounts import roles as R
+from historian import reads
 from historian.ingest import ingest_samples
 from historian.models import Tag
-from historian.queries import parse_params, read_values
 
 pytestmark = pytest.mark.django_db
 
 FLOW = "L1.FEEDER1.MASSFLOW"
+HOUR = timedelta(hours=1)
 SETPOINT = "L1.FEEDER1.SETPOINT"
 
 
@@ -109,20 +111,20 @@ def test_twa_equals_the_hand_computed_value(
     reader: APIClient,
     tag: str,
     expected: float,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     feed([{"tag": tag, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
-    for use_rollups in (True, False):  # rollups, then raw rows
-        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", use_rollups)
-        body = values(
-            reader,
-            tag,
-            start="2026-03-01T08:00:00Z",
-            end="2026-03-01T08:01:00Z",
-            mode="aggregate",
-            interval="1m",
-            aggregates="twa,avg,min,max,count,stddev",
-        )
+    for source, path in (("rollups:minute", nullcontext()), ("raw", reads.rollups_disabled())):
+        with path:
+            body = values(
+                reader,
+                tag,
+                start="2026-03-01T08:00:00Z",
+                end="2026-03-01T08:01:00Z",
+                mode="aggregate",
+                interval="1m",
+                aggregates="twa,avg,min,max,count,stddev",
+            )
+        assert body["source"] == source
         (bucket,) = body["values"]
         assert bucket["twa"] == pytest.approx(expected)
         assert bucket["count"] == 2  # the bad sample is left out …
@@ -207,9 +209,7 @@ def test_a_day_bucket_across_a_dst_change_lasts_23_hours(
     assert [v["ts"][:10] for v in utc["values"]] == ["2026-03-28", "2026-03-29", "2026-03-30"]
 
 
-def test_plot_contains_each_raw_min_and_max(
-    tags: Any, feed: Any, reader: APIClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APIClient) -> None:
     rng = random.Random(7)
     begin = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
     samples = [
@@ -232,9 +232,10 @@ def test_plot_contains_each_raw_min_and_max(
         ({"corrections": "apply"}, "rollups:minute"),  # no correction in the window
         ({"raw": True}, "raw"),
     ):
-        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", not extra.pop("raw", False))
+        path = reads.rollups_disabled() if extra.pop("raw", False) else nullcontext()
         query = {"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T10:00:00Z"}
-        plot = values(reader, FLOW, mode="plot", **{**query, "points": 100, **extra})
+        with path:
+            plot = values(reader, FLOW, mode="plot", **{**query, "points": 100, **extra})
         assert plot["source"] == source
         assert len(plot["values"]) <= int(extra.get("points", 100))
         edges = [p["ts"] for p in plot["values"]] + ["9999"]
@@ -252,7 +253,7 @@ def test_plot_contains_each_raw_min_and_max(
         assert -5.0 in [p["min"] for p in plot["values"]]
 
 
-def test_rollups_and_raw_rows_agree(tags: Any, feed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     rng = random.Random(3)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     samples = []
@@ -267,37 +268,34 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any, monkeypatch: pytest.Mo
     feed(samples[::2])
     feed(samples[1::2])
     tag = Tag.objects.get(name=FLOW)
-    minutes = {
-        "start": "2026-03-01T00:10:00Z",
-        "end": "2026-03-01T02:50:00Z",
-        "mode": "aggregate",
-        "interval": "7m",
-        "aggregates": "avg,min,max,twa,count,first,last,stddev",
-    }
-    hours = {
-        **minutes,
-        "start": "2026-03-01T00:00:00Z",
-        "end": "2026-03-01T03:00:00Z",
-        "interval": "1h",
-    }
+    # Typed reads, as the batch record and the reports call them.
+    minutes = reads.ReadSpec(
+        start=begin + timedelta(minutes=10),
+        end=begin + timedelta(hours=2, minutes=50),
+        mode="aggregate",
+        interval=timedelta(minutes=7),
+        aggregates=("avg", "min", "max", "twa", "count", "first", "last", "stddev"),
+    )
+    hours = replace(minutes, start=begin, end=begin + timedelta(hours=3), interval=HOUR)
     pairs = []
-    for query, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
-        from_rollups = read_values(tag, parse_params(query))
-        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", False)
-        from_raw = read_values(tag, parse_params(query))
-        monkeypatch.setattr(historian.queries, "USE_ROLLUPS", True)
-        assert from_rollups["source"] == level
-        assert from_raw["source"] == "raw"
-        assert len(from_rollups["values"]) == len(from_raw["values"])
-        pairs += list(zip(from_rollups["values"], from_raw["values"], strict=True))
+    for spec, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
+        from_rollups = reads.read(tag, spec)
+        with reads.rollups_disabled():
+            from_raw = reads.read(tag, spec)
+        assert isinstance(from_rollups, reads.AggregateSeries)
+        assert isinstance(from_raw, reads.AggregateSeries)
+        assert from_rollups.source == level
+        assert from_raw.source == "raw"
+        pairs += list(zip(from_rollups.buckets, from_raw.buckets, strict=True))
     assert len(pairs) > 20
     for a, b in pairs:
-        assert a.keys() == b.keys()
-        for key in a:
-            if isinstance(a[key], float):
-                assert a[key] == pytest.approx(b[key], rel=1e-9, abs=1e-9), key
+        assert (a.ts, a.bad_count, a.uncertain_count) == (b.ts, b.bad_count, b.uncertain_count)
+        assert list(a.aggregates) == list(b.aggregates)
+        for key, value in a.aggregates.items():
+            if isinstance(value, float):
+                assert value == pytest.approx(b.aggregates[key], rel=1e-9, abs=1e-9), key
             else:
-                assert a[key] == b[key], key
+                assert value == b.aggregates[key], key
 
 
 def test_raw_reads_truncate_with_next_start_and_current(

@@ -184,3 +184,47 @@ def test_a_signed_correction_replaces_values_only_when_asked(
     assert plot["values"][0]["count"] == 4
     engineer = client_of(make_user(R.PROCESS_ENGINEER, username="pe"))
     assert engineer.post(url, body, format="json").status_code == 403
+
+
+def test_raw_pages_with_corrections_applied_skip_no_sample(
+    tags: Any, make_user: Any, collector: APIClient
+) -> None:
+    """A page cut by `limit` ends after its last stored sample: corrections further on wait
+    for their own page, so following next_start reads every value exactly once."""
+    post(
+        collector,
+        [{"tag": FLOW, "ts": f"2026-03-01T08:00:0{i}Z", "value": float(i)} for i in range(5)],
+    )
+    qa = make_user(R.QA_REVIEWER, username="quinn")
+    client = client_of(qa)
+    response = client.post(
+        f"/api/v1/historian/tags/{FLOW}/corrections/",
+        {
+            "start": "2026-03-01T08:00:03Z",
+            "end": "2026-03-01T08:00:04Z",
+            "values": [{"ts": "2026-03-01T08:00:03Z", "value": 3.5}],
+            "reason": "balance drift, recalculated",
+            "signature": {
+                "username": "quinn",
+                "password": PASSWORD,
+                "meaning": "approved",
+                "reason": "correction approved",
+            },
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    url = f"/api/v1/historian/tags/{FLOW}/values/"
+    query = {"end": "2026-03-01T08:01:00Z", "corrections": "apply"}
+    whole = client.get(url, {**query, "start": "2026-03-01T08:00:00Z"}).json()["values"]
+    assert [v["value"] for v in whole] == [0.0, 1.0, 2.0, 3.5, 4.0]
+    paged: list[Any] = []
+    start = "2026-03-01T08:00:00Z"
+    for _ in range(10):
+        page = client.get(url, {**query, "start": start, "limit": 1}).json()
+        paged += page["values"]
+        assert len(page["values"]) <= 1
+        if not page.get("truncated"):
+            break
+        start = page["next_start"]
+    assert paged == whole

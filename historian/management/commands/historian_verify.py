@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from historian.ingest import parse_ts
 from historian.models import IngestBatch
+from historian.timestamps import parse_ts
 from historian.verification import verify_samples
 
 MORE_FAILURES_SHOWN = 50

@@ -26,10 +26,11 @@ from tqdm import tqdm
 from accounts.models import User
 from accounts.services import service_account_create
 from audit.actors import SystemActor
-from historian.ingest import ingest_samples, parse_ts
+from historian.ingest import ingest_samples
 from historian.models import Tag
 from historian.services import tag_create
 from historian.simulator import Fault, Simulator, tag_definitions
+from historian.timestamps import parse_ts
 
 SIMULATOR_ACCOUNT = "line-simulator"  # its service account (system:… names are reserved)
 

@@ -32,7 +32,11 @@ class Summary:
     uncertain: int = 0
 
     @classmethod
-    def of(cls, ts: datetime, value: float, *, uncertain: bool = False) -> Summary:
+    def of(
+        cls, ts: datetime, value: float, *, uncertain: bool = False, bad: bool = False
+    ) -> Summary:
+        """One sample (a bad one counts as bad and is summarised, when bad samples are asked
+        back)."""
         return cls(
             1,
             value,
@@ -47,7 +51,7 @@ class Summary:
             ts,
             0.0,
             0.0,
-            0,
+            int(bad),
             int(uncertain),
         )
 

@@ -1,0 +1,147 @@
+"""The one ingest service: REST, the simulator and collectors all call `ingest_samples`.
+
+Checks run in the order of API.md: a key already used with a different request
+→ 409 `idempotency_mismatch`; invalid items → 422; conflicts with stored data
+→ 409 `conflict`. Then the samples are written with COPY: optimistically
+straight into the hypertable, and only when the unique (tag, ts) index objects
+through a staging table that tells duplicates (counted, not stored again) from
+conflicts (nothing stored). One ingest batch row — and so one audit event,
+carrying the digest — per request; rollups of the touched minutes refreshed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from audit.services import record_security_event
+from core.deferred import raise_with
+from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
+from historian.ingest.samples import request_digest, tag_map, validate
+from historian.ingest.writer import store
+from historian.models import IngestBatch
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: int  # 201 stored, 200 replay
+    body: dict[str, Any]
+
+
+def _rejected(
+    actor: Any,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    source: str,
+    ingest_key: str,
+    payload_sha256: str,
+    count: int,
+) -> list[Any]:
+    def record() -> None:
+        record_security_event(
+            actor=actor,
+            event="ingest_rejected",
+            subject=printable(str(ingest_key), 150),
+            details={
+                "status": status,
+                "error": code,
+                "detail": printable(detail, 500),
+                "source": printable(str(source), 200),
+                "payload_sha256": payload_sha256,
+                "items": count,
+            },
+        )
+
+    return [record]
+
+
+SOURCE_MAX = 200
+INGEST_KEY_MAX = 300
+
+
+def _request_field_problems(source: Any, ingest_key: Any) -> dict[str, str]:
+    """What is wrong with a request's source and ingest key (both required, stored as text)."""
+    fields = {}
+    for name, value, limit in (
+        ("source", source, SOURCE_MAX),
+        ("ingest_key", ingest_key, INGEST_KEY_MAX),
+    ):
+        if not isinstance(value, str) or not value:
+            fields[name] = f"{name} is required (text)"
+        elif len(value) > limit:
+            fields[name] = f"{name} is at most {limit} characters"
+        elif "\x00" in value:
+            fields[name] = f"{name} cannot hold the NUL character (U+0000)"
+    return fields
+
+
+def printable(text: str, limit: int) -> str:
+    """Text as the audit trail can store it: NUL characters shown as U+FFFD, cut to `limit`."""
+    return text.replace("\x00", "\ufffd")[:limit]
+
+
+def ingest_samples(
+    *, actor: Any, source: str, ingest_key: str, items: Any, payload_sha256: str = ""
+) -> IngestResult:
+    """Validate and store samples; returns 201 with the digest, or 200 and the first body
+    for a replay. Raises IdempotencyMismatch, IngestUnprocessable or IngestConflict (each
+    recorded as a rejected ingest after the rollback)."""
+    count = len(items) if isinstance(items, list) else 0
+
+    def reject(exc: Exception, status: int) -> NoReturn:
+        raise_with(
+            exc,
+            _rejected(
+                actor,
+                status=status,
+                code=getattr(exc, "code", "invalid"),
+                detail=str(exc),
+                source=source,
+                ingest_key=ingest_key,
+                payload_sha256=payload_sha256,
+                count=count,
+            ),
+        )
+        raise AssertionError("raise_with raises")
+
+    fields = _request_field_problems(source, ingest_key)
+    if fields:
+        reject(IngestUnprocessable("; ".join(fields.values()), fields=fields), 422)
+    tags = tag_map(items)
+    samples, problems = validate(items, tags, timezone.now())
+    previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
+    if previous is not None:
+        if problems or request_digest(samples) != previous.request_sha256:
+            reject(
+                IdempotencyMismatch(
+                    f"ingest_key {ingest_key!r} was used before with a different request"
+                ),
+                409,
+            )
+        return IngestResult(200, previous.response)
+    if problems:
+        reject(
+            IngestUnprocessable(f"{len(problems)} item(s) cannot be stored", items=problems), 422
+        )
+    try:
+        body = store(
+            actor=actor,
+            source=source,
+            ingest_key=ingest_key,
+            samples=samples,
+            requested=request_digest(samples),
+        )
+        return IngestResult(201, body)
+    except IngestConflict as exc:
+        reject(exc, 409)
+    except IntegrityError:
+        # The same key committed by a concurrent request meanwhile: answer as a replay.
+        previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
+        if previous is None or previous.request_sha256 != request_digest(samples):
+            raise
+        return IngestResult(200, previous.response)

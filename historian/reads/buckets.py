@@ -1,0 +1,169 @@
+"""Buckets of a window and their summaries, from raw points or from rollups.
+
+Long plots and aggregates read the minute or hour rollups; a read that includes bad samples,
+applies a correction inside its window, or whose edges fall off whole minutes reads raw
+points. Both paths give a Summary per bucket (historian/reads/summary.py), merged by the one
+arithmetic: Summary.merge in Python, sql.merged_minutes in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from historian import sql
+from historian.models import Tag
+from historian.reads.rows import Point, corrections_touch
+from historian.reads.spec import MAX_BUCKETS, ReadSpec, too_many
+from historian.reads.summary import Summary
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LEVELS = (("hour", timedelta(hours=1)), ("minute", timedelta(minutes=1)))
+
+_use_rollups: ContextVar[bool] = ContextVar("historian_use_rollups", default=True)
+
+
+@contextmanager
+def rollups_disabled() -> Iterator[None]:
+    """Inside, every read summarises raw points: tests and benchmarks compare the two paths."""
+    token = _use_rollups.set(False)
+    try:
+        yield
+    finally:
+        _use_rollups.reset(token)
+
+
+def bucket_edges(
+    start: datetime, end: datetime, interval: timedelta, tz: ZoneInfo | None
+) -> list[datetime]:
+    """Bucket boundaries covering [start, end): aligned to the UTC epoch, or to local
+    midnight and hours in `tz` (a day bucket across a DST change lasts 23 or 25 hours)."""
+    seconds = int(interval.total_seconds())
+    if tz is None:
+        first = EPOCH + timedelta(seconds=((start - EPOCH).total_seconds() // seconds) * seconds)
+        edges = [first]
+        while edges[-1] < end:
+            edges.append(edges[-1] + interval)
+            if len(edges) > MAX_BUCKETS:
+                raise too_many("buckets")
+        return edges
+    local = start.astimezone(tz).replace(tzinfo=None)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        offset = (local.date() - date(1970, 1, 1)).days % days
+        first_local = day_start - timedelta(days=offset)
+    else:
+        into_day = (local - day_start).total_seconds()
+        first_local = day_start + timedelta(seconds=(into_day // seconds) * seconds)
+    edges = []
+    wall = first_local
+    while True:
+        edge = wall.replace(tzinfo=tz).astimezone(UTC)
+        if not edges or edge > edges[-1]:
+            edges.append(edge)
+        if edge >= end:
+            break
+        wall = wall + interval
+        if len(edges) > MAX_BUCKETS:
+            raise too_many("buckets")
+    return edges
+
+
+def aligned(moment: datetime, unit: timedelta) -> bool:
+    return (moment - EPOCH) % unit == timedelta(0)
+
+
+def rollups_allowed(tag: Tag, spec: ReadSpec) -> bool:
+    """Rollups summarise the originals without bad samples: they answer unless bad samples are
+    asked back, or corrections are applied and some correction touches the window."""
+    if not _use_rollups.get() or tag.value_type == "string" or spec.include_bad:
+        return False
+    return not (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
+
+
+def rollup_level(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> str | None:
+    """Which rollups answer: hours or minutes when the window and every bucket edge fall on
+    them and rollups are allowed at all; else None (raw points)."""
+    if not rollups_allowed(tag, spec):
+        return None
+    for level, unit in LEVELS:
+        if all(aligned(moment, unit) for moment in (spec.start, spec.end, *edges)):
+            return level
+    return None
+
+
+def summaries_from_points(
+    points: list[Point], edges: list[datetime], start: datetime, end: datetime, include_bad: bool
+) -> list[Summary]:
+    out = [Summary() for _ in range(len(edges) - 1)]
+    i = 0
+    for point in points:
+        if not start <= point.ts < end:
+            continue
+        while i + 1 < len(edges) - 1 and point.ts >= edges[i + 1]:
+            i += 1
+        bad = point.quality == "bad"
+        number = point.number
+        if bad and not include_bad:
+            piece = Summary.of_bad()
+        elif number is None:
+            piece = Summary.of_bad() if bad else Summary()
+        else:
+            piece = Summary.of(point.ts, number, uncertain=point.quality == "uncertain", bad=bad)
+        out[i] = out[i].merge(piece)
+    return out
+
+
+def _summary(row: tuple[Any, ...]) -> Summary:
+    """A Summary from a row of sql.rollups_per_bucket (after its bucket number)."""
+    (n, total, sumsq, low, low_ts, high, high_ts, first, first_ts, last, last_ts) = row[1:12]
+    return Summary(
+        n=n,
+        sum=total or 0.0,
+        sumsq=sumsq or 0.0,
+        min=low,
+        min_ts=low_ts,
+        max=high,
+        max_ts=high_ts,
+        first=first,
+        first_ts=first_ts,
+        last=last,
+        last_ts=last_ts,
+        int_linear=row[12] or 0.0,
+        int_step=row[13] or 0.0,
+        bad=row[14],
+        uncertain=row[15],
+    )
+
+
+def summaries_from_rollups(
+    tag: Tag,
+    count: int,
+    start: datetime,
+    end: datetime,
+    level: str,
+    *,
+    edges: list[datetime] | None = None,
+    step: timedelta | None = None,
+) -> list[Summary]:
+    """`count` bucket summaries from the `level` rollups: buckets between `edges`, or of
+    equal length `step` from `start`."""
+    out = [Summary() for _ in range(count)]
+    by = sql.BY_EDGES if edges is not None else sql.BY_STEP
+    params: dict[str, Any] = {"edges": edges, "tag": tag.pk, "start": start, "end": end}
+    if step is not None:
+        params["step"] = step.total_seconds()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.rollups_per_bucket(level, by), params)
+        for row in cursor.fetchall():
+            k = int(row[0]) - 1  # buckets are numbered from 1
+            if 0 <= k < count:
+                out[k] = _summary(row)
+    return out

@@ -1,0 +1,293 @@
+"""The four read modes of API.md ("Historian"), typed: datetimes and numbers in, dataclasses of
+datetimes and numbers out. JSON is the API's business (historian/api/reads.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+
+from historian import sql
+from historian.models import Tag
+from historian.reads.buckets import (
+    LEVELS,
+    aligned,
+    bucket_edges,
+    rollup_level,
+    rollups_allowed,
+    summaries_from_points,
+    summaries_from_rollups,
+)
+from historian.reads.rows import Point, apply_corrections, corrections_touch, neighbour, raw_points
+from historian.reads.spec import MAX_BUCKETS, ReadSpec, too_many
+from historian.reads.summary import Summary, twa, value_at
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class RawSeries:
+    points: list[Point]
+    next_start: datetime | None = None  # set when `limit` cut the window short: read on from it
+
+
+@dataclass(frozen=True)
+class InterpolatedSeries:
+    points: list[Point]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    ts: datetime  # where the bucket begins
+    aggregates: dict[str, float | int | None]  # in the order asked
+    bad_count: int
+    uncertain_count: int
+
+
+@dataclass(frozen=True)
+class AggregateSeries:
+    buckets: list[Bucket]
+    source: str  # "rollups:hour", "rollups:minute" or "raw"
+
+
+@dataclass(frozen=True)
+class PlotInterval:
+    ts: datetime
+    count: int
+    first: float
+    first_ts: datetime
+    last: float
+    last_ts: datetime
+    min: float
+    min_ts: datetime
+    max: float
+    max_ts: datetime
+    bad_count: int
+    uncertain_count: int
+
+    @classmethod
+    def of(cls, ts: datetime, s: Summary) -> PlotInterval:
+        assert s.first is not None
+        assert s.first_ts is not None
+        assert s.last is not None
+        assert s.last_ts is not None
+        assert s.min is not None
+        assert s.min_ts is not None
+        assert s.max is not None
+        assert s.max_ts is not None
+        return cls(
+            ts, s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
+            s.bad, s.uncertain,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlotSeries:
+    intervals: list[PlotInterval]  # intervals without a usable sample are left out
+    source: str
+    interval: timedelta
+
+
+Series = RawSeries | InterpolatedSeries | AggregateSeries | PlotSeries
+
+
+def read(tag: Tag, spec: ReadSpec) -> Series:
+    if spec.mode == "raw":
+        return read_raw(tag, spec)
+    if spec.mode == "interpolated":
+        return read_interpolated(tag, spec)
+    if spec.mode == "aggregate":
+        return read_aggregate(tag, spec)
+    return read_plot(tag, spec)
+
+
+def read_raw(tag: Tag, spec: ReadSpec) -> RawSeries:
+    points = raw_points(tag, spec.start, spec.end, spec.limit + 1)
+    end, next_start = spec.end, None
+    if len(points) > spec.limit:  # cut short: this page ends after its last stored sample
+        points = points[: spec.limit]
+        end = next_start = points[-1].ts + MICROSECOND
+    points = apply_corrections(tag, points, spec.start, end, spec.apply_corrections)
+    return RawSeries(points, next_start)
+
+
+def _usable(point: Point, include_bad: bool) -> bool:
+    if point.quality == "bad" and not include_bad:
+        return False
+    value = point.value
+    return value is not None and not (isinstance(value, float) and not math.isfinite(value))
+
+
+def read_interpolated(tag: Tag, spec: ReadSpec) -> InterpolatedSeries:
+    assert spec.interval is not None
+    points = raw_points(tag, spec.start, spec.end)
+    points = apply_corrections(tag, points, spec.start, spec.end, spec.apply_corrections)
+    usable = [p for p in points if _usable(p, spec.include_bad)]
+    before = neighbour(tag, spec.start, before=True, include_bad=spec.include_bad)
+    after = neighbour(tag, spec.end, before=False, include_bad=spec.include_bad)
+    series = ([before] if before else []) + usable + ([after] if after else [])
+    out: list[Point] = []
+    j = 0
+    at = spec.start
+    numeric = tag.value_type in {"float", "int"}
+    while at < spec.end:
+        while j + 1 < len(series) and series[j + 1].ts <= at:
+            j += 1
+        if series and series[j].ts <= at:
+            current = series[j]
+            nxt = series[j + 1] if j + 1 < len(series) else None
+            if current.ts == at or not numeric or tag.step or nxt is None:
+                out.append(Point(at, current.value, current.quality))
+            else:
+                value = value_at(
+                    (current.ts, float(current.value)), (nxt.ts, float(nxt.value)), at, False
+                )
+                qualities = (current.quality, nxt.quality)
+                quality = (
+                    "uncertain"
+                    if "uncertain" in qualities
+                    else ("good" if qualities == ("good", "good") else current.quality)
+                )
+                out.append(Point(at, value, quality))
+        at += spec.interval
+        if len(out) > MAX_BUCKETS:
+            raise too_many("points")
+    return InterpolatedSeries(out)
+
+
+def _edge_samples(
+    tag: Tag, spec: ReadSpec
+) -> tuple[tuple[datetime, float] | None, tuple[datetime, float] | None]:
+    """The last usable sample before the window and the first after it."""
+    if tag.value_type == "string":
+        return None, None
+    before = neighbour(tag, spec.start, before=True, include_bad=spec.include_bad)
+    after = neighbour(tag, spec.end, before=False, include_bad=spec.include_bad)
+    return (
+        (before.ts, float(before.value)) if before else None,
+        (after.ts, float(after.value)) if after else None,
+    )
+
+
+def _raw_summaries(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> list[Summary]:
+    points = raw_points(tag, max(spec.start, edges[0]), min(spec.end, edges[-1]))
+    points = apply_corrections(tag, points, spec.start, spec.end, spec.apply_corrections)
+    return summaries_from_points(points, edges, spec.start, spec.end, spec.include_bad)
+
+
+def _neighbours(
+    summaries: list[Summary],
+    before: tuple[datetime, float] | None,
+    after: tuple[datetime, float] | None,
+) -> tuple[list[tuple[datetime, float] | None], list[tuple[datetime, float] | None]]:
+    """For each bucket, the last usable sample before it and the first usable one after it."""
+    befores: list[tuple[datetime, float] | None] = []
+    last = before
+    for s in summaries:
+        befores.append(last)
+        if s.n and s.last_ts is not None and s.last is not None:
+            last = (s.last_ts, s.last)
+    afters: list[tuple[datetime, float] | None] = [None] * len(summaries)
+    nxt = after
+    for k in range(len(summaries) - 1, -1, -1):
+        afters[k] = nxt
+        s = summaries[k]
+        if s.n and s.first_ts is not None and s.first is not None:
+            nxt = (s.first_ts, s.first)
+    return befores, afters
+
+
+def _aggregate(
+    name: str,
+    s: Summary,
+    window: tuple[datetime, datetime],
+    around: tuple[tuple[datetime, float] | None, tuple[datetime, float] | None],
+    step: bool,
+) -> float | int | None:
+    if name == "twa":
+        return twa(s, window[0], window[1], around[0], around[1], step)
+    value: float | int | None = {
+        "avg": s.avg,
+        "min": s.min,
+        "max": s.max,
+        "count": s.n,
+        "first": s.first,
+        "last": s.last,
+        "stddev": s.stddev,
+    }[name]
+    return value
+
+
+def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
+    assert spec.interval is not None
+    edges = bucket_edges(spec.start, spec.end, spec.interval, spec.tz)
+    level = rollup_level(tag, spec, edges)
+    if level is not None:
+        summaries = summaries_from_rollups(
+            tag, len(edges) - 1, spec.start, spec.end, level, edges=edges
+        )
+    else:
+        summaries = _raw_summaries(tag, spec, edges)
+    befores, afters = _neighbours(summaries, *_edge_samples(tag, spec))
+    buckets = []
+    for k, s in enumerate(summaries):
+        if not s.n and not spec.fill_null:
+            continue  # empty, or only bad samples: nothing to summarise
+        window = (max(edges[k], spec.start), min(edges[k + 1], spec.end))
+        around = (befores[k], afters[k])
+        values = {name: _aggregate(name, s, window, around, tag.step) for name in spec.aggregates}
+        buckets.append(Bucket(edges[k], values, s.bad, s.uncertain))
+    return AggregateSeries(buckets, f"rollups:{level}" if level else "raw")
+
+
+def _plot_grid(tag: Tag, spec: ReadSpec) -> tuple[timedelta, str | None]:
+    """The plot's interval (at most `points` of them) and the rollups that answer, if any."""
+    step = max((spec.end - spec.start) / spec.points, MICROSECOND)
+    if rollups_allowed(tag, spec):
+        for level, unit in LEVELS:
+            # Rounding up to whole units may halve the intervals at most (still ≤ points).
+            if 2 * step >= unit and aligned(spec.start, unit) and aligned(spec.end, unit):
+                return math.ceil(step / unit) * unit, level
+    return math.ceil(step / MICROSECOND) * MICROSECOND, None
+
+
+def _plot_from_samples(tag: Tag, spec: ReadSpec, step: timedelta) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.PLOT_FROM_SAMPLES,
+            {
+                "start": spec.start,
+                "end": spec.end,
+                "step": step.total_seconds(),
+                "tag": tag.pk,
+                "include_bad": spec.include_bad,
+            },
+        )
+        return list(cursor.fetchall())
+
+
+def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
+    """At most `points` intervals from `start`, each with its first, last, min and max."""
+    step, level = _plot_grid(tag, spec)
+    edges = [spec.start]
+    while edges[-1] < spec.end:
+        edges.append(min(edges[-1] + step, spec.end))
+    count = len(edges) - 1
+    intervals = []
+    if level is not None:
+        summaries = summaries_from_rollups(tag, count, spec.start, spec.end, level, step=step)
+    elif tag.value_type != "string" and not (
+        spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
+    ):
+        summaries = []
+        for row in _plot_from_samples(tag, spec, step):
+            k, n = int(row[0]) - 1, row[1]
+            if n and 0 <= k < count:
+                intervals.append(PlotInterval(edges[k], n, *row[2:]))
+    else:
+        summaries = _raw_summaries(tag, spec, edges)
+    intervals += [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n]
+    return PlotSeries(intervals, f"rollups:{level}" if level else "raw", step)
