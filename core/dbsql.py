@@ -1,10 +1,16 @@
-"""Database helpers at run time: what the runtime role may execute of TimescaleDB."""
+"""Database helpers at run time: what the runtime role may execute of TimescaleDB, and a
+cursor for reads that return many timestamps."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from psycopg.types.datetime import TimestamptzLoader
 
 
 def runtime_role() -> str:
@@ -58,3 +64,15 @@ def runtime_function_grants(cursor: Any) -> dict[str, list[str]]:
         if runtime_may and name not in TIMESCALEDB_RUNTIME_FUNCTIONS:
             beyond.append(signature)
     return {"public": public, "runtime_beyond_allow_list": beyond}
+
+
+@contextmanager
+def reading_cursor() -> Iterator[CursorWrapper]:
+    """A Django cursor whose timestamptz values are loaded by psycopg's own loader (its C
+    implementation, chosen by psycopg for the class registered), not Django's Python subclass
+    of it, which costs about 5 µs a value against under 1 µs: the difference between a plot
+    of 1,000 intervals in 25 ms and in 75 ms. Both give aware datetimes in the session's
+    TimeZone, which Django sets to UTC (USE_TZ), so the values are the same."""
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        yield cursor

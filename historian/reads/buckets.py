@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-
+from core.dbsql import reading_cursor
 from historian import sql
 from historian.models import Tag
 from historian.reads.rows import Point, corrections_touch
@@ -160,7 +159,7 @@ def summaries_from_rollups(
     params: dict[str, Any] = {"edges": edges, "tag": tag.pk, "start": start, "end": end}
     if step is not None:
         params["step"] = step.total_seconds()
-    with connection.cursor() as cursor:
+    with reading_cursor() as cursor:
         cursor.execute(sql.rollups_per_bucket(level, by), params)
         for row in cursor.fetchall():
             k = int(row[0]) - 1  # buckets are numbered from 1

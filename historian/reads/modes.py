@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
-
+from core.dbsql import reading_cursor
 from historian import sql
 from historian.models import Tag
 from historian.reads.buckets import (
@@ -255,7 +254,7 @@ def _plot_grid(tag: Tag, spec: ReadSpec) -> tuple[timedelta, str | None]:
 
 
 def _plot_from_samples(tag: Tag, spec: ReadSpec, step: timedelta) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with reading_cursor() as cursor:
         cursor.execute(
             sql.PLOT_FROM_SAMPLES,
             {

@@ -8,8 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-
+from core.dbsql import reading_cursor
 from historian import sql
 from historian.digest import stored_value
 from historian.models import Correction, Tag
@@ -38,7 +37,7 @@ class Point:
 
 
 def _points(tag: Tag, query: str, params: list[Any]) -> list[Point]:
-    with connection.cursor() as cursor:
+    with reading_cursor() as cursor:
         cursor.execute(query, params)
         return [
             Point(ts, stored_value(tag.value_type, num, text), QUALITY_NAMES[q])

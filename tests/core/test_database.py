@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,23 @@ def test_the_postgres_os_user_owns_neither_data_nor_the_application_state() -> N
         if path.exists():
             assert path.stat().st_uid != postgres, path
     assert (ROOT / ".data" / "env").stat().st_mode & 0o077 == 0
+
+
+def test_the_reading_cursor_loads_the_same_utc_datetimes_as_django() -> None:
+    """Historian reads load timestamps with psycopg's C loader (core.dbsql.reading_cursor);
+    it must give what Django's loader gives: aware datetimes in UTC, to the microsecond."""
+    from core.dbsql import reading_cursor
+
+    query = (
+        "SELECT '2026-03-29 00:59:59.999999+00'::timestamptz + g * interval '1 h 0.000001 s' "
+        "FROM generate_series(0, 3) g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        by_django = [row[0] for row in cursor.fetchall()]
+    with reading_cursor() as cursor:
+        cursor.execute(query)
+        by_psycopg = [row[0] for row in cursor.fetchall()]
+    assert by_psycopg == by_django
+    assert all(value.utcoffset() == timedelta(0) for value in by_psycopg)
+    assert [v.isoformat() for v in by_psycopg] == [v.isoformat() for v in by_django]
