@@ -199,8 +199,8 @@ def queries() -> dict[str, float]:
     from django.db import connection
 
     from audit.context import audit_context
-    from historian import reads
-    from historian.api.reads import parse_params, values_json
+    from historian import selectors
+    from historian.api.values import parse_params, values_json
     from historian.ingest import refresh_rollups
     from historian.models import IngestBatch, Tag
 
@@ -266,7 +266,7 @@ def queries() -> dict[str, float]:
     def read_values(tag: Any, query: dict[str, str]) -> dict[str, Any]:
         """What GET /api/v1/tags/{name}/values does, short of HTTP."""
         spec = parse_params(query)
-        return values_json(tag, spec, reads.read(tag, spec))
+        return values_json(tag, spec, selectors.read(tag, spec))
 
     def timed(query: dict[str, str], runs: int, warm: bool = True) -> float:
         if warm:
@@ -280,7 +280,7 @@ def queries() -> dict[str, float]:
 
     plot = timed({**window, "mode": "plot", "points": "1000"}, 20)
     # The naive way, summarising the raw rows of the same plot: once.
-    with reads.rollups_disabled():
+    with selectors.rollups_disabled():
         plot_raw = timed({**window, "mode": "plot", "points": "1000"}, 1, warm=False)
     day = {
         "start": (end - timedelta(days=1)).isoformat(),

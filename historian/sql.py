@@ -3,7 +3,7 @@
 The rollup builders are what historian_verify recomputes minute and hour rollups with; they
 must equal what the installed writer (historian_refresh_rollups, historian/frozen/v1.py)
 computes: tests/historian/test_runtime_role.py checks that the two texts agree. The reads
-(historian.reads) summarise rollups with the same merge (`merged_minutes`).
+(historian.selectors) summarise rollups with the same merge (`merged_minutes`).
 Quality codes appear by name (historian.quality), never as bare numbers.
 """
 
@@ -123,7 +123,7 @@ FROM counts c LEFT JOIN summary s USING (tag_id, hour)
 )
 
 
-# --- reads (historian.reads) ---------------------------------------------------------------
+# --- reads (historian.selectors) ----------------------------------------------------------
 
 SAMPLE_SELECT = "SELECT ts, value_num, value_text, quality FROM historian_sample WHERE tag_id = %s "
 NOT_BAD = f"AND quality <> {Quality.BAD:d} "

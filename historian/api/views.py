@@ -20,8 +20,7 @@ from rest_framework.response import Response
 
 from core.api.parsers import CSVRenderer, CSVTextParser, FastJSONParser
 from core.api.views import LedgerlineAPIView
-from historian import reads, services
-from historian.api.reads import parse_params, point_json, values_json
+from historian import selectors, services
 from historian.api.serializers import (
     AnnotationSerializer,
     CorrectionSerializer,
@@ -33,6 +32,7 @@ from historian.api.serializers import (
     TagSerializer,
     ValuesResponseSerializer,
 )
+from historian.api.values import parse_params, point_json, values_json
 from historian.filters import TagFilter
 from historian.ingest import csv_items, ingest_samples
 from historian.models import Annotation, Correction, Tag
@@ -135,7 +135,7 @@ class TagValuesView(LedgerlineAPIView):
     def get(self, request: Request, name: str) -> Response | HttpResponse:
         tag = get_object_or_404(Tag, name=name)
         spec = parse_params(request.query_params)
-        body = values_json(tag, spec, reads.read(tag, spec))
+        body = values_json(tag, spec, selectors.read(tag, spec))
         if request.accepted_renderer.format == "csv":
             return _csv(body)
         return Response(body)
@@ -162,7 +162,7 @@ class TagCurrentView(LedgerlineAPIView):
     @extend_schema(responses={200: CurrentValueSerializer})
     def get(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
-        current = reads.current(tag)
+        current = selectors.current(tag)
         if current is None:
             return Response(
                 {"error": "not_found", "detail": f"{tag.name} has no samples yet."},

@@ -15,7 +15,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts import roles as R
-from historian import reads
+from historian import selectors
 from historian.ingest import ingest_samples
 from historian.models import Tag
 
@@ -113,7 +113,7 @@ def test_twa_equals_the_hand_computed_value(
     expected: float,
 ) -> None:
     feed([{"tag": tag, "ts": ts, "value": v, "quality": q} for ts, v, q in IRREGULAR])
-    for source, path in (("rollups:minute", nullcontext()), ("raw", reads.rollups_disabled())):
+    for source, path in (("rollups:minute", nullcontext()), ("raw", selectors.rollups_disabled())):
         with path:
             body = values(
                 reader,
@@ -232,7 +232,7 @@ def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APICli
         ({"corrections": "apply"}, "rollups:minute"),  # no correction in the window
         ({"raw": True}, "raw"),
     ):
-        path = reads.rollups_disabled() if extra.pop("raw", False) else nullcontext()
+        path = selectors.rollups_disabled() if extra.pop("raw", False) else nullcontext()
         query = {"start": "2026-03-01T06:00:00Z", "end": "2026-03-01T10:00:00Z"}
         with path:
             plot = values(reader, FLOW, mode="plot", **{**query, "points": 100, **extra})
@@ -269,7 +269,7 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     feed(samples[1::2])
     tag = Tag.objects.get(name=FLOW)
     # Typed reads, as the batch record and the reports call them.
-    minutes = reads.ReadSpec(
+    minutes = selectors.ReadSpec(
         start=begin + timedelta(minutes=10),
         end=begin + timedelta(hours=2, minutes=50),
         mode="aggregate",
@@ -279,11 +279,11 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     hours = replace(minutes, start=begin, end=begin + timedelta(hours=3), interval=HOUR)
     pairs = []
     for spec, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
-        from_rollups = reads.read(tag, spec)
-        with reads.rollups_disabled():
-            from_raw = reads.read(tag, spec)
-        assert isinstance(from_rollups, reads.AggregateSeries)
-        assert isinstance(from_raw, reads.AggregateSeries)
+        from_rollups = selectors.read(tag, spec)
+        with selectors.rollups_disabled():
+            from_raw = selectors.read(tag, spec)
+        assert isinstance(from_rollups, selectors.AggregateSeries)
+        assert isinstance(from_raw, selectors.AggregateSeries)
         assert from_rollups.source == level
         assert from_raw.source == "raw"
         pairs += list(zip(from_rollups.buckets, from_raw.buckets, strict=True))

@@ -1,4 +1,4 @@
-"""Reads for the historian pages."""
+"""Reads for the historian pages: the tag browser's list, latest values, equipment tree."""
 
 from __future__ import annotations
 

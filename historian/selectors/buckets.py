@@ -2,7 +2,7 @@
 
 Long plots and aggregates read the minute or hour rollups; a read that includes bad samples,
 applies a correction inside its window, or whose edges fall off whole minutes reads raw
-points. Both paths give a Summary per bucket (historian/reads/summary.py), merged by the one
+points. Both paths give a Summary per bucket (historian/selectors/summary.py), merged by the one
 arithmetic: Summary.merge in Python, sql.merged_minutes in PostgreSQL.
 """
 
@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from core.dbsql import reading_cursor
 from historian import sql
 from historian.models import Tag
-from historian.reads.rows import Point, corrections_touch
-from historian.reads.spec import MAX_BUCKETS, ReadSpec, too_many
-from historian.reads.summary import Summary
+from historian.selectors.rows import Point, corrections_touch
+from historian.selectors.spec import MAX_BUCKETS, ReadSpec, too_many
+from historian.selectors.summary import Summary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LEVELS = (("hour", timedelta(hours=1)), ("minute", timedelta(minutes=1)))

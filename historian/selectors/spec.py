@@ -1,6 +1,6 @@
 """What a read asks for, typed: a window of datetimes, a mode, an interval and options.
 
-The API builds one from a query string (historian/api/reads.py); the batch record and the
+The API builds one from a query string (historian/api/values.py); the batch record and the
 reports build one in code. Either way the rules below hold, with the same errors.
 """
 

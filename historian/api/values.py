@@ -1,5 +1,5 @@
 """The values and current-value endpoints' two ends (API.md, "Reads"): a query string into a
-ReadSpec, and a typed series into the JSON body. Everything between is historian.reads."""
+ReadSpec, and a typed series into the JSON body. Everything between is historian.selectors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from audit.canonical import format_ts
 from historian.errors import HistorianError
 from historian.models import Tag
-from historian.reads import (
+from historian.selectors import (
     AggregateSeries,
     InterpolatedSeries,
     PlotSeries,
@@ -22,7 +22,7 @@ from historian.reads import (
     ReadSpec,
     Series,
 )
-from historian.reads.spec import (
+from historian.selectors.spec import (
     LIMITS,
     check_aggregates,
     check_interval,

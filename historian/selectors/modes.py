@@ -1,5 +1,5 @@
 """The four read modes of API.md ("Historian"), typed: datetimes and numbers in, dataclasses of
-datetimes and numbers out. JSON is the API's business (historian/api/reads.py)."""
+datetimes and numbers out. JSON is the API's business (historian/api/values.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from core.dbsql import reading_cursor
 from historian import sql
 from historian.models import Tag
-from historian.reads.buckets import (
+from historian.selectors.buckets import (
     LEVELS,
     aligned,
     bucket_edges,
@@ -20,9 +20,15 @@ from historian.reads.buckets import (
     summaries_from_points,
     summaries_from_rollups,
 )
-from historian.reads.rows import Point, apply_corrections, corrections_touch, neighbour, raw_points
-from historian.reads.spec import MAX_BUCKETS, ReadSpec, too_many
-from historian.reads.summary import Summary, twa, value_at
+from historian.selectors.rows import (
+    Point,
+    apply_corrections,
+    corrections_touch,
+    neighbour,
+    raw_points,
+)
+from historian.selectors.spec import MAX_BUCKETS, ReadSpec, too_many
+from historian.selectors.summary import Summary, twa, value_at
 
 MICROSECOND = timedelta(microseconds=1)
 
