@@ -1,13 +1,6 @@
-"""The one ingest service: REST, the simulator and collectors all call `ingest_samples`.
-
-Checks run in the order of API.md: a key already used with a different request
-→ 409 `idempotency_mismatch`; invalid items → 422; conflicts with stored data
-→ 409 `conflict`. Then the samples are written with COPY: optimistically
-straight into the hypertable, and only when the unique (tag, ts) index objects
-through a staging table that tells duplicates (counted, not stored again) from
-conflicts (nothing stored). One ingest batch row — and so one audit event,
-carrying the digest — per request; rollups of the touched minutes refreshed.
-"""
+"""`ingest_samples`: the checks in API.md's order (key reuse, invalid items, conflicts), the
+rejections recorded, then the accepted samples stored (writer.py) under one ingest batch row
+and its audit event. The package docstring (historian/ingest/__init__.py) has the whole path."""
 
 from __future__ import annotations
 
