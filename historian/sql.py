@@ -140,10 +140,21 @@ BY_EDGES = "width_bucket(bucket, %(edges)s::timestamptz[])"
 BY_STEP = "floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer + 1"
 
 
-def rollups_per_bucket(level: str, bucket_number: str) -> str:
+# What a read takes of each merged bucket: a whole Summary (aggregates), or only what a plot
+# interval shows, in the row shape of PLOT_FROM_SAMPLES below (the planner then skips the
+# merge's unused sums and integrals).
+SUMMARY_COLUMNS = """c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
+       s.first, s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step, c.bad_count,
+       c.uncertain_count"""
+PLOT_COLUMNS = """c.k, coalesce(s.n, 0), s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts,
+       s.max, s.max_ts, c.bad_count, c.uncertain_count"""
+
+
+def rollups_per_bucket(level: str, bucket_number: str, columns: str = SUMMARY_COLUMNS) -> str:
     """The rollups of one tag in [start, end) merged per output bucket inside PostgreSQL
-    (merged_minutes), so Python sees one row per bucket: k, n, sum, sumsq, min, min_ts, max,
-    max_ts, first, first_ts, last, last_ts, int_linear, int_step, bad, uncertain."""
+    (merged_minutes), so Python sees one row per bucket (numbered from 1): SUMMARY_COLUMNS
+    (k, n, sum, sumsq, min, min_ts, max, max_ts, first, first_ts, last, last_ts, int_linear,
+    int_step, bad, uncertain) or PLOT_COLUMNS."""
     return (
         f"""
 WITH minutes AS (
@@ -152,9 +163,8 @@ WITH minutes AS (
     WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s
 ), """
         + merged_minutes("k")
-        + """
-SELECT c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts, s.first,
-       s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step, c.bad_count, c.uncertain_count
+        + f"""
+SELECT {columns}
 FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
 """
     )

@@ -143,26 +143,17 @@ def _summary(row: tuple[Any, ...]) -> Summary:
 
 
 def summaries_from_rollups(
-    tag: Tag,
-    count: int,
-    start: datetime,
-    end: datetime,
-    level: str,
-    *,
-    edges: list[datetime] | None = None,
-    step: timedelta | None = None,
+    tag: Tag, edges: list[datetime], start: datetime, end: datetime, level: str
 ) -> list[Summary]:
-    """`count` bucket summaries from the `level` rollups: buckets between `edges`, or of
-    equal length `step` from `start`."""
-    out = [Summary() for _ in range(count)]
-    by = sql.BY_EDGES if edges is not None else sql.BY_STEP
-    params: dict[str, Any] = {"edges": edges, "tag": tag.pk, "start": start, "end": end}
-    if step is not None:
-        params["step"] = step.total_seconds()
+    """A Summary of each bucket between `edges` from the `level` rollups in [start, end)."""
+    out = [Summary() for _ in range(len(edges) - 1)]
     with reading_cursor() as cursor:
-        cursor.execute(sql.rollups_per_bucket(level, by), params)
+        cursor.execute(
+            sql.rollups_per_bucket(level, sql.BY_EDGES),
+            {"edges": edges, "tag": tag.pk, "start": start, "end": end},
+        )
         for row in cursor.fetchall():
             k = int(row[0]) - 1  # buckets are numbered from 1
-            if 0 <= k < count:
+            if 0 <= k < len(out):
                 out[k] = _summary(row)
     return out

@@ -231,9 +231,7 @@ def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
     edges = bucket_edges(spec.start, spec.end, spec.interval, spec.tz)
     level = rollup_level(tag, spec, edges)
     if level is not None:
-        summaries = summaries_from_rollups(
-            tag, len(edges) - 1, spec.start, spec.end, level, edges=edges
-        )
+        summaries = summaries_from_rollups(tag, edges, spec.start, spec.end, level)
     else:
         summaries = _raw_summaries(tag, spec, edges)
     befores, afters = _neighbours(summaries, *_edge_samples(tag, spec))
@@ -259,10 +257,17 @@ def _plot_grid(tag: Tag, spec: ReadSpec) -> tuple[timedelta, str | None]:
     return math.ceil(step / MICROSECOND) * MICROSECOND, None
 
 
-def _plot_from_samples(tag: Tag, spec: ReadSpec, step: timedelta) -> list[tuple[Any, ...]]:
+def _plot_rows(tag: Tag, spec: ReadSpec, step: timedelta, level: str | None) -> list[Any]:
+    """Plot intervals reduced inside PostgreSQL, one row each (k from 1, n, first, first_ts,
+    last, last_ts, min, min_ts, max, max_ts, bad, uncertain): from the rollups of `level`, or
+    from the stored rows."""
+    if level is not None:
+        query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS)
+    else:
+        query = sql.PLOT_FROM_SAMPLES
     with reading_cursor() as cursor:
         cursor.execute(
-            sql.PLOT_FROM_SAMPLES,
+            query,
             {
                 "start": spec.start,
                 "end": spec.end,
@@ -281,18 +286,17 @@ def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
     while edges[-1] < spec.end:
         edges.append(min(edges[-1] + step, spec.end))
     count = len(edges) - 1
-    intervals = []
-    if level is not None:
-        summaries = summaries_from_rollups(tag, count, spec.start, spec.end, level, step=step)
-    elif tag.value_type != "string" and not (
-        spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
-    ):
-        summaries = []
-        for row in _plot_from_samples(tag, spec, step):
-            k, n = int(row[0]) - 1, row[1]
-            if n and 0 <= k < count:
-                intervals.append(PlotInterval(edges[k], n, *row[2:]))
-    else:
+    source = f"rollups:{level}" if level else "raw"
+    if level is None and (
+        tag.value_type == "string"
+        or (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
+    ):  # text values, or corrections to overlay: summarised from the points in Python
         summaries = _raw_summaries(tag, spec, edges)
-    intervals += [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n]
-    return PlotSeries(intervals, f"rollups:{level}" if level else "raw", step)
+        intervals = [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n]
+        return PlotSeries(intervals, source, step)
+    intervals = [
+        PlotInterval(edges[k - 1], n, *rest)
+        for k, n, *rest in _plot_rows(tag, spec, step, level)
+        if n and 0 < k <= count
+    ]
+    return PlotSeries(intervals, source, step)

@@ -1,0 +1,45 @@
+"""`make bench` keeps running: every benchmark, at a tiny size, in its own throw-away database.
+
+The figures are not checked (timings are no assertions on a shared machine); this proves the
+benchmarks still call the code they measure, so a refactoring cannot silently break them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = {
+    "BENCH_LOGIN_ROUNDS": "2",
+    "BENCH_AUDIT_WRITES": "20",
+    "BENCH_AUDIT_EVENTS": "3000",
+    "BENCH_INGEST_SAMPLES": "4000",
+    "BENCH_INGEST_BATCH": "1000",
+    "BENCH_REST_SAMPLES": "20000",
+    "BENCH_QUERY_DAYS": "1",
+}
+
+
+def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
+    env = {
+        **os.environ,
+        **TINY,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "LEDGERLINE_TEST_DB": f"bench_smoke_{os.getpid()}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for heading in ("== audit:", "== historian:", "== accounts:"):
+        assert heading in done.stdout
+    for figure in ("overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate"):
+        assert figure in done.stdout, figure
