@@ -296,6 +296,18 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
                 assert value == pytest.approx(b.aggregates[key], rel=1e-9, abs=1e-9), key
             else:
                 assert value == b.aggregates[key], key
+    # Plots: the merged rollups and the raw rows reduced in SQL give the same intervals.
+    plot = replace(hours, mode="plot", interval=None, aggregates=(), points=60)
+    from_rollups = selectors.read(tag, plot)
+    with selectors.rollups_disabled():
+        from_raw = selectors.read(tag, plot)
+    assert isinstance(from_rollups, selectors.PlotSeries)
+    assert isinstance(from_raw, selectors.PlotSeries)
+    assert (from_rollups.source, from_raw.source) == ("rollups:minute", "raw")
+    assert len(from_rollups.intervals) == 60
+    assert from_rollups.intervals == from_raw.intervals
+    assert sum(i.bad_count for i in from_raw.intervals) > 0
+    assert sum(i.uncertain_count for i in from_raw.intervals) > 0
 
 
 def test_raw_reads_truncate_with_next_start_and_current(
