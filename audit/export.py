@@ -8,7 +8,7 @@ row edit is detectable offline. The header carries the public key(s).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -22,7 +22,7 @@ from audit.registry import current_states, database_state, declared_tables
 from audit.services import checkpoint_event_content
 from audit.signing import SignatureFailed, record_content, signature_payload
 from audit.verify.events import Segment, check_event, summarize
-from audit.verify.export import EXPORT_FORMAT
+from audit.verify.export import EXPORT_FORMAT, EXTRACT_FORMAT, EXTRACT_NOTE
 
 BATCH = 5_000
 # occurred_at in the canonical form straight from PostgreSQL: the same text that
@@ -175,13 +175,46 @@ def snapshot() -> Iterator[None]:
         yield
 
 
+def _lines(head: dict[str, Any], progress: Callable[[int], None] | None) -> Iterator[str]:
+    yield canonical_text({k: v for k, v in head.items() if k != "type"}) + "\n"
+    for item in iter_events(progress):
+        yield canonical_text(item) + "\n"
+    for item in iter_side_items():
+        yield canonical_text(item) + "\n"
+
+
 def write_export(out: TextIO, progress: Callable[[int], None] | None = None) -> int:
     """Write the export from one consistent snapshot; returns the number of events."""
     with snapshot():
         head = header()
-        out.write(canonical_text({k: v for k, v in head.items() if k != "type"}) + "\n")
-        for item in iter_events(progress):
-            out.write(canonical_text(item) + "\n")
-        for item in iter_side_items():
-            out.write(canonical_text(item) + "\n")
+        for line in _lines(head, progress):
+            out.write(line)
     return int(head["events"])
+
+
+def stream_export() -> Iterator[str]:
+    """The same export, line by line, for a download (one snapshot while it streams)."""
+    with snapshot():
+        yield from _lines(header(), None)
+
+
+def stream_extract(events: Iterable[Any], filters: dict[str, str], count: int) -> Iterator[str]:
+    """The events a filter selects, under a header that says plainly what they are: an
+    extract for reading, which the offline verifier refuses with a pointer to the full
+    export (a selection of a hash chain cannot prove that nothing around it changed)."""
+    yield (
+        canonical_text(
+            {
+                "format": EXTRACT_FORMAT,
+                "version": 1,
+                "exported_at": format_ts(timezone.now()),
+                "filters": filters,
+                "events": count,
+                "verifiable": False,
+                "note": EXTRACT_NOTE,
+            }
+        )
+        + "\n"
+    )
+    for event in events:
+        yield canonical_text({**event.as_chain_dict(), "hash": event.hash}) + "\n"

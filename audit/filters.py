@@ -5,39 +5,62 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.apps import apps
+from django import forms
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
+from audit.selectors import table_for
 
 
-def table_for(model: str) -> str:
-    """`app_label.model` (or a table name) → the table name events carry."""
-    if "." in model:
-        try:
-            return str(apps.get_model(model)._meta.db_table)
-        except (LookupError, ValueError):
-            return model
-    return model
+class PickedDateTime(forms.DateTimeInput):
+    """The browser's date-time picker; the value is read in the site's time zone."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        if value is None:
+            return None
+        return str(timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _site_zone_label(text: str) -> str:
+    return f"{text} ({settings.TIME_ZONE} time, YYYY-MM-DD hh:mm)"
 
 
 class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
     model = django_filters.CharFilter(
-        method="filter_model", label="Record type (table or app.model)"
+        method="filter_model",
+        label="Record type (e.g. Annotation, or a table name)",
+        widget=forms.TextInput(attrs={"list": "record-types"}),
     )
     object_id = django_filters.CharFilter(field_name="record_pk", label="Record id")
     user = django_filters.CharFilter(method="filter_user", label="User")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     start = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", label="From (UTC)"
+        field_name="occurred_at",
+        lookup_expr="gte",
+        label="From",
+        widget=PickedDateTime(attrs={"step": 1}),
     )
     end = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="lt", label="Until (UTC)"
+        field_name="occurred_at",
+        lookup_expr="lt",
+        label="Until",
+        widget=PickedDateTime(attrs={"step": 1}),
     )
 
     class Meta:
         model = AuditEvent
         fields = ["model", "object_id", "user", "action", "start", "end"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, text in (("start", "From"), ("end", "Until")):
+            self.filters[name].label = _site_zone_label(text)
 
     def filter_model(self, queryset: QuerySet[AuditEvent], name: str, value: Any) -> Any:
         return queryset.filter(table_name=table_for(str(value)))

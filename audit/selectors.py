@@ -1,15 +1,19 @@
-"""Reads of the audit trail."""
+"""Reads of the audit trail: recent events, checkpoint status, a record's history, and
+changes as people read them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction, AuditEvent, Signature
+from audit.registry import declared_tables
 
 
 def recent_events(*, actor: Any = None, limit: int = 20) -> QuerySet[AuditEvent]:
@@ -46,3 +50,111 @@ def checkpoint_status(now: datetime | None = None) -> dict[str, Any]:
         "unsigned_since": oldest,
         "overdue": overdue,
     }
+
+
+def models_by_table() -> dict[str, type[Model]]:
+    return {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
+
+
+def table_for(name: str) -> str:
+    """What people type for a record type — its name ("Annotation", "annotations"), its
+    `app_label.model`, or its table — as the table name events carry. Unknown: as typed."""
+    text = name.strip()
+    if "." in text:
+        try:
+            return str(apps.get_model(text)._meta.db_table)
+        except (LookupError, ValueError):
+            return text
+    folded = text.casefold()
+    for table, model in models_by_table().items():
+        meta = model._meta
+        names = {table, model.__name__, str(meta.verbose_name), str(meta.verbose_name_plural)}
+        if folded in {n.casefold() for n in names}:
+            return table
+    return text
+
+
+def record_label(table: str) -> str:
+    """The record type as people call it ("Annotation"), or the table name."""
+    model = models_by_table().get(table)
+    return str(model._meta.verbose_name).capitalize() if model else table
+
+
+def record_types() -> list[str]:
+    """The names of the audited record types, for the filter's suggestions."""
+    return sorted({record_label(t) for t in declared_tables()})
+
+
+def record_history(table: str, pk: str) -> list[tuple[AuditEvent, Signature | None]]:
+    """Every sealed event about one record, oldest first: its own row events and the
+    signatures applied to it (each signature is an event on audit_signature)."""
+    signatures = {str(s.pk): s for s in Signature.objects.filter(record_table=table, record_pk=pk)}
+    events = AuditEvent.objects.filter(seq__isnull=False).filter(
+        Q(table_name=table, record_pk=pk)
+        | Q(action=AuditAction.SIGNATURE, table_name="audit_signature", record_pk__in=signatures)
+    )
+    return [
+        (e, signatures.get(e.record_pk) if e.action == AuditAction.SIGNATURE else None)
+        for e in events.order_by("seq")
+    ]
+
+
+ROW_ACTIONS = (AuditAction.INSERT, AuditAction.UPDATE, AuditAction.DELETE)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # as people read it: the field's label
+    old: Any
+    new: Any
+
+
+class ChangeReader:
+    """Field changes of row events as people read them: field labels instead of column names,
+    a referenced row by its name ("author: Jane Doe (jdoe)", not "author_id 8"). One reader
+    per page caches the rows it looked up."""
+
+    def __init__(self) -> None:
+        self._models = models_by_table()
+        self._names: dict[tuple[type[Model], str], str] = {}
+
+    def rows(self, event: AuditEvent) -> list[Change]:
+        changes = event.changes
+        if not isinstance(changes, dict):
+            return []
+        model = self._models.get(event.table_name)
+        out = []
+        for name in sorted(changes):
+            value = changes[name]
+            # Row events carry [old, new] per column (the capture trigger); others, values.
+            row_event = event.action in ROW_ACTIONS and isinstance(value, list)
+            old, new = value if row_event and len(value) == 2 else (None, value)
+            field = self._field(model, name)
+            if field is None:
+                out.append(Change(name, old, new))
+                continue
+            label = str(field.verbose_name)
+            if field.is_relation and field.related_model is not None:
+                related = field.related_model
+                out.append(Change(label, self._name(related, old), self._name(related, new)))
+            else:
+                out.append(Change(label, old, new))
+        return out
+
+    @staticmethod
+    def _field(model: type[Model] | None, column: str) -> Any:
+        if model is None:
+            return None
+        for field in model._meta.concrete_fields:
+            if field.column == column:
+                return field
+        return None
+
+    def _name(self, model: type[Model], pk: Any) -> Any:
+        if pk is None:
+            return None
+        key = (model, str(pk))
+        if key not in self._names:
+            found = model._default_manager.filter(pk=pk).first()
+            self._names[key] = f"{found} (#{pk})" if found is not None else f"#{pk} (deleted)"
+        return self._names[key]

@@ -8,16 +8,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from audit import verification_runs
 from audit.canonical import canonical_text, format_ts
+from audit.export import stream_export, stream_extract
 from audit.filters import AuditEventFilter
 from audit.forms import ReviewForm, SignatureForm
 from audit.keys import current_key
-from audit.models import AuditEvent, AuditReview, Checkpoint, Signature, VerificationRun
+from audit.models import (
+    AuditEvent,
+    AuditReview,
+    Checkpoint,
+    Signature,
+    VerificationRun,
+)
+from audit.selectors import ChangeReader, record_history, record_label, record_types
 from audit.services import audit_export_recorded, audit_review_record
 from audit.signing import SIGNING_SESSION_KEY, SignatureFailed, SignatureRequest
 from core.decorators import capability_required
@@ -32,9 +40,8 @@ def acting_user(request: HttpRequest) -> Any:
 
 
 def _filtered(request: HttpRequest) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
-    filterset = AuditEventFilter(
-        request.GET or None, queryset=AuditEvent.objects.filter(seq__isnull=False)
-    )
+    # Always bound: no query string means no filter (every event), not "nothing selected".
+    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.filter(seq__isnull=False))
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     return filterset, events
 
@@ -64,15 +71,24 @@ def trail(request: HttpRequest) -> HttpResponse:
     query.pop("before", None)
     total = events.count()
     seqs = events.order_by("seq").values_list("seq", flat=True)
+    reader = ChangeReader()
     return render(
         request,
         "audit/trail.html",
         {
             "filterset": filterset,
+            "filtered": bool(_active_filters(filterset)),
+            "record_types": record_types(),
             "events": [
-                (e, signatures.get(e.record_pk) if e.action == "signature" else None) for e in page
+                (
+                    e,
+                    signatures.get(e.record_pk) if e.action == "signature" else None,
+                    reader.rows(e),
+                )
+                for e in page
             ],
             "next_before": page[-1].seq if more and page else None,
+            "page_size": PAGE,
             "query": query.urlencode(),
             "total": total,
             "range": (seqs.first(), seqs.last()) if total else None,
@@ -94,13 +110,15 @@ class _Echo:
 
 
 @capability_required("audit.view_audit_trail")
-def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     filterset, events = _filtered(request)
+    if not filterset.is_valid():
+        messages.error(request, "Nothing exported: correct the filter first.")
+        return redirect(f"/audit/?{request.GET.urlencode()}")
+    filters = _active_filters(filterset)
+    count = events.count()
     audit_export_recorded(
-        actor=acting_user(request),
-        export_format=fmt,
-        filters=_active_filters(filterset),
-        count=events.count(),
+        actor=acting_user(request), export_format=fmt, filters=filters, count=count
     )
     if fmt == "csv":
         writer = csv.writer(_Echo())
@@ -140,15 +158,31 @@ def export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
                 )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    else:
-
-        def lines() -> Iterator[str]:
-            for e in _export_rows(events):
-                yield canonical_text({**e.as_chain_dict(), "hash": e.hash}) + "\n"
-
-        response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
+    elif filters:  # a selection: an extract for reading, labelled as such
+        response = StreamingHttpResponse(
+            stream_extract(_export_rows(events), filters, count),
+            content_type="application/x-ndjson",
+        )
+        response["Content-Disposition"] = 'attachment; filename="audit-trail-extract.jsonl"'
+        return response
+    else:  # the whole chain: the export the offline verifier checks
+        response = StreamingHttpResponse(stream_export(), content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="audit-trail.{fmt}"'
     return response
+
+
+@capability_required("audit.view_audit_trail")
+def record(request: HttpRequest, table: str, pk: str) -> HttpResponse:
+    """One record's whole history: its events with field changes, reasons and signatures."""
+    reader = ChangeReader()
+    history = [(e, sig, reader.rows(e)) for e, sig in record_history(table, pk)]
+    if not history:
+        raise Http404("No audit event names this record.")
+    return render(
+        request,
+        "audit/record.html",
+        {"table": table, "pk": pk, "label": record_label(table), "events": history},
+    )
 
 
 @require_POST

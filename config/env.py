@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +37,21 @@ LOCAL_DATABASE_KEYS = frozenset(
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def env_zone(name: str, default: str) -> str:
+    """An IANA time zone name ("Europe/Zurich"); a name the system does not know stops start-up
+    with what to set instead."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = os.environ.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a time zone: use an IANA name such as Europe/Zurich or UTC"
+        ) from exc
+    return value
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -1,32 +1,38 @@
-"""Rendering helpers for the trail: field-level old → new."""
+"""Rendering helpers for the trail: values in full (long ones fold open), record types by name."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from audit.canonical import canonical_text
+from audit.selectors import record_label as _record_label
 
 register = template.Library()
 
-
-@register.filter
-def change_rows(changes: Any) -> list[tuple[str, Any, Any]]:
-    """[(field, old, new)] for row events; [(key, None, value)] for other events."""
-    if not isinstance(changes, dict):
-        return []
-    rows: list[tuple[str, Any, Any]] = []
-    for name in sorted(changes):
-        value = changes[name]
-        if isinstance(value, list) and len(value) == 2:
-            rows.append((name, value[0], value[1]))
-        else:
-            rows.append((name, None, value))
-    return rows
+FOLD_AFTER = 120
 
 
 @register.filter
-def shown(value: Any) -> str:
+def shown(value: Any) -> SafeString | str:
+    """A value in full: ∅ for none, JSON for structures; a long one folds open on a click
+    (never cut)."""
     if value is None:
         return "∅"
-    text = str(value)
-    return text if len(text) <= 120 else text[:117] + "…"
+    text = value if isinstance(value, str) else canonical_text(value)
+    if len(text) <= FOLD_AFTER:
+        return text
+    return format_html(
+        '<details class="long-value"><summary>{}… ({} characters)</summary>{}</details>',
+        text[: FOLD_AFTER - 20],
+        len(text),
+        text,
+    )
+
+
+@register.filter
+def record_label(table: str) -> str:
+    return _record_label(table)

@@ -12,6 +12,12 @@ from audit.verify.result import Result
 from audit.verify.verifier import Verifier
 
 EXPORT_FORMAT = "ledgerline-audit-export"
+EXTRACT_FORMAT = "ledgerline-audit-extract"
+EXTRACT_NOTE = (
+    "an extract of the events a filter selected, for reading: it cannot be verified on its "
+    "own (the events around it are not in it). Verify the full export instead: Audit > "
+    "Export JSON Lines with no filter, or manage.py audit_export --out FILE"
+)
 BATCH = 5_000
 PARALLEL_FROM = 50_000  # events: below this, worker processes cost more than they save
 
@@ -47,6 +53,8 @@ def verify_export(
         header = parse_json(first) if first.strip() else None
     except ValueError as exc:
         raise ValueError(f"line 1 is not JSON: {exc}") from exc
+    if isinstance(header, dict) and header.get("format") == EXTRACT_FORMAT:
+        raise ValueError(f"not verifiable: this file is {EXTRACT_NOTE}")
     if (
         not isinstance(header, dict)
         or header.get("format") != EXPORT_FORMAT

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from config.env import BASE_DIR, database_from_url, env_bool, env_int, env_list, env_str
+from config.env import (
+    BASE_DIR,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_zone,
+)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -64,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
             ],
+            "builtins": ["core.templatetags.times"],
         },
     }
 ]
@@ -142,10 +151,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
-USE_I18N = True
+# Stored and exchanged in UTC; shown in the site's zone with UTC beside it where it matters
+# (signatures, events): Django renders and reads form input in TIME_ZONE.
 USE_TZ = True
-DISPLAY_TIME_ZONE = env_str("LEDGERLINE_DISPLAY_TZ", "UTC")
+TIME_ZONE = env_zone("LEDGERLINE_SITE_TIME_ZONE", "UTC")
+USE_I18N = True
 
 # --- static files -----------------------------------------------------------------
 STATIC_URL = "/static/"

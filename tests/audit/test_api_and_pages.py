@@ -142,7 +142,13 @@ def test_exports_follow_the_filter_and_are_recorded(people: dict[str, Any], data
     assert [r["action"] for r in rows] == ["insert"] * 3 + ["update"]
     assert json.loads(rows[-1]["changes"]) == {"value": [0.0, 10.0]}
     response = client.get("/audit/export.jsonl", {"user": "eli"})
-    lines = [json.loads(x) for x in b"".join(response.streaming_content).decode().splitlines()]
+    header, *lines = [
+        json.loads(x) for x in b"".join(response.streaming_content).decode().splitlines()
+    ]
+    assert header["format"] == "ledgerline-audit-extract"
+    assert header["verifiable"] is False
+    assert header["filters"] == {"user": "eli"}
+    assert header["events"] == len(lines) == 4
     assert {x["actor"]["username"] for x in lines} == {"eli"}
     exports = AuditEvent.objects.filter(changes__event="audit_trail_exported")
     assert [e.record_pk for e in exports.order_by("seq")] == ["csv", "jsonl"]
