@@ -28,7 +28,7 @@ class PickedDateTime(forms.DateTimeInput):
 
 
 def _site_zone_label(text: str) -> str:
-    return f"{text} ({settings.TIME_ZONE} time, YYYY-MM-DD hh:mm)"
+    return f"{text} ({settings.TIME_ZONE} time)"
 
 
 class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]

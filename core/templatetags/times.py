@@ -47,3 +47,8 @@ def times_note() -> str:
     if _site_is_utc():
         return "Times are UTC."
     return f"Times in {timezone.get_current_timezone_name()}, UTC beside."
+
+
+@register.simple_tag
+def site_zone_name() -> str:
+    return timezone.get_current_timezone_name()

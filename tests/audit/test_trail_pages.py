@@ -142,7 +142,7 @@ def test_changes_read_as_people_read_them(scene: dict[str, Any]) -> None:
 
 def test_filter_errors_name_the_field_by_its_label(scene: dict[str, Any]) -> None:
     html = scene["client"].get("/audit/", {"start": "yesterday"}).content.decode()
-    assert "<strong>From (UTC time, YYYY-MM-DD hh:mm)</strong>" in html
+    assert "<strong>From (UTC time)</strong>" in html
 
 
 def test_times_show_the_site_zone_with_utc_beside(scene: dict[str, Any], settings: Any) -> None:
@@ -156,4 +156,4 @@ def test_times_show_the_site_zone_with_utc_beside(scene: dict[str, Any], setting
     assert f"({utc:%H:%M:%S} UTC)" in text
     assert "Times in Europe/Zurich, UTC beside." in text
     page = scene["client"].get("/audit/", {"start": "yesterday"}).content.decode()
-    assert "<strong>From (Europe/Zurich time, YYYY-MM-DD hh:mm)</strong>" in page
+    assert "<strong>From (Europe/Zurich time)</strong>" in page

@@ -10,6 +10,8 @@ import pytest
 
 from accounts import roles as R
 from audit.context import audit_context
+from audit.signing import SignatureRequest, sign_record
+from tests.audit.helpers import public_key_file, standalone
 from tests.audit.test_api_and_pages import run_worker
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot, sign_in
@@ -87,3 +89,54 @@ def test_qa_signs_a_review_in_the_signing_dialog(
     assert "Reviewed" in text
     assert "UTC" in text
     screenshot(page, "review-signed")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_meets_the_newest_events_follows_a_record_and_verifies_the_download(
+    page: Any, make_user: Any, trail_data: None, settings: Any, tmp_path: Path
+) -> None:
+    settings.TIME_ZONE = "Europe/Zurich"
+    make_user(R.QA_REVIEWER, username="quinn", full_name="Quinn Reviewer")
+    specimen = Specimen.objects.order_by("pk").first()
+    assert specimen is not None
+    sign_record(
+        record=specimen,
+        request=SignatureRequest(
+            username="quinn", password=PASSWORD, meaning="approved", reason="results reviewed"
+        ),
+    )
+    sign_in(page, "quinn", PASSWORD)
+    page.click("[data-nav='Audit trail']")
+    table = page.locator("[data-testid=trail-table]")
+    assert "No event matches" not in table.inner_text()
+    assert "Approved" in table.inner_text()  # the newest event, the signature, comes first
+    assert "Times in Europe/Zurich, UTC beside." in page.content()
+    assert "UTC)" in table.locator("time.when").first.inner_text()
+    screenshot(page, "audit-trail-default")
+
+    # The signature names the record it signs; its history holds the changes and signature.
+    page.locator("[data-testid=signed-record]").first.click()
+    history = page.locator("[data-testid=record-history]")
+    text = history.inner_text()
+    assert "blend 0" in text
+    assert "Quinn Reviewer" in text
+    assert "balance recalibrated" in text
+    screenshot(page, "audit-record-history")
+
+    # The unfiltered JSON Lines download verifies offline with the server's public key.
+    page.click("text=In the trail")
+    page.goto("/audit/")
+    with page.expect_download() as download:
+        page.click("[data-testid=export-jsonl]")
+    trail = tmp_path / "trail.jsonl"
+    trail.write_bytes(Path(download.value.path()).read_bytes())
+    code, line, err = standalone(trail, public_key_file(tmp_path))
+    assert code == 0, err
+    assert line.startswith("OK ")
+
+    # A filter by the name people use; a bad date says which field, by its label.
+    page.fill("input[name=model]", "Specimen")
+    page.click("text=Filter")
+    assert "5 events" in page.locator("h2").first.inner_text()
+    assert page.locator("[data-testid=export-extract]").is_visible()
+    screenshot(page, "audit-trail-filtered")
