@@ -56,6 +56,9 @@ migrate: $(STAMP) $(NODE_STAMP) db-start
 seed: migrate
 	@$(PY) manage.py seed_demo
 
+# The demo's site shows times in this zone with UTC beside (README, "Site time zone").
+demo serve: export LEDGERLINE_SITE_TIME_ZONE ?= Europe/Zurich
+
 demo: seed
 	@echo "[demo] scheduler (checkpoints, verifications) in the background; log in .data/scheduler.log"
 	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops both)"

@@ -20,3 +20,4 @@ class AuthenticationRefused(Forbidden):
         super().__init__(message)
         self.reason = reason
         self.after_rollback: list[Any] = []
+        self.failures: int | None = None

@@ -23,6 +23,42 @@ ROLE_LABELS = {
     INTEGRATION: "Integration (service account)",
 }
 
+# Separation of duties (README, "Roles and separation of duties"): combinations one account
+# may not hold, each with the rule it would break. The administrator role stands alone
+# (checked apart: it conflicts with every other role).
+ROLE_CONFLICTS: dict[frozenset[str], str] = {
+    frozenset({OPERATOR, QA_REVIEWER}): (
+        "QA reviews and releases what operators record (21 CFR 211.22: the quality unit is "
+        "independent of production)"
+    ),
+    frozenset({SUPERVISOR, QA_REVIEWER}): (
+        "QA reviews and releases what supervisors verify (21 CFR 211.22: the quality unit is "
+        "independent of production)"
+    ),
+    frozenset({PROCESS_ENGINEER, QA_REVIEWER}): (
+        "QA approves the master records and corrections process engineers write"
+    ),
+    **{
+        frozenset({AUDITOR, other}): (
+            "an auditor checks the work of every other role and must not audit their own"
+        )
+        for other in (OPERATOR, SUPERVISOR, QA_REVIEWER, PROCESS_ENGINEER)
+    },
+}
+
+
+def role_conflict(role_names: set[str]) -> str | None:
+    """Why one account cannot hold these roles together (ROLE_CONFLICTS), or None."""
+    for pair, rule in ROLE_CONFLICTS.items():
+        if pair <= role_names:
+            first, second = sorted(ROLE_LABELS[r] for r in pair)
+            return (
+                f"{first} and {second} cannot be held by one account: {rule}. "
+                "Give the person one of them, or a second account."
+            )
+    return None
+
+
 # Account-administration permissions: the only ones an administrator holds.
 ADMIN_PERMISSIONS = frozenset(
     {"accounts.manage_users", "accounts.unlock_accounts", "accounts.manage_tokens"}

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from accounts import roles as R
 from accounts.errors import SeparationOfDutiesError
+from accounts.forms import TRIED_KEY
 from accounts.models import User
 from audit.services import record_security_event
 
@@ -19,6 +20,7 @@ from audit.services import record_security_event
 @receiver(user_logged_in)
 def _record_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     record_security_event(actor=user, event="login", subject=user.username)
+    request.session.pop(TRIED_KEY, None)  # the login page's count of attempts starts again
 
 
 @receiver(user_logged_out)
@@ -32,8 +34,12 @@ def _perm_names(perms: Any) -> set[str]:
 
 
 def assert_separation(user: User) -> None:
-    """Refuse any state in which an administrator holds a GxP permission."""
+    """Refuse any state in which an administrator holds a GxP permission, or an account holds
+    two roles that separation of duties keeps apart (roles.ROLE_CONFLICTS)."""
     groups = set(user.groups.values_list("name", flat=True))
+    conflict = R.role_conflict(groups)
+    if conflict:
+        raise SeparationOfDutiesError(conflict)
     if R.ADMINISTRATOR not in groups:
         return
     perms = _perm_names(

@@ -221,7 +221,7 @@ def token_issue(request: HttpRequest, username: str) -> HttpResponse:
     account = get_object_or_404(User, username=username, is_service_account=True)
     form = forms.TokenIssueForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the token a name and a validity of 1 to 730 days.")
+        messages.error(request, "Give the token a name, a validity of 1 to 730 days and a reason.")
         return redirect("accounts:service_account_detail", username)
     try:
         token, key = services.token_issue(

@@ -40,10 +40,14 @@ def timings() -> dict[str, float]:
     hashers.get_hashers_by_algorithm.cache_clear()
     authentication._decoy_hash.cache_clear()
     actor = SystemActor("system:bench")
-    user_create(actor=actor, username="bench-known", full_name="Known", roles=[R.OPERATOR])
-    gone, _ = user_create(actor=actor, username="bench-gone", full_name="Gone", roles=[R.OPERATOR])
+    user_create(
+        actor=actor, username="bench-known", full_name="Known", roles=[R.OPERATOR], reason="bench"
+    )
+    gone, _ = user_create(
+        actor=actor, username="bench-gone", full_name="Gone", roles=[R.OPERATOR], reason="bench"
+    )
     user_deactivate(actor=actor, user=gone, reason="bench")
-    service_account_create(actor=actor, username="bench-svc", full_name="Service")
+    service_account_create(actor=actor, username="bench-svc", full_name="Service", reason="bench")
     cases = {
         "wrong password (baseline)": "bench-known",
         "unknown username": "bench-nobody",

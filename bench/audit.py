@@ -44,6 +44,7 @@ def write_overhead() -> dict[str, float]:
         username="bench-writer",
         full_name="Bench Writer",
         roles=[R.PROCESS_ENGINEER],
+        reason="bench",
     )
 
     def audited_insert(i: int) -> None:

@@ -53,8 +53,8 @@ def _account(name: str) -> tuple[Any, str]:
     from audit.actors import SystemActor
 
     actor = SystemActor("system:bench")
-    account = service_account_create(actor=actor, username=name, full_name=name)
-    _, key = token_issue(actor=actor, user=account, name="bench")
+    account = service_account_create(actor=actor, username=name, full_name=name, reason="bench")
+    _, key = token_issue(actor=actor, user=account, name="bench", reason="bench")
     return account, key
 
 

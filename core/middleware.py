@@ -1,11 +1,13 @@
-"""Request id: every request gets one, echoed in `X-Request-Id` and in its audit events."""
+"""Request id: every request gets one, echoed in `X-Request-Id` and in its audit events; the
+app's own page for every HTML "not found"."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from core.request_context import new_request_id, reset_request_id, set_request_id
 
@@ -27,3 +29,30 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-Id"] = request_id
         return response
+
+
+class NotFoundPageMiddleware:
+    """Every HTML "not found" is the app's own page, in every configuration: Django's DEBUG
+    page (which lists every URL pattern) is never served. Under /api/ the answer is the
+    API's error body (API.md: `not_found`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 404 or getattr(response, "own_page", False):
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response  # the API's JSON 404s pass as they are
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "error": "not_found",
+                    "detail": f"No endpoint at {request.path}: the API is described at /api/docs/.",
+                },
+                status=404,
+            )
+        page = render(request, "404.html", status=404)
+        page.own_page = True  # type: ignore[attr-defined]
+        return page

@@ -77,8 +77,10 @@ def make_user(db: None) -> Callable[..., User]:
 @pytest.fixture
 def make_service_account(db: None) -> Callable[..., tuple[User, str]]:
     def _make(username: str = "collector-1") -> tuple[User, str]:
-        account = service_account_create(actor=SEED, username=username, full_name=username)
-        _, key = token_issue(actor=SEED, user=account, name="test")
+        account = service_account_create(
+            actor=SEED, username=username, full_name=username, reason="test client"
+        )
+        _, key = token_issue(actor=SEED, user=account, name="test", reason="test client")
         return account, key
 
     return _make

@@ -37,6 +37,7 @@ class PersonFactory(factory.Factory):  # type: ignore[misc]
             username=kwargs["username"],
             full_name=kwargs["full_name"],
             roles=list(kwargs["roles"]),
+            reason="test person",
         )
         with audit_context(actor=SEED, reason="test password"):
             user.set_password(PASSWORD)

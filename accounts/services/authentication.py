@@ -44,14 +44,15 @@ def authenticate_credentials(*, username: str, password: str, purpose: str = "lo
         check_password(password, _decoy_hash())
         _refuse(user, username, purpose, "unknown_user" if user is None else "service_account")
     assert user is not None
-    verdict, recorded = _check_under_lock(user, password, purpose)
+    verdict, recorded, failures = _check_under_lock(user, password, purpose)
     if verdict != "ok":
-        _refuse(user, username, purpose, verdict, recorded=recorded)
+        _refuse(user, username, purpose, verdict, recorded=recorded, failures=failures)
     return user
 
 
-def _check_under_lock(user: User, password: str, purpose: str) -> tuple[str, bool]:
-    """(verdict, failure already recorded) with the account's throttle row locked."""
+def _check_under_lock(user: User, password: str, purpose: str) -> tuple[str, bool, int | None]:
+    """(verdict, failure already recorded, consecutive failures now counted) with the
+    account's throttle row locked."""
     with transaction.atomic():
         LoginThrottle.objects.bulk_create([LoginThrottle(user=user)], ignore_conflicts=True)
         throttle = LoginThrottle.objects.select_for_update().get(user=user)
@@ -63,18 +64,18 @@ def _check_under_lock(user: User, password: str, purpose: str) -> tuple[str, boo
         else:
             correct = check_password(password, _decoy_hash()) and False
         if not correct:
-            if in_caller_transaction():
-                return "bad_password", False  # counted after the caller's rollback
+            if in_caller_transaction():  # counted after the caller's rollback
+                return "bad_password", False, throttle.failed_count + 1
             _register_failure_locked(user, throttle, purpose)
-            return "bad_password", True
+            return "bad_password", True, throttle.failed_count
         if throttle.locked_at is not None:
-            return "locked", False
+            return "locked", False, None
         if not user.is_active:
-            return "inactive", False
+            return "inactive", False, None
         if throttle.failed_count:
             throttle.failed_count = 0
             throttle.save(update_fields=["failed_count"])
-    return "ok", False
+    return "ok", False, None
 
 
 def authenticate_signer(*, username: str, password: str) -> User:
@@ -95,7 +96,13 @@ GENERIC_REFUSAL = "The username or password is not correct."
 
 
 def _refuse(
-    user: User | None, username: str, purpose: str, reason: str, *, recorded: bool = False
+    user: User | None,
+    username: str,
+    purpose: str,
+    reason: str,
+    *,
+    recorded: bool = False,
+    failures: int | None = None,
 ) -> None:
     def record() -> None:
         if reason == "bad_password" and user is not None:
@@ -110,7 +117,9 @@ def _refuse(
 
     # Only someone who knew the password learns that the account is locked or deactivated.
     message = REFUSAL_MESSAGES.get(reason, GENERIC_REFUSAL)
-    raise_with(AuthenticationRefused(message, reason=reason), [] if recorded else [record])
+    refused = AuthenticationRefused(message, reason=reason)
+    refused.failures = failures  # consecutive wrong passwords, for the login page's count
+    raise_with(refused, [] if recorded else [record])
 
 
 @transaction.atomic

@@ -27,11 +27,12 @@ def token_issue(
     actor: Actor,
     user: User,
     name: str,
+    reason: str,
     ttl: timedelta | None = None,
-    reason: str = "",
     rotated_from: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for a service account; returns (token, key). The key is shown once."""
+    """Issue a token for a service account; returns (token, key). The key is shown once. A
+    reason is required (Annex 11 §12: access changes are recorded with why)."""
     with audit_context(actor=actor, reason=reason):
         return _token_issue(
             actor=actor, user=user, name=name, ttl=ttl, reason=reason, rotated_from=rotated_from
@@ -48,6 +49,7 @@ def _token_issue(
     rotated_from: ApiToken | None,
 ) -> tuple[ApiToken, str]:
     require(actor, "accounts.manage_tokens")
+    require_reason(reason)
     if not user.is_service_account:
         raise AccountError("API tokens are issued to service accounts only.")
     if not user.is_active:

@@ -24,7 +24,8 @@ def one_time_password() -> str:
 
 
 def check_role_combination(role_names: set[str]) -> None:
-    """Separation of duties: the administrator role stands alone."""
+    """Separation of duties: the administrator role stands alone, and no account holds two
+    roles of R.ROLE_CONFLICTS (the message names the rule and what to do)."""
     unknown = role_names - set(R.ALL_ROLES)
     if unknown:
         raise AccountError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
@@ -33,6 +34,9 @@ def check_role_combination(role_names: set[str]) -> None:
             "An administrator can hold no GxP role: administration and GxP work "
             "need separate accounts."
         )
+    conflict = R.role_conflict(role_names)
+    if conflict:
+        raise SeparationOfDutiesError(conflict)
 
 
 def user_create(
@@ -42,11 +46,13 @@ def user_create(
     full_name: str,
     email: str = "",
     roles: list[str],
-    reason: str = "",
+    reason: str,
 ) -> tuple[User, str]:
-    """Create a person's account with a one-time password; returns (user, password)."""
+    """Create a person's account with a one-time password; returns (user, password). Account
+    changes are GxP changes (Annex 11 §12): the reason is required."""
     with audit_context(actor=actor, reason=reason):
         require(actor, "accounts.manage_users")
+        require_reason(reason)
         role_set = set(roles)
         if R.INTEGRATION in role_set:
             raise AccountError("Integration accounts are service accounts: create one as such.")
@@ -67,12 +73,11 @@ def user_create(
         return user, password
 
 
-def service_account_create(
-    *, actor: Actor, username: str, full_name: str, reason: str = ""
-) -> User:
+def service_account_create(*, actor: Actor, username: str, full_name: str, reason: str) -> User:
     """A machine client's account: integration role, token only, cannot sign."""
     with audit_context(actor=actor, reason=reason):
         require(actor, "accounts.manage_users")
+        require_reason(reason)
         user = User(username=username, full_name=full_name, is_service_account=True)
         full_clean(user)
         user.set_unusable_password()

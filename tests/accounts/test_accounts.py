@@ -42,7 +42,9 @@ def events(event: str) -> list[AuditEvent]:
 def test_alice_cannot_be_created_beside_alice(make_user: Any) -> None:
     make_user(R.OPERATOR, username="alice")
     with pytest.raises(AccountError, match="taken"):
-        user_create(actor=SEED, username="Alice", full_name="Alice Again", roles=[R.OPERATOR])
+        user_create(
+            actor=SEED, username="Alice", full_name="Alice Again", roles=[R.OPERATOR], reason="test"
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="ALICE", full_name="Bypassing the service")
 
@@ -107,9 +109,9 @@ def test_password_rules(make_user: Any, new_password: str, message: str) -> None
 
 
 def test_one_time_password_must_be_changed_at_first_login(db: None) -> None:
-    user_create(actor=SEED, username="adm", full_name="Adm", roles=[R.ADMINISTRATOR])
+    user_create(actor=SEED, username="adm", full_name="Adm", roles=[R.ADMINISTRATOR], reason="test")
     user, one_time = user_create(
-        actor=SEED, username="newbie", full_name="New Bie", roles=[R.OPERATOR]
+        actor=SEED, username="newbie", full_name="New Bie", roles=[R.OPERATOR], reason="test"
     )
     assert user.must_change_password
     client = Client()
@@ -214,7 +216,11 @@ def test_an_administrator_cannot_be_given_gxp_permissions(make_user: Any) -> Non
         )
     with pytest.raises(SeparationOfDutiesError):
         user_create(
-            actor=SEED, username="both", full_name="Both", roles=[R.ADMINISTRATOR, R.OPERATOR]
+            actor=SEED,
+            username="both",
+            full_name="Both",
+            roles=[R.ADMINISTRATOR, R.OPERATOR],
+            reason="test",
         )
     # Around the service, straight through the ORM, it is refused all the same.
     with pytest.raises(SeparationOfDutiesError), audit_context(actor=SEED, reason="test"):
@@ -279,7 +285,12 @@ def test_administrator_creates_a_user_through_the_ui(make_user: Any) -> None:
     client.force_login(admin)
     response = client.post(
         "/accounts/users/new/",
-        {"username": "ui-made", "full_name": "Made In Ui", "roles": [R.OPERATOR]},
+        {
+            "username": "ui-made",
+            "full_name": "Made In Ui",
+            "roles": [R.OPERATOR],
+            "reason": "new operator",
+        },
     )
     assert response.status_code == 200
     password = response.context["password"]
@@ -290,7 +301,8 @@ def test_administrator_creates_a_user_through_the_ui(make_user: Any) -> None:
     # The one-time password is nowhere in the audit trail.
     assert not AuditEvent.objects.filter(changes__icontains=password).exists()
     response = client.post(
-        "/accounts/users/new/", {"username": "UI-MADE", "full_name": "Clash", "roles": [R.OPERATOR]}
+        "/accounts/users/new/",
+        {"username": "UI-MADE", "full_name": "Clash", "roles": [R.OPERATOR], "reason": "x"},
     )
     assert "taken" in response.content.decode()
 
@@ -302,7 +314,9 @@ def test_the_system_actors_names_are_reserved(name: str) -> None:
     """The trail names machine work `system:<name>` and requests without a user `anonymous`:
     an account of that name would be mixed with them."""
     with pytest.raises(AccountError, match="reserved"):
-        user_create(actor=SEED, username=name, full_name="Impostor", roles=[R.OPERATOR])
+        user_create(
+            actor=SEED, username=name, full_name="Impostor", roles=[R.OPERATOR], reason="test"
+        )
     with pytest.raises(AccountError, match="reserved"):
-        service_account_create(actor=SEED, username=name, full_name="Impostor")
+        service_account_create(actor=SEED, username=name, full_name="Impostor", reason="test")
     assert not User.objects.filter(username__iexact=name).exists()

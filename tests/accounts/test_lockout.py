@@ -139,7 +139,8 @@ def test_every_refusal_costs_one_password_check_and_says_the_same(
         pages[username] = response.content.decode()
     for page in pages.values():
         assert "The username or password is not correct." in page
-        assert "locked" not in page.split("After 5 failed")[0]
+        assert "After 5 wrong passwords in a row the account is locked." in page
+        assert "locked" not in page.split("After 5 wrong")[0]
         assert "deactivated" not in page
         assert "service account" not in page.lower()
     # Only the right password learns that the account is deactivated.

@@ -62,6 +62,7 @@ def simulator_account() -> User:
             actor=SystemActor("system:seed"),
             username=SIMULATOR_ACCOUNT,
             full_name="Line simulator (digital twin)",
+            reason="the line simulator's own account",
         )
     return account
 
