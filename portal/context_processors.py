@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.roles import ROLE_LABELS
 from portal.navigation import visible_items
+from portal.selectors import integrity_alarms
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -27,15 +28,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles: list[str] = []
     if user is not None and user.is_authenticated:
         roles = [ROLE_LABELS.get(n, n) for n in user.groups.values_list("name", flat=True)]
-    alert = None
+    alarms: list[dict[str, str]] = []
     if user is not None and user.is_authenticated and user.has_perm("audit.view_audit_trail"):
-        from audit.verification_runs import latest_run
-
-        run = latest_run()
-        if run is not None and run.status != "ok":
-            alert = run
+        alarms = integrity_alarms()
     return {
-        "integrity_alert": alert,
+        "integrity_alarms": alarms,
         "nav_sections": sections,
         "user_roles": roles,
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_SECONDS,

@@ -1,16 +1,21 @@
-"""Reads about the system itself: versions, database, TimescaleDB, chain head."""
+"""Reads about the system itself: versions, database, TimescaleDB, chain head, scheduler,
+last verification, and the integrity alarms every page shows QA and auditors."""
 
 from __future__ import annotations
 
 import platform
+from datetime import datetime
 from typing import Any
 
 import django
 import rest_framework
 from django.db import connection
+from django.utils import timezone
 
 from audit.chain import chain_head
+from audit.models import VerificationRun
 from audit.selectors import checkpoint_status
+from audit.verification_runs import latest_run
 from audit.witness import witness_status
 from core.dbsql import runtime_function_grants
 
@@ -62,6 +67,63 @@ def runtime_privileges() -> dict[str, Any]:
     return {**grants, "count": count, "ok": count == 0}
 
 
+# procrastinate's workers beat every few seconds; a minute without a beat means none runs.
+SCHEDULER_STALE_SECONDS = 60
+
+
+def scheduler_status(now: datetime | None = None) -> dict[str, Any]:
+    """Whether the scheduler (`manage.py scheduler`, procrastinate's worker) runs: its workers'
+    last heartbeat."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), max(last_heartbeat) FROM procrastinate_workers")
+        workers, last = cursor.fetchone()
+    now = now or timezone.now()
+    running = last is not None and (now - last).total_seconds() <= SCHEDULER_STALE_SECONDS
+    return {"running": running, "workers": workers, "last_heartbeat": last}
+
+
+def verification_status() -> dict[str, Any]:
+    """The last finished verification of the chain: when, and what it found."""
+    run = latest_run()
+    if run is None:
+        return {"at": None, "status": None, "message": "", "events": None, "ok": None}
+    return {
+        "at": run.finished_at,
+        "status": run.status,
+        "message": run.message,
+        "events": run.events,
+        "ok": run.status == VerificationRun.Status.OK,
+    }
+
+
+def integrity_alarms() -> list[dict[str, str]]:
+    """What QA and auditors must see on every page: a failed verification, an overdue
+    checkpoint. Each with what to do."""
+    alarms = []
+    verification = verification_status()
+    if verification["ok"] is False:
+        alarms.append(
+            {
+                "kind": "verification_failed",
+                "text": f"Audit chain verification failed: {verification['message']}",
+                "action": "See the verification page.",
+            }
+        )
+    checkpoints = checkpoint_status()
+    if checkpoints["overdue"]:
+        since = timezone.localtime(checkpoints["unsigned_since"])
+        alarms.append(
+            {
+                "kind": "checkpoint_overdue",
+                "text": f"Checkpoint overdue: audit events since {since:%Y-%m-%d %H:%M %Z} are "
+                "not yet signed or witnessed.",
+                "action": "Start the scheduler (manage.py scheduler) or run "
+                "manage.py audit_checkpoint; see System status.",
+            }
+        )
+    return alarms
+
+
 def system_status() -> dict[str, Any]:
     from importlib.metadata import version
 
@@ -80,4 +142,6 @@ def system_status() -> dict[str, Any]:
         "checkpoints": checkpoint_status(),
         "witness": witness_status(),
         "runtime_privileges": runtime_privileges(),
+        "scheduler": scheduler_status(),
+        "verification": verification_status(),
     }

@@ -1,4 +1,5 @@
-"""`manage.py status`: versions, database, TimescaleDB version and license, chain head."""
+"""`manage.py status`: versions, database, TimescaleDB version and license, chain head,
+checkpoints, scheduler, last verification, privileges; ALARM lines for what needs action."""
 
 from __future__ import annotations
 
@@ -56,6 +57,32 @@ class Command(BaseCommand):
             f"{'witness journal':<22}{witness['path']} ({witness['entries']} entries, "
             f"last seq {witness['last_seq'] if witness['last_seq'] is not None else '-'})"
         )
+        scheduler = status["scheduler"]
+        beat = scheduler["last_heartbeat"]
+        beat_text = f"{beat:%Y-%m-%d %H:%M:%S} UTC" if beat else "never"
+        if scheduler["running"]:
+            out.write(
+                f"{'scheduler':<22}running ({scheduler['workers']} worker(s), last heartbeat "
+                f"{beat_text})"
+            )
+        else:
+            out.write(
+                f"{'ALARM':<22}scheduler not running (last heartbeat {beat_text}): checkpoints "
+                "and verifications wait; start it with 'manage.py scheduler'"
+            )
+        verification = status["verification"]
+        if verification["at"] is None:
+            out.write(f"{'last verification':<22}none yet ('manage.py audit_verify')")
+        elif verification["ok"]:
+            out.write(
+                f"{'last verification':<22}OK at {verification['at']:%Y-%m-%d %H:%M:%S} UTC, "
+                f"{verification['events']} events"
+            )
+        else:
+            out.write(
+                f"{'ALARM':<22}last verification {verification['status']} at "
+                f"{verification['at']:%Y-%m-%d %H:%M:%S} UTC: {verification['message']}"
+            )
         privileges = status["runtime_privileges"]
         if privileges["ok"]:
             out.write(f"{'runtime role':<22}runs only its allow-listed TimescaleDB functions")
