@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -36,12 +38,28 @@ class AuditEventListView(LedgerlineAPIView, generics.ListAPIView[AuditEvent]):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.filter(seq__isnull=False)
 
+    @extend_schema(
+        summary="The audit trail",
+        description=(
+            "Sealed events in chain order (`seq`), cursor-paginated (`{results, next}`). "
+            "`model` takes a table name (`ebr_batch`), `app_label.model` (`ebr.batch`) or the "
+            "name people use (`Annotation`); `start`/`end` are ISO 8601 with an offset."
+        ),
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class VerifyView(LedgerlineAPIView):
     capabilities = {"GET": "audit.view_audit_trail", "POST": "audit.verify_audit_trail"}
 
     @extend_schema(
         summary="The latest verification",
+        description=(
+            "The last finished verification of the chain: `{ok, events, head, first_bad, "
+            "verified_at}`, with `pending` the id of a run still queued or running. 404 "
+            "`not_found` until one has finished."
+        ),
         responses={200: VerificationSerializer, 404: OpenApiResponse(description="none yet")},
     )
     def get(self, request: Request) -> Response:
@@ -62,6 +80,11 @@ class VerifyView(LedgerlineAPIView):
 
     @extend_schema(
         summary="Start a verification (runs in the background)",
+        description=(
+            "Queues a full verification of the chain (hashes, links, signatures, checkpoints, "
+            "witness, audited rows) for the scheduler; 202 with the run's id. Poll GET for the "
+            "result. Needs the verify capability (QA, auditor)."
+        ),
         request=None,
         responses={202: VerificationQueuedSerializer},
     )

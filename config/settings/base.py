@@ -206,7 +206,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LEDGERLINE_MAX_BODY_BYTES", 32 * 1024 * 1
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ledgerline API",
-    "DESCRIPTION": "GxP historian and electronic batch record: the integration contract.",
+    "DESCRIPTION": (
+        "GxP historian and electronic batch record: the integration contract.\n\n"
+        "[← Back to Ledgerline](/) · Machine clients send `Authorization: Token <key>`; the "
+        "browser uses its session. Times are ISO 8601 with an offset, windows half-open "
+        '`[start, end)`. Errors: `{"error", "detail", "fields", "items"}` with '
+        "`error` one of `unauthenticated` (401), `forbidden` (403), `not_found` (404), "
+        "`invalid` (400), `unprocessable` (422), `conflict` and `idempotency_mismatch` (409), "
+        "`signature_failed` (403), `too_large` (413). On any 4xx nothing is stored."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

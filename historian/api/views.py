@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from core.api.parsers import CSVRenderer, CSVTextParser, FastJSONParser
 from core.api.views import LedgerlineAPIView
 from historian import selectors, services
+from historian.api import docs
 from historian.api.serializers import (
     AnnotationSerializer,
     CorrectionSerializer,
@@ -48,7 +49,11 @@ class TagListView(LedgerlineAPIView, generics.ListAPIView[Tag]):
     queryset = Tag.objects.select_related("equipment")
     filterset_class = TagFilter
 
-    @extend_schema(request=TagCreateSerializer, responses={201: TagSerializer})
+    @extend_schema(**docs.TAGS_LIST)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(**docs.TAG_CREATE, request=TagCreateSerializer, responses={201: TagSerializer})
     def post(self, request: Request) -> Response:
         body = TagCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -60,11 +65,16 @@ class TagDetailView(LedgerlineAPIView):
     capabilities = {"GET": READ, "PATCH": "historian.manage_tags"}
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=TagSerializer)
+    @extend_schema(**docs.TAG_GET, parameters=[docs.TAG_NAME], responses=TagSerializer)
     def get(self, request: Request, name: str) -> Response:
         return Response(TagSerializer(get_object_or_404(Tag, name=name)).data)
 
-    @extend_schema(request=TagPatchSerializer, responses=TagSerializer)
+    @extend_schema(
+        **docs.TAG_PATCH,
+        parameters=[docs.TAG_NAME],
+        request=TagPatchSerializer,
+        responses=TagSerializer,
+    )
     def patch(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
         body = TagPatchSerializer(data=request.data)
@@ -83,6 +93,7 @@ class SampleIngestView(LedgerlineAPIView):
     parser_classes = [FastJSONParser, CSVTextParser]
 
     @extend_schema(
+        **docs.INGEST,
         request=IngestRequestSerializer,
         responses={201: IngestResponseSerializer, 200: IngestResponseSerializer},
     )
@@ -106,30 +117,13 @@ class SampleIngestView(LedgerlineAPIView):
         return Response(result.body, status=result.status)
 
 
-VALUE_PARAMS = [
-    OpenApiParameter(name, str, required=name in {"start", "end"})
-    for name in (
-        "start",
-        "end",
-        "mode",
-        "interval",
-        "tz",
-        "limit",
-        "points",
-        "aggregates",
-        "include_bad",
-        "fill",
-        "corrections",
-    )
-]
-
-
 class TagValuesView(LedgerlineAPIView):
     capabilities = {"GET": READ}
     renderer_classes = [JSONRenderer, CSVRenderer]
 
     @extend_schema(
-        parameters=VALUE_PARAMS,
+        **docs.VALUES,
+        parameters=docs.VALUE_PARAMS,
         responses={200: ValuesResponseSerializer, (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request, name: str) -> Response | HttpResponse:
@@ -159,7 +153,9 @@ def _csv(body: dict[str, Any]) -> HttpResponse:
 class TagCurrentView(LedgerlineAPIView):
     capabilities = {"GET": READ}
 
-    @extend_schema(responses={200: CurrentValueSerializer})
+    @extend_schema(
+        **docs.CURRENT, parameters=[docs.TAG_NAME], responses={200: CurrentValueSerializer}
+    )
     def get(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
         current = selectors.current(tag)
@@ -180,7 +176,16 @@ class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
         name = self.kwargs.get("name", "")  # absent while the schema is generated
         return Annotation.objects.filter(tag__name=name).select_related("author")
 
-    @extend_schema(request=AnnotationSerializer, responses={201: AnnotationSerializer})
+    @extend_schema(**docs.ANNOTATIONS_LIST, parameters=[docs.TAG_NAME])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        **docs.ANNOTATION_CREATE,
+        parameters=[docs.TAG_NAME],
+        request=AnnotationSerializer,
+        responses={201: AnnotationSerializer},
+    )
     def post(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
         body = AnnotationSerializer(data=request.data)
@@ -198,7 +203,16 @@ class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
         name = self.kwargs.get("name", "")  # absent while the schema is generated
         return Correction.objects.filter(tag__name=name).select_related("author")
 
-    @extend_schema(request=CorrectionSerializer, responses={201: CorrectionSerializer})
+    @extend_schema(**docs.CORRECTIONS_LIST, parameters=[docs.TAG_NAME])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        **docs.CORRECTION_CREATE,
+        parameters=[docs.TAG_NAME],
+        request=CorrectionSerializer,
+        responses={201: CorrectionSerializer},
+    )
     def post(self, request: Request, name: str) -> Response:
         tag = get_object_or_404(Tag, name=name)
         body = CorrectionSerializer(data=request.data)

@@ -29,3 +29,18 @@ def test_an_auditor_sees_the_integrity_alarm_and_the_scheduler_state(
     assert "not running" in page.locator("[data-testid=scheduler-state]").inner_text()
     assert "none yet" in page.locator("[data-testid=last-verification]").inner_text()
     screenshot(page, "status-alarms")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_describe_the_values_parameters_and_link_back(
+    page: Any, make_user: Any
+) -> None:
+    make_user(R.PROCESS_ENGINEER, username="eli", full_name="Eli Engineer")
+    sign_in(page, "eli", PASSWORD)
+    page.goto("/api/docs/")
+    page.get_by_text("Read a tag's values").first.click()
+    page.get_by_text("at most this many intervals").first.wait_for()
+    assert "time-weighted average" in page.content()
+    screenshot(page, "api-docs-values")
+    back = page.get_by_role("link", name="← Back to Ledgerline")
+    assert back.get_attribute("href") == "/"
