@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -51,7 +52,10 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                # Back to the very address after signing in: its query keeps the view.
+                return redirect(
+                    f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+                )
             if last is None or caused_by_a_person(request):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)

@@ -33,6 +33,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def session_alive(request: HttpRequest) -> HttpResponse:
+    """A person is at the page (a click, a key, the warning's button: static/js/session.js):
+    the idle middleware has just counted this request as their activity. 204 while signed
+    in; 401 once the session has ended, so the page goes to the sign-in page."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return HttpResponse(status=204)
+
+
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     form = forms.PasswordChangeForm(request.POST or None)

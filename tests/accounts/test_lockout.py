@@ -175,3 +175,31 @@ def test_background_requests_do_not_keep_an_idle_session_alive(
     assert response.status_code in {401, 403}
     assert "_auth_user_id" not in client.session
     assert security_events("session_timeout", "watcher")
+
+
+def test_a_persons_click_keeps_the_session_and_its_end_keeps_the_address(
+    make_user: Any, settings: Any
+) -> None:
+    """The page tells the server of a click that sends nothing itself (session/alive); once
+    the session has ended, signing in again returns to the very address, query included."""
+    from accounts.middleware import LAST_SEEN
+
+    settings.IDLE_TIMEOUT_SECONDS = 600
+    client = Client()
+    client.force_login(make_user(R.AUDITOR, username="clicker"))
+    client.get("/")
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 500
+    session.save()
+    before = client.session[LAST_SEEN]
+    assert client.get("/accounts/session/alive/").status_code == 204
+    assert client.session[LAST_SEEN] > before + 400
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 601
+    session.save()
+    response = client.get("/audit/?action=update&user=clicker")
+    assert response.status_code == 302
+    assert response["Location"] == (
+        "/accounts/login/?next=%2Faudit%2F%3Faction%3Dupdate%26user%3Dclicker"
+    )
+    assert Client().get("/accounts/session/alive/").status_code == 401
