@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from audit.selectors import table_for
+from audit.selectors import signatures_on, table_for
 
 
 class PickedDateTime(forms.DateTimeInput):
@@ -37,7 +37,7 @@ class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
         label="Record type (e.g. Annotation, or a table name)",
         widget=forms.TextInput(attrs={"list": "record-types"}),
     )
-    object_id = django_filters.CharFilter(field_name="record_pk", label="Record id")
+    object_id = django_filters.CharFilter(method="filter_object_id", label="Record id")
     user = django_filters.CharFilter(method="filter_user", label="User")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     start = django_filters.IsoDateTimeFilter(
@@ -63,7 +63,18 @@ class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
             self.filters[name].label = _site_zone_label(text)
 
     def filter_model(self, queryset: QuerySet[AuditEvent], name: str, value: Any) -> Any:
-        return queryset.filter(table_name=table_for(str(value)))
+        """A record type's events, and the signatures applied to its records."""
+        table = table_for(str(value))
+        return queryset.filter(Q(table_name=table) | signatures_on(table))
+
+    def filter_object_id(self, queryset: QuerySet[AuditEvent], name: str, value: Any) -> Any:
+        """A record's events; with a record type, also the signatures applied to it."""
+        pk = str(value)
+        model = (self.data or {}).get("model")
+        if not model:
+            return queryset.filter(record_pk=pk)
+        table = table_for(str(model))
+        return queryset.filter(Q(table_name=table, record_pk=pk) | signatures_on(table, pk))
 
     def filter_user(self, queryset: QuerySet[AuditEvent], name: str, value: Any) -> Any:
         text = str(value)

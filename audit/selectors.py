@@ -9,7 +9,8 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent, Signature
@@ -85,13 +86,22 @@ def record_types() -> list[str]:
     return sorted({record_label(t) for t in declared_tables()})
 
 
+def signatures_on(table: str, pk: str | None = None) -> Q:
+    """The signature events applied to records of `table` (to record `pk`): each signature is
+    an event on audit_signature naming its Signature row, which names the record."""
+    signed = Signature.objects.filter(record_table=table)
+    if pk is not None:
+        signed = signed.filter(record_pk=pk)
+    ids = signed.annotate(pk_text=Cast("id", CharField())).values("pk_text")
+    return Q(action=AuditAction.SIGNATURE, table_name="audit_signature", record_pk__in=ids)
+
+
 def record_history(table: str, pk: str) -> list[tuple[AuditEvent, Signature | None]]:
     """Every sealed event about one record, oldest first: its own row events and the
     signatures applied to it (each signature is an event on audit_signature)."""
     signatures = {str(s.pk): s for s in Signature.objects.filter(record_table=table, record_pk=pk)}
     events = AuditEvent.objects.filter(seq__isnull=False).filter(
-        Q(table_name=table, record_pk=pk)
-        | Q(action=AuditAction.SIGNATURE, table_name="audit_signature", record_pk__in=signatures)
+        Q(table_name=table, record_pk=pk) | signatures_on(table, pk)
     )
     return [
         (e, signatures.get(e.record_pk) if e.action == AuditAction.SIGNATURE else None)

@@ -129,7 +129,7 @@ def test_changes_read_as_people_read_them(scene: dict[str, Any]) -> None:
     first = scene["first"]
     html = scene["client"].get("/audit/", {"model": "Specimen"}).content.decode()
     # The model filter takes the name people use; a reference shows the record's name.
-    assert "3 events" in html  # two inserts and one update; the signature is on audit_signature
+    assert "4 events" in html  # two inserts, one update, and the signature on the first
     assert f"blend uniformity v1 (#{first.pk})" in html
     assert "supersedes_id" not in html
     assert "<th>supersedes</th>" in html
@@ -157,3 +157,42 @@ def test_times_show_the_site_zone_with_utc_beside(scene: dict[str, Any], setting
     assert "Times in Europe/Zurich, UTC beside." in text
     page = scene["client"].get("/audit/", {"start": "yesterday"}).content.decode()
     assert "<strong>From (Europe/Zurich time)</strong>" in page
+
+
+def test_filtering_to_a_record_shows_the_signatures_applied_to_it(
+    scene: dict[str, Any],
+) -> None:
+    first, signature = scene["first"], scene["signature"]
+    html = scene["client"].get(
+        "/audit/", {"model": "Specimen", "object_id": str(first.pk)}
+    ).content.decode()
+    assert "2 events" in html  # its insert and the signature on it
+    assert "results reviewed" in html
+    # The signature's own number is not mistaken for a record of that number.
+    other = scene["client"].get(
+        "/audit/", {"model": "Specimen", "object_id": str(signature.pk + 1000)}
+    ).content.decode()
+    assert "0 events" in other
+
+
+def test_the_tag_browser_links_each_tag_to_its_history(make_user: Any) -> None:
+    from historian.services import tag_create
+
+    engineer = make_user(R.PROCESS_ENGINEER, username="eli")
+    tag = tag_create(
+        actor=engineer,
+        name="L9.TEST.FLOW",
+        description="flow",
+        unit="kg/h",
+        equipment="L9/TEST",
+        value_type="float",
+        classification="CPP",
+    )
+    client = Client()
+    client.force_login(make_user(R.QA_REVIEWER, username="qa"))
+    html = client.get("/historian/").content.decode()
+    link = f'href="/audit/records/historian_tag/{tag.pk}/"'
+    assert link in html
+    history = client.get(f"/audit/records/historian_tag/{tag.pk}/").content.decode()
+    assert "L9.TEST.FLOW" in history
+    assert "Tag" in history
