@@ -163,15 +163,19 @@ def test_filtering_to_a_record_shows_the_signatures_applied_to_it(
     scene: dict[str, Any],
 ) -> None:
     first, signature = scene["first"], scene["signature"]
-    html = scene["client"].get(
-        "/audit/", {"model": "Specimen", "object_id": str(first.pk)}
-    ).content.decode()
+    html = (
+        scene["client"]
+        .get("/audit/", {"model": "Specimen", "object_id": str(first.pk)})
+        .content.decode()
+    )
     assert "2 events" in html  # its insert and the signature on it
     assert "results reviewed" in html
     # The signature's own number is not mistaken for a record of that number.
-    other = scene["client"].get(
-        "/audit/", {"model": "Specimen", "object_id": str(signature.pk + 1000)}
-    ).content.decode()
+    other = (
+        scene["client"]
+        .get("/audit/", {"model": "Specimen", "object_id": str(signature.pk + 1000)})
+        .content.decode()
+    )
     assert "0 events" in other
 
 
