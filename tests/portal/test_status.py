@@ -5,8 +5,10 @@ every page."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from io import StringIO
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.core.management import call_command
@@ -18,6 +20,18 @@ from audit.services import create_checkpoint
 from tests.audit.test_api_and_pages import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
+T = TypeVar("T")
+
+
+def in_thread(work: Callable[[], T]) -> T:
+    """Run asyncio work (procrastinate's worker) in a thread of its own: in a full run the
+    browser tests' Playwright loop is already running in this one."""
+    out: list[T] = []
+    thread = threading.Thread(target=lambda: out.append(work()))
+    thread.start()
+    thread.join(timeout=120)
+    assert out, "the work did not finish"
+    return out[0]
 
 
 def status_command() -> str:
@@ -45,13 +59,13 @@ def test_the_status_says_whether_the_scheduler_runs(make_user: Any) -> None:
     client.force_login(make_user(R.AUDITOR))
     assert "not running" in page_of(client, "/status/")
     assert "ALARM                 scheduler not running" in status_command()
-    worker = asyncio.run(_worker("register"))
+    worker = in_thread(lambda: asyncio.run(_worker("register")))
     try:
         page = page_of(client, "/status/")
         assert 'data-testid="scheduler-state"><span class="badge badge-ok">running' in page
         assert "scheduler             running (1 worker(s)" in status_command()
     finally:
-        asyncio.run(_worker("unregister", worker))
+        in_thread(lambda: asyncio.run(_worker("unregister", worker)))
     assert "not running" in page_of(client, "/status/")
 
 
@@ -64,7 +78,7 @@ def test_the_status_shows_the_last_verification_and_the_checkpoint_age(make_user
     assert "last verification     none yet" in status_command()
     create_checkpoint()
     client.post("/audit/verification/start/")
-    run_worker()
+    in_thread(lambda: run_worker() or True)
     page = page_of(client, "/status/")
     last = page[page.index('data-testid="last-verification"') :]
     assert last.split("</dd>")[0].count("OK") == 1
