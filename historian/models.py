@@ -8,6 +8,7 @@ Django model. Every table here is a GxP record, audited row by row.
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
@@ -71,8 +72,13 @@ class Tag(models.Model):
     classification = models.CharField(
         max_length=12, choices=Classification.choices, default=Classification.MONITORING
     )
-    range_low = models.FloatField(null=True, blank=True)
+    range_low = models.FloatField(null=True, blank=True)  # the instrument's range
     range_high = models.FloatField(null=True, blank=True)
+    # Process limits, drawn as bands: the specification, and the alert limits inside it.
+    spec_low = models.FloatField(null=True, blank=True)
+    spec_high = models.FloatField(null=True, blank=True)
+    alert_low = models.FloatField(null=True, blank=True)
+    alert_high = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=Now())
 
     history = HistoricalRecords(table_name="historian_tag_history")
@@ -95,11 +101,43 @@ class Tag(models.Model):
                 | models.Q(range_high__isnull=True)
                 | models.Q(range_low__lt=models.F("range_high")),
                 name="historian_tag_range_order",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(spec_low__isnull=True)
+                | models.Q(spec_high__isnull=True)
+                | models.Q(spec_low__lt=models.F("spec_high")),
+                name="historian_tag_spec_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(alert_low__isnull=True)
+                | models.Q(alert_high__isnull=True)
+                | models.Q(alert_low__lt=models.F("alert_high")),
+                name="historian_tag_alert_order",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Process limits in order: each low below its high, and the alert limits inside the
+        specification (spec_low ≤ alert_low, alert_high ≤ spec_high)."""
+        errors = {}
+        pairs = (
+            ("spec_low", "spec_high", "below"),
+            ("alert_low", "alert_high", "below"),
+            ("spec_low", "alert_low", "at or below"),
+            ("alert_high", "spec_high", "at or below"),
+        )
+        for low, high, relation in pairs:
+            a, b = getattr(self, low), getattr(self, high)
+            if a is None or b is None:
+                continue
+            wrong = a >= b if relation == "below" else a > b
+            if wrong:
+                errors[low] = f"{low} ({a}) must be {relation} {high} ({b})"
+        if errors:
+            raise ValidationError(errors)
 
 
 class IngestBatch(models.Model):

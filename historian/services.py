@@ -16,6 +16,7 @@ from historian.ingest import coerce_value
 from historian.models import LEVELS, Annotation, Correction, Equipment, Tag, ValueType
 from historian.timestamps import parse_ts
 
+LIMITS = ("spec_low", "spec_high", "alert_low", "alert_high")
 TAG_FIELDS = (
     "name",
     "description",
@@ -26,8 +27,9 @@ TAG_FIELDS = (
     "classification",
     "range_low",
     "range_high",
+    *LIMITS,
 )
-CHANGEABLE = ("description", "equipment", "classification", "range_low", "range_high")
+CHANGEABLE = ("description", "equipment", "classification", "range_low", "range_high", *LIMITS)
 LOCKED_WITH_SAMPLES = ("unit", "value_type", "step")
 
 

@@ -144,7 +144,9 @@ TAG_CREATE: Doc = {
         "segments, site/area/line/unit, e.g. `L1/FEEDER1`; missing levels are created), "
         "`value_type` (`float`, `int`, `bool`, `string`), `step` (default false for `float`, "
         "true otherwise), `classification` (`CPP`, `CQA`, `KPP`, `monitoring`), optional "
-        "`range_low`/`range_high` (instrument range). Audited. 400 names each invalid field."
+        "`range_low`/`range_high` (instrument range) and process limits `spec_low`/`spec_high`/"
+        "`alert_low`/`alert_high` (each low below its high, the alert limits inside the "
+        "specification; drawn as bands on the trend). Audited. 400 names each invalid field."
     ),
 }
 TAG_GET: Doc = {
@@ -154,7 +156,8 @@ TAG_GET: Doc = {
 TAG_PATCH: Doc = {
     "summary": "Change a tag, with a reason",
     "description": (
-        "Changes `description`, `equipment`, `classification`, `range_low`/`range_high`; "
+        "Changes `description`, `equipment`, `classification`, `range_low`/`range_high`, "
+        "`spec_low`/`spec_high`/`alert_low`/`alert_high`; "
         "`reason` is required and recorded in the audit trail. `unit`, `value_type` and `step` "
         "cannot change once the tag has samples: 409 `conflict`."
     ),

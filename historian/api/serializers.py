@@ -24,6 +24,10 @@ class TagSerializer(serializers.ModelSerializer[Tag]):
             "classification",
             "range_low",
             "range_high",
+            "spec_low",
+            "spec_high",
+            "alert_low",
+            "alert_high",
             "created_at",
         ]
 
@@ -40,6 +44,10 @@ class TagCreateSerializer(serializers.Serializer[Any]):
     )
     range_low = serializers.FloatField(required=False, allow_null=True, default=None)
     range_high = serializers.FloatField(required=False, allow_null=True, default=None)
+    spec_low = serializers.FloatField(required=False, allow_null=True, default=None)
+    spec_high = serializers.FloatField(required=False, allow_null=True, default=None)
+    alert_low = serializers.FloatField(required=False, allow_null=True, default=None)
+    alert_high = serializers.FloatField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -49,6 +57,10 @@ class TagPatchSerializer(serializers.Serializer[Any]):
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
     range_low = serializers.FloatField(required=False, allow_null=True)
     range_high = serializers.FloatField(required=False, allow_null=True)
+    spec_low = serializers.FloatField(required=False, allow_null=True)
+    spec_high = serializers.FloatField(required=False, allow_null=True)
+    alert_low = serializers.FloatField(required=False, allow_null=True)
+    alert_high = serializers.FloatField(required=False, allow_null=True)
     unit = serializers.CharField(required=False, allow_blank=True)
     value_type = serializers.ChoiceField(choices=ValueType.choices, required=False)
     step = serializers.BooleanField(required=False)
