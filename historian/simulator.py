@@ -36,7 +36,8 @@ TABLET_TARGET = 250.0  # mg
 
 
 def tag_definitions(line: str) -> list[dict[str, Any]]:
-    """The tags of the line: name, equipment, unit, type, step, classification, range."""
+    """The tags of the line: name, equipment, unit, type, step, classification, range, and
+    process limits (specification, alert) on the quality attributes."""
     defs: list[dict[str, Any]] = []
 
     def add(
@@ -50,6 +51,8 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
         classification: str = "monitoring",
         low: float | None = None,
         high: float | None = None,
+        spec: tuple[float, float] | None = None,
+        alert: tuple[float, float] | None = None,
     ) -> None:
         defs.append(
             {
@@ -62,6 +65,10 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
                 "classification": classification,
                 "range_low": low,
                 "range_high": high,
+                "spec_low": spec[0] if spec else None,
+                "spec_high": spec[1] if spec else None,
+                "alert_low": alert[0] if alert else None,
+                "alert_high": alert[1] if alert else None,
             }
         )
 
@@ -94,6 +101,8 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
         classification="CQA",
         low=9.0,
         high=11.0,
+        spec=(9.5, 10.5),
+        alert=(9.7, 10.3),
     )
     add("NIR", "SPECTRA_OK", "", "NIR spectrum quality check passed", value_type="bool")
     add("PRESS", "TURRET_SPEED", "rpm", "Turret speed")
@@ -117,6 +126,8 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
         classification="CQA",
         low=237.5,
         high=262.5,
+        spec=(242.5, 257.5),
+        alert=(245.0, 255.0),
     )
     add("PRESS", "HARDNESS", "kP", "Tablet hardness", classification="CQA", low=8.0, high=14.0)
     add("PRESS", "REJECTS", "count", "Tablets rejected (cumulative)", value_type="int")

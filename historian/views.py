@@ -7,7 +7,6 @@ from django.shortcuts import render
 
 from core.decorators import capability_required
 from historian import selectors
-from historian.models import Tag
 
 
 @capability_required("historian.view_process_data")
@@ -30,16 +29,4 @@ def tag_browser(request: HttpRequest) -> HttpResponse:
 
 @capability_required("historian.view_process_data")
 def trend(request: HttpRequest) -> HttpResponse:
-    names = [n for n in request.GET.get("tags", "").split(",") if n][:8]
-    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    chosen = [tags[n] for n in names if n in tags]
-    return render(
-        request,
-        "historian/trend.html",
-        {
-            "tags": chosen,
-            "missing": [n for n in names if n not in tags],
-            "start": request.GET.get("start", ""),
-            "end": request.GET.get("end", ""),
-        },
-    )
+    return render(request, "historian/trend.html", selectors.trend_request(request.GET))

@@ -27,12 +27,19 @@ from historian.selectors.modes import (
     Series,
     read,
 )
-from historian.selectors.pages import equipment_tree, latest_values, tag_list
+from historian.selectors.pages import (
+    MAX_TREND_TAGS,
+    equipment_tree,
+    latest_values,
+    tag_list,
+    trend_request,
+)
 from historian.selectors.rows import Point, current
 from historian.selectors.spec import AGGREGATES, MODES, ReadSpec
 
 __all__ = [
     "AGGREGATES",
+    "MAX_TREND_TAGS",
     "MODES",
     "AggregateSeries",
     "Bucket",
@@ -49,4 +56,5 @@ __all__ = [
     "read",
     "rollups_disabled",
     "tag_list",
+    "trend_request",
 ]

@@ -1,7 +1,9 @@
-"""Reads for the historian pages: the tag browser's list, latest values, equipment tree."""
+"""Reads for the historian pages: the tag browser's list, latest values, equipment tree, and
+what the trend draws from its URL."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
@@ -12,6 +14,7 @@ from historian.digest import stored_value
 from historian.filters import filtered_tags
 from historian.models import Equipment, Tag
 from historian.quality import QUALITY_NAMES
+from historian.timestamps import parse_ts
 
 
 def tag_list(*, search: str = "", equipment: str = "") -> QuerySet[Tag]:
@@ -48,3 +51,65 @@ def latest_values(tags: list[Tag]) -> dict[int, dict[str, Any]]:
 
 def equipment_tree() -> list[Equipment]:
     return list(Equipment.objects.order_by("path"))
+
+
+MAX_TREND_TAGS = 20
+
+
+def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
+    """What the trend page draws from its URL (`tags`, `start`, `end`): the tags found (in the
+    order asked, at most MAX_TREND_TAGS), the names not found, and each problem with the URL
+    said as what to fix. An unusable window is dropped, so the page opens on its default."""
+    names = [n.strip() for n in params.get("tags", "").split(",") if n.strip()]
+    found = {t.name: t for t in Tag.objects.filter(name__in=names).select_related("equipment")}
+    known = [found[n] for n in dict.fromkeys(names) if n in found]
+    problems = []
+    if len(known) > MAX_TREND_TAGS:
+        problems.append(
+            f"{len(known)} tags asked for; the trend shows the first {MAX_TREND_TAGS}. Open a "
+            "second trend for the others."
+        )
+        known = known[:MAX_TREND_TAGS]
+    window: dict[str, str] = {}
+    for name in ("start", "end"):
+        text = params.get(name, "").strip()
+        if not text:
+            continue
+        parsed = parse_ts(text)
+        if isinstance(parsed, str):
+            problems.append(
+                f"{name}={text!r} is not usable: {parsed}. The trend opens on the latest "
+                "8 hours instead."
+            )
+        else:
+            window[name] = parsed[1]
+    if len(window) == 1:
+        problems.append("Give both start and end (or neither): the trend opens on its default.")
+        window = {}
+    if len(window) == 2 and window["end"] <= window["start"]:
+        problems.append(
+            f"end ({window['end']}) is not after start ({window['start']}): swap them. The "
+            "trend opens on the latest 8 hours instead."
+        )
+        window = {}
+    return {
+        "tags": known,
+        "missing": [n for n in dict.fromkeys(names) if n not in found],
+        "problems": problems,
+        "window": {"start": window.get("start", ""), "end": window.get("end", "")},
+        "tag_data": [
+            {
+                "name": t.name,
+                "unit": t.unit,
+                "step": t.step,
+                "type": t.value_type,
+                "low": t.range_low,
+                "high": t.range_high,
+                "spec_low": t.spec_low,
+                "spec_high": t.spec_high,
+                "alert_low": t.alert_low,
+                "alert_high": t.alert_high,
+            }
+            for t in known
+        ],
+    }

@@ -7,7 +7,8 @@
   const statusBox = document.getElementById("trend-status");
   const windowBox = document.getElementById("trend-window");
   const notesBox = document.getElementById("trend-notes");
-  const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d"];
+  const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207",
+    "#be185d", "#4d7c0f", "#1d4ed8", "#9f1239", "#475569"];
   const units = [...new Set(tags.map((t) => t.unit || "value"))];
   const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [] };
   window.ledgerlineTrend = state;
@@ -59,26 +60,73 @@
       ctx.fillStyle = mark.kind === "correction" ? "rgba(234,88,12,0.13)" : "rgba(15,94,140,0.10)";
       ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
     }
-    ctx.setLineDash([6, 4]);
-    ctx.lineWidth = 1.5 * devicePixelRatio;
-    tags.forEach((tag, i) => {
-      for (const limit of [tag.low, tag.high]) {
-        if (limit === null || limit === undefined) continue;
-        const y = u.valToPos(limit, tag.unit || "value", true);
-        if (y < top || y > top + height) continue;
-        ctx.strokeStyle = colors[i % colors.length];
-        ctx.globalAlpha = 0.6;
-        ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
-      }
-    });
-    ctx.setLineDash([]);
-    ctx.globalAlpha = 1;
+    tags.forEach((tag, i) => drawLimits(u, tag, colors[i % colors.length]));
     ctx.fillStyle = "#b3261e";
     for (const t of state.bad) {
       const x = u.valToPos(t, "x", true);
       ctx.fillRect(x - 2, top + height - 6 * devicePixelRatio, 4, 6 * devicePixelRatio);
     }
     ctx.restore();
+  }
+
+  // Process limits as labelled bands: outside the specification shaded red, between the
+  // alert and the specification limits amber; the instrument range as thin dashed lines.
+  const LIMITS = [
+    ["spec_high", "spec high", "rgba(185,28,28,0.10)", "#b91c1c", 1],
+    ["alert_high", "alert high", "rgba(217,119,6,0.12)", "#b45309", 1],
+    ["alert_low", "alert low", "rgba(217,119,6,0.12)", "#b45309", -1],
+    ["spec_low", "spec low", "rgba(185,28,28,0.10)", "#b91c1c", -1],
+  ];
+  function drawLimits(u, tag, color) {
+    const ctx = u.ctx, scale = tag.unit || "value";
+    const left = u.bbox.left, width = u.bbox.width, top = u.bbox.top, bottom = top + u.bbox.height;
+    const clamp = (y) => Math.max(top, Math.min(bottom, y));
+    const pos = (v) => u.valToPos(v, scale, true);
+    for (const [key, , fill, , side] of LIMITS) {
+      const value = tag[key];
+      if (value === null || value === undefined) continue;
+      // The band reaches from this limit to the next one outward (or the plot's edge).
+      const outward = side > 0 ? (key === "alert_high" ? tag.spec_high : null)
+        : (key === "alert_low" ? tag.spec_low : null);
+      const edge = outward === null || outward === undefined ? (side > 0 ? top : bottom) : pos(outward);
+      const y0 = clamp(pos(value)), y1 = clamp(edge);
+      ctx.fillStyle = fill;
+      ctx.fillRect(left, Math.min(y0, y1), width, Math.abs(y1 - y0));
+    }
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.textAlign = "right";
+    for (const [key, label, , stroke] of LIMITS) {
+      const value = tag[key];
+      if (value === null || value === undefined) continue;
+      const y = pos(value);
+      if (y < top || y > bottom) continue;
+      ctx.strokeStyle = stroke;
+      ctx.lineWidth = 1.2 * devicePixelRatio;
+      ctx.setLineDash(key.startsWith("alert") ? [5, 4] : []);
+      ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + width, y); ctx.stroke();
+      ctx.fillStyle = stroke;
+      ctx.fillText(`${tag.name} ${label} ${value}`, left + width - 4, y - 3 * devicePixelRatio);
+    }
+    ctx.setLineDash([3, 5]);
+    ctx.lineWidth = 1 * devicePixelRatio;
+    ctx.strokeStyle = color;
+    ctx.globalAlpha = 0.5;
+    for (const value of [tag.low, tag.high]) {
+      if (value === null || value === undefined) continue;
+      const y = pos(value);
+      if (y < top || y > bottom) continue;
+      ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + width, y); ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+  }
+
+  // Time labels as fine as the window needs: seconds under 10 minutes, dates over a day.
+  function timeLabel(v) {
+    const span = state.end - state.start;
+    if (span > 86400) return iso(v).slice(5, 16).replace("T", " ");
+    if (span <= 600) return iso(v).slice(11, 19);
+    return iso(v).slice(11, 16);
   }
 
   function render(columns) {
@@ -98,12 +146,12 @@
           spanGaps: true,
           paths: tag.step || tag.type !== "float" ? uPlot.paths.stepped({ align: 1 }) : undefined,
         }))),
-      axes: [{
-        space: 70,
-        values: (u, splits) => splits.map((v) => (state.end - state.start > 86400
-          ? iso(v).slice(5, 16).replace("T", " ") : iso(v).slice(11, 16))),
-      }]
-        .concat(units.slice(0, 2).map((unit, i) => ({ scale: unit, label: unit, side: i === 0 ? 3 : 1, grid: { show: i === 0 } }))),
+      axes: [{ space: 80, values: (u, splits) => splits.map(timeLabel) }]
+        // An axis for every unit, alternating left and right.
+        .concat(units.map((unit, i) => ({
+          scale: unit, label: unit, side: i % 2 === 0 ? 3 : 1, grid: { show: i === 0 },
+          stroke: units.length > 1 ? colors[tags.findIndex((t) => (t.unit || "value") === unit) % colors.length] : undefined,
+        }))),
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
         draw: [drawHooks],
@@ -183,6 +231,11 @@
     if (!Number.isFinite(start) || !Number.isFinite(end) || end - start < 10) return;
     state.start = start;
     state.end = end;
+    // The window goes into the address: a reload, a bookmark or a shared link shows it again.
+    const url = new URL(window.location.href);
+    url.searchParams.set("start", iso(start).replace(".000000Z", "Z"));
+    url.searchParams.set("end", iso(end).replace(".000000Z", "Z"));
+    window.history.replaceState(null, "", url);
     load();
   }
   state.zoom = zoom;

@@ -71,3 +71,56 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
     assert reads
     assert all(h.get("x-ledgerline-activity") == "1" for h in reads)
     screenshot(page, "trend-zoomed")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_limits_as_bands_an_axis_per_unit_the_window_in_the_url_and_bad_urls_explained(
+    page: Any, make_user: Any
+) -> None:
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-limits")
+    sign_in(page, "e2e-limits", PASSWORD)
+    tags = "L1.NIR.API_CONC,L1.PRESS.TABLET_WEIGHT,L1.BLENDER.SPEED"
+    window = "start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z"
+    page.goto(f"/historian/trend/?tags={tags}&{window}")
+    page.wait_for_function(LOADED.format(n=1))
+    # Three units, three scales with an axis each (uPlot: one x axis plus one per unit).
+    axes = page.evaluate("window.ledgerlineTrend.plot.axes.map(a => a.scale)")
+    assert axes == ["x", "% w/w", "mg", "rpm"]
+    screenshot(page, "trend-limits")
+    # Zooming writes the window into the address, so a reload shows it again.
+    page.evaluate(
+        "window.ledgerlineTrend.zoom(Date.parse('2026-03-01T06:10:00Z') / 1000, "
+        "Date.parse('2026-03-01T06:20:00Z') / 1000)"
+    )
+    page.wait_for_function(LOADED.format(n=2))
+    assert "start=2026-03-01T06%3A10%3A00Z" in page.url
+    page.reload()
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.evaluate("window.ledgerlineTrend.start") == 1772345400  # 06:10:00Z
+    # A reversed window and an unknown tag say what to fix; the chart still opens.
+    page.goto(
+        "/historian/trend/?tags=L1.NIR.API_CONC,NO.SUCH.TAG"
+        "&start=2026-03-01T07:00:00Z&end=2026-03-01T06:00:00Z"
+    )
+    problems = page.locator("[data-testid=trend-problem]").inner_text()
+    assert "is not after start" in problems
+    assert "swap them" in problems
+    assert "NO.SUCH.TAG" in page.locator("[data-testid=trend-missing]").inner_text()
+    page.wait_for_function(LOADED.format(n=1))
+    page.goto("/historian/trend/?tags=L1.NIR.API_CONC&start=yesterday&end=today")
+    assert "not usable" in page.locator("[data-testid=trend-problem]").first.inner_text()
+    page.wait_for_function(LOADED.format(n=1))
+    screenshot(page, "trend-bad-url")
