@@ -97,6 +97,7 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
         "missing": [n for n in dict.fromkeys(names) if n not in found],
         "problems": problems,
         "window": {"start": window.get("start", ""), "end": window.get("end", "")},
+        "tag_names": list(Tag.objects.order_by("name").values_list("name", flat=True)[:2000]),
         "tag_data": [
             {
                 "name": t.name,

@@ -193,6 +193,7 @@
     statusBox.innerHTML = '<span class="spinner" aria-hidden="true"></span> loading…';
     windowBox.textContent = `${iso(state.start).slice(0, 19)} → ${iso(state.end).slice(0, 19)} UTC`;
     const points = Math.max(100, Math.min(2000, Math.floor((chartBox.clientWidth || 900) / 2)));
+    state.points = points;
     try {
       const columns = [], annotations = [], corrections = [];
       state.marks = [];
@@ -245,12 +246,53 @@
     const span = Number(button.dataset.range);
     zoom(state.end - span, state.end);
   }));
-  document.querySelectorAll("[data-pan]").forEach((button) => button.addEventListener("click", () => {
+  function pan(direction) {
     if (state.end === null) return;
-    const span = state.end - state.start;
-    const shift = Number(button.dataset.pan) * span / 2;
+    const shift = direction * (state.end - state.start) / 2;
     zoom(state.start + shift, state.end + shift);
-  }));
+  }
+  function scaleBy(factor) {
+    if (state.end === null) return;
+    const middle = (state.start + state.end) / 2, half = (state.end - state.start) * factor / 2;
+    zoom(Math.floor(middle - half), Math.ceil(middle + half));
+  }
+  document.querySelectorAll("[data-pan]").forEach((button) => button.addEventListener("click", () => pan(Number(button.dataset.pan))));
+  document.querySelectorAll("[data-zoom]").forEach((button) => button.addEventListener("click", () => scaleBy(Number(button.dataset.zoom))));
+  // Keyboard: arrows pan by half a window, + and − zoom around the middle.
+  chartBox.addEventListener("keydown", (event) => {
+    const keys = { ArrowLeft: () => pan(-1), ArrowRight: () => pan(1), "+": () => scaleBy(0.5),
+      "=": () => scaleBy(0.5), "-": () => scaleBy(2), "_": () => scaleBy(2) };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+  });
+  // Export what is shown: each tag's plotted intervals (first, last, min, max with their
+  // times) in the window, as the API's CSV; the chart as a PNG.
+  document.getElementById("trend-export-csv").addEventListener("click", () => {
+    const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}&points=${state.points}`;
+    for (const tag of tags) {
+      const link = document.createElement("a");
+      link.href = `/api/v1/historian/tags/${enc(tag.name)}/values/?mode=plot&format=csv&${q}`;
+      link.download = `${tag.name}.csv`;
+      document.body.appendChild(link); link.click(); link.remove();
+    }
+  });
+  document.getElementById("trend-export-png").addEventListener("click", () => {
+    if (!state.plot) return;
+    const link = document.createElement("a");
+    link.href = state.plot.ctx.canvas.toDataURL("image/png");
+    link.download = `trend-${iso(state.start).slice(0, 19)}.png`;
+    document.body.appendChild(link); link.click(); link.remove();
+  });
+  // Add a tag: the same view with one more tag, through the address.
+  document.getElementById("trend-add").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = new FormData(event.target).get("tag").trim();
+    if (!name) return;
+    const url = new URL(window.location.href);
+    const names = (url.searchParams.get("tags") || "").split(",").filter(Boolean);
+    if (!names.includes(name)) names.push(name);
+    url.searchParams.set("tags", names.join(","));
+    window.location.assign(url);
+  });
   window.addEventListener("resize", () => state.plot && state.plot.setSize({ width: chartBox.clientWidth, height: 420 }));
 
   defaultWindow().then(([start, end]) => zoom(start, end));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +125,48 @@ def test_limits_as_bands_an_axis_per_unit_the_window_in_the_url_and_bad_urls_exp
     assert "not usable" in page.locator("[data-testid=trend-problem]").first.inner_text()
     page.wait_for_function(LOADED.format(n=1))
     screenshot(page, "trend-bad-url")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_zoom_export_and_adding_a_tag(page: Any, make_user: Any) -> None:
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-keys")
+    sign_in(page, "e2e-keys", PASSWORD)
+    page.goto(
+        "/historian/trend/?tags=L1.NIR.API_CONC&start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z"
+    )
+    page.wait_for_function(LOADED.format(n=1))
+    page.focus("[data-testid=trend-chart]")
+    page.keyboard.press("+")
+    page.wait_for_function(LOADED.format(n=2))
+    span = page.evaluate("window.ledgerlineTrend.end - window.ledgerlineTrend.start")
+    assert span == 1800
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(LOADED.format(n=3))
+    assert page.evaluate("window.ledgerlineTrend.start") == 1772344800  # 06:15 − 15 min = 06:00
+    with page.expect_download() as csv_download:
+        page.click("[data-testid=export-csv]")
+    text = Path(csv_download.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("tag,ts,")
+    assert "L1.NIR.API_CONC" in text.splitlines()[1]
+    with page.expect_download() as png_download:
+        page.click("[data-testid=export-png]")
+    assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.fill("#trend-add input[name=tag]", "L1.BLENDER.SPEED")
+    page.click("#trend-add button")
+    page.wait_for_url("**tags=L1.NIR.API_CONC%2CL1.BLENDER.SPEED**")
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.evaluate("window.ledgerlineTrend.plot.series.length") == 3
+    screenshot(page, "trend-keyboard-added")
