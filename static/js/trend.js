@@ -1,7 +1,12 @@
 // The trend viewer: several tags on one time axis, plot-mode reads on every zoom and pan,
 // engineering units per axis, limits, annotations, corrections and bad samples marked.
 (function () {
-  const tags = JSON.parse(document.getElementById("trend-tags-data").textContent);
+  const allTags = JSON.parse(document.getElementById("trend-tags-data").textContent);
+  // Text (state) tags are drawn as lanes of bands below the chart, the others as lines.
+  const tags = allTags.filter((t) => t.type !== "string");
+  const textTags = allTags.filter((t) => t.type === "string");
+  const lanesBox = document.getElementById("trend-lanes");
+  const tableBox = document.getElementById("trend-table");
   const initial = JSON.parse(document.getElementById("trend-window-data").textContent);
   const chartBox = document.getElementById("trend-chart");
   const statusBox = document.getElementById("trend-status");
@@ -10,7 +15,7 @@
   const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207",
     "#be185d", "#4d7c0f", "#1d4ed8", "#9f1239", "#475569"];
   const units = [...new Set(tags.map((t) => t.unit || "value"))];
-  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [] };
+  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], lanes: [] };
   window.ledgerlineTrend = state;
 
   const iso = (seconds) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, ".000000Z");
@@ -130,7 +135,8 @@
   }
 
   function render(columns) {
-    const data = uPlot.join(columns);
+    // Only text tags: the time axis alone, for their lanes.
+    const data = columns.length ? uPlot.join(columns) : [[state.start, state.end]];
     const width = chartBox.clientWidth || 900;
     const scales = { x: { time: true, range: () => [state.start, state.end] } };
     units.forEach((unit) => { scales[unit] = { auto: true }; });
@@ -148,13 +154,16 @@
         }))),
       axes: [{ space: 80, values: (u, splits) => splits.map(timeLabel) }]
         // An axis for every unit, alternating left and right.
-        .concat(units.map((unit, i) => ({
-          scale: unit, label: unit, side: i % 2 === 0 ? 3 : 1, grid: { show: i === 0 },
-          stroke: units.length > 1 ? colors[tags.findIndex((t) => (t.unit || "value") === unit) % colors.length] : undefined,
-        }))),
+        .concat(units.map((unit, i) => Object.assign(
+          { scale: unit, label: unit, side: i % 2 === 0 ? 3 : 1, grid: { show: i === 0 } },
+          // Several units: each axis in the colour of its first tag.
+          units.length > 1
+            ? { stroke: colors[tags.findIndex((t) => (t.unit || "value") === unit) % colors.length] }
+            : {},
+        ))),
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
-        draw: [drawHooks],
+        draw: [drawHooks, drawLanes],
         setSelect: [(u) => {
           if (u.select.width < 5) return;
           const from = u.posToVal(u.select.left, "x");
@@ -167,6 +176,63 @@
     if (state.plot) state.plot.destroy();
     state.plot = new uPlot(opts, data, chartBox);
     state.data = data;
+  }
+
+  // A colour per text value, the same on every load.
+  function valueColor(text) {
+    let h = 0;
+    for (const c of String(text)) h = (h * 31 + c.charCodeAt(0)) % 360;
+    return `hsl(${h}, 55%, 78%)`;
+  }
+
+  // The text tags' lanes, aligned with the chart's time axis (redrawn with it).
+  function drawLanes(u) {
+    lanesBox.innerHTML = "";
+    const left = u.bbox.left / devicePixelRatio, width = u.bbox.width / devicePixelRatio;
+    for (const lane of state.lanes) {
+      const row = document.createElement("div");
+      row.className = "lane";
+      row.dataset.tag = lane.tag.name;
+      const label = document.createElement("div");
+      label.className = "lane-label mono";
+      label.textContent = lane.tag.name;
+      label.style.width = `${left}px`;
+      row.appendChild(label);
+      for (const s of lane.segments) {
+        const x0 = Math.max(0, u.valToPos(Math.max(s.start, state.start), "x"));
+        const x1 = Math.min(width, u.valToPos(Math.min(s.end, state.end), "x"));
+        if (x1 <= x0) continue;
+        const band = document.createElement("div");
+        band.className = `lane-band quality-${s.quality}`;
+        band.style.left = `${left + x0}px`;
+        band.style.width = `${x1 - x0}px`;
+        band.style.background = s.value === null ? "#e5e7eb" : valueColor(s.value);
+        band.title = `${lane.tag.name}: ${s.value ?? "∅"} (${s.quality}) from ${iso(s.start).slice(0, 19)} UTC`;
+        band.textContent = x1 - x0 > 40 ? String(s.value ?? "∅") : "";
+        row.appendChild(band);
+      }
+      if (lane.truncated) {
+        const more = document.createElement("span");
+        more.className = "lane-more muted";
+        more.textContent = "more changes than shown: zoom in";
+        row.appendChild(more);
+      }
+      lanesBox.appendChild(row);
+    }
+  }
+
+  // The text alternative: per tag, what the window holds.
+  function valuesTable(summaries) {
+    tableBox.innerHTML = "";
+    for (const s of summaries) {
+      const tr = document.createElement("tr");
+      for (const text of [s.name, s.unit, s.min, s.max, s.last, s.count]) {
+        const td = document.createElement("td");
+        td.textContent = text === null || text === undefined ? "—" : String(text);
+        tr.appendChild(td);
+      }
+      tableBox.appendChild(tr);
+    }
   }
 
   function notes(annotations, corrections) {
@@ -195,19 +261,42 @@
     const points = Math.max(100, Math.min(2000, Math.floor((chartBox.clientWidth || 900) / 2)));
     state.points = points;
     try {
-      const columns = [], annotations = [], corrections = [];
+      const columns = [], annotations = [], corrections = [], summaries = [], textSummaries = [];
       state.marks = [];
       state.bad = [];
+      state.lanes = [];
       let total = 0, bad = 0;
+      const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
+      for (const tag of textTags) {
+        const body = await api(`/api/v1/historian/tags/${enc(tag.name)}/values/?mode=raw&limit=20000&${q}`);
+        // One band per run of the same value and quality, until the next change.
+        const segments = [];
+        const cut = body.truncated ? Date.parse(body.next_start) / 1000 : state.end;
+        for (const v of body.values) {
+          const at = Date.parse(v.ts) / 1000, last = segments[segments.length - 1];
+          if (last && last.value === v.value && last.quality === v.quality) continue;
+          if (last) last.end = at;
+          segments.push({ start: at, end: cut, value: v.value, quality: v.quality });
+        }
+        state.lanes.push({ tag, segments, truncated: Boolean(body.truncated) });
+        total += segments.length;
+        const last = segments.length ? segments[segments.length - 1].value : null;
+        textSummaries.push({ name: tag.name, unit: "text", last, count: `${segments.length} value(s)` });
+      }
       for (const tag of tags) {
-        const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
         const body = await api(`/api/v1/historian/tags/${enc(tag.name)}/values/?mode=plot&points=${points}&${q}`);
         columns.push(seriesPoints(body.values));
+        let count = 0, min = null, max = null;
         for (const v of body.values) {
           total += v.count;
+          count += v.count;
           bad += v.bad_count;
           if (v.bad_count) state.bad.push(Date.parse(v.ts) / 1000);
+          min = min === null ? v.min : Math.min(min, v.min);
+          max = max === null ? v.max : Math.max(max, v.max);
         }
+        const lastValue = body.values.length ? body.values[body.values.length - 1].last : null;
+        summaries.push({ name: tag.name, unit: tag.unit, min, max, last: lastValue, count });
         for (const [kind, list] of [["annotation", annotations], ["correction", corrections]]) {
           const found = await api(`/api/v1/historian/tags/${enc(tag.name)}/${kind}s/`);
           for (const item of found.results) {
@@ -221,6 +310,7 @@
       }
       render(columns);
       notes(annotations, corrections);
+      valuesTable(summaries.concat(textSummaries));
       statusBox.textContent = `${total.toLocaleString()} samples` + (bad ? `, ${bad} bad (left out, marked in red)` : "");
       statusBox.dataset.loaded = String(state.requests);
     } catch (error) {

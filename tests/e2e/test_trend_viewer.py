@@ -170,3 +170,40 @@ def test_keyboard_zoom_export_and_adding_a_tag(page: Any, make_user: Any) -> Non
     page.wait_for_function(LOADED.format(n=1))
     assert page.evaluate("window.ledgerlineTrend.plot.series.length") == 3
     screenshot(page, "trend-keyboard-added")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_tags_draw_as_bands_and_the_values_table_is_the_text_alternative(
+    page: Any, make_user: Any
+) -> None:
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-lanes")
+    sign_in(page, "e2e-lanes", PASSWORD)
+    page.goto(
+        "/historian/trend/?tags=L1.NIR.API_CONC,L1.FEEDER1.LOT"
+        "&start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z"
+    )
+    page.wait_for_function(LOADED.format(n=1))
+    lane = page.locator("[data-testid=trend-lanes] .lane[data-tag='L1.FEEDER1.LOT']")
+    bands = lane.locator(".lane-band")
+    assert bands.count() >= 1
+    assert bands.first.inner_text().strip() != ""  # the lot's text is written on its band
+    rows = page.locator("[data-testid=trend-values] tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0).inner_text()
+    assert "L1.NIR.API_CONC" in first
+    assert "% w/w" in first
+    assert "text" in rows.nth(1).inner_text()
+    screenshot(page, "trend-lanes")
