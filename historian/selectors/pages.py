@@ -4,10 +4,12 @@ what the trend draws from its URL."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.canonical import format_ts
 from historian.digest import stored_value
@@ -54,6 +56,39 @@ def equipment_tree() -> list[Equipment]:
 
 
 MAX_TREND_TAGS = 20
+LAST = {"1h": timedelta(hours=1), "8h": timedelta(hours=8), "24h": timedelta(days=1),
+        "7d": timedelta(days=7), "30d": timedelta(days=30)}  # fmt: skip
+
+
+def _picked_window(params: Mapping[str, str], problems: list[str]) -> dict[str, str] | None:
+    """The time picker's window: `last` (relative, until now) or `from`/`to` (absolute, in the
+    site's time zone); None when the picker was not used."""
+    last = params.get("last", "").strip()
+    if last:
+        if last not in LAST:
+            problems.append(f"last={last!r} is not one of {', '.join(LAST)}.")
+            return None
+        now = timezone.now()
+        end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        return {"start": format_ts(end - LAST[last]), "end": format_ts(end)}
+    texts = {k: params.get(k, "").strip() for k in ("from", "to")}
+    if not any(texts.values()):
+        return None
+    zone = timezone.get_current_timezone()
+    window = {}
+    for key, name in (("from", "start"), ("to", "end")):
+        try:
+            local = datetime.fromisoformat(texts[key])
+        except ValueError:
+            problems.append(
+                f"{key}={texts[key]!r} is not a date and time: pick one, or type "
+                f"YYYY-MM-DDTHH:MM ({zone} time)."
+            )
+            return None
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=zone)
+        window[name] = format_ts(local.astimezone(UTC))
+    return window
 
 
 def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
@@ -71,7 +106,8 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
         )
         known = known[:MAX_TREND_TAGS]
     window: dict[str, str] = {}
-    for name in ("start", "end"):
+    picked = _picked_window(params, problems)
+    for name in ("start", "end") if picked is None else ():
         text = params.get(name, "").strip()
         if not text:
             continue
@@ -83,6 +119,8 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
             )
         else:
             window[name] = parsed[1]
+    if picked is not None:
+        window = picked
     if len(window) == 1:
         problems.append("Give both start and end (or neither): the trend opens on its default.")
         window = {}
@@ -96,7 +134,11 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
         "tags": known,
         "missing": [n for n in dict.fromkeys(names) if n not in found],
         "problems": problems,
-        "window": {"start": window.get("start", ""), "end": window.get("end", "")},
+        "window": {
+            "start": window.get("start", ""),
+            "end": window.get("end", ""),
+            "zone": timezone.get_current_timezone_name(),
+        },
         "tag_names": list(Tag.objects.order_by("name").values_list("name", flat=True)[:2000]),
         "tag_data": [
             {

@@ -128,10 +128,10 @@
 
   // Time labels as fine as the window needs: seconds under 10 minutes, dates over a day.
   function timeLabel(v) {
-    const span = state.end - state.start;
-    if (span > 86400) return iso(v).slice(5, 16).replace("T", " ");
-    if (span <= 600) return iso(v).slice(11, 19);
-    return iso(v).slice(11, 16);
+    const span = state.end - state.start, text = local(v);  // "YYYY-MM-DD HH:MM:SS", site zone
+    if (span > 86400) return text.slice(5, 16);
+    if (span <= 600) return text.slice(11, 19);
+    return text.slice(11, 16);
   }
 
   function render(columns) {
@@ -143,7 +143,7 @@
     const opts = {
       width, height: 420,
       scales,
-      series: [{ label: "UTC", value: (u, v) => v == null ? "—" : iso(v).slice(0, 19).replace("T", " ") }]
+      series: [{ label: zone, value: (u, v) => v == null ? "—" : `${local(v)} (${iso(v).slice(11, 19)} UTC)` }]
         .concat(tags.map((tag, i) => ({
           label: `${tag.name}${tag.unit ? " [" + tag.unit + "]" : ""}`,
           scale: tag.unit || "value",
@@ -254,10 +254,34 @@
     }
   }
 
+  // The window in the site's zone with UTC beside (as every page shows times), and the
+  // picker's fields filled with it.
+  const zone = initial.zone || "UTC";
+  const parts = (seconds) => Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+  }).formatToParts(new Date(seconds * 1000)).map((p) => [p.type, p.value]));
+  const local = (seconds) => {
+    const p = parts(seconds);
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  };
+  function windowText(start, end) {
+    const utc = `${iso(start).slice(0, 19).replace("T", " ")} → ${iso(end).slice(0, 19).replace("T", " ")} UTC`;
+    if (zone === "UTC" || zone === "Etc/UTC") return utc;
+    return `${local(start)} → ${local(end)} ${parts(end).timeZoneName} (${utc})`;
+  }
+  function fillPicker() {
+    const form = document.querySelector("[data-testid=trend-picker]");
+    if (!form) return;
+    form.elements.from.value = local(state.start).replace(" ", "T");
+    form.elements.to.value = local(state.end).replace(" ", "T");
+  }
+
   async function load() {
     state.requests += 1;
     statusBox.innerHTML = '<span class="spinner" aria-hidden="true"></span> loading…';
-    windowBox.textContent = `${iso(state.start).slice(0, 19)} → ${iso(state.end).slice(0, 19)} UTC`;
+    windowBox.textContent = windowText(state.start, state.end);
+    fillPicker();
     const points = Math.max(100, Math.min(2000, Math.floor((chartBox.clientWidth || 900) / 2)));
     state.points = points;
     try {
@@ -318,12 +342,14 @@
     }
   }
 
-  function zoom(start, end) {
+  function zoom(start, end, initialWindow) {
     if (!Number.isFinite(start) || !Number.isFinite(end) || end - start < 10) return;
     state.start = start;
     state.end = end;
     // The window goes into the address: a reload, a bookmark or a shared link shows it again.
+    // A relative pick ("last 8 hours") stays relative until the person moves the window.
     const url = new URL(window.location.href);
+    if (!initialWindow) for (const key of ["last", "from", "to"]) url.searchParams.delete(key);
     url.searchParams.set("start", iso(start).replace(".000000Z", "Z"));
     url.searchParams.set("end", iso(end).replace(".000000Z", "Z"));
     window.history.replaceState(null, "", url);
@@ -385,5 +411,5 @@
   });
   window.addEventListener("resize", () => state.plot && state.plot.setSize({ width: chartBox.clientWidth, height: 420 }));
 
-  defaultWindow().then(([start, end]) => zoom(start, end));
+  defaultWindow().then(([start, end]) => zoom(start, end, true));
 })();

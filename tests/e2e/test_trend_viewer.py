@@ -207,3 +207,42 @@ def test_text_tags_draw_as_bands_and_the_values_table_is_the_text_alternative(
     assert "% w/w" in first
     assert "text" in rows.nth(1).inner_text()
     screenshot(page, "trend-lanes")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_time_picker_reads_the_site_zone_and_shows_utc_beside(
+    page: Any, make_user: Any, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Zurich"
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-picker")
+    sign_in(page, "e2e-picker", PASSWORD)
+    page.goto("/historian/trend/?tags=L1.NIR.API_CONC")
+    page.wait_for_function(LOADED.format(n=1))
+    picker = page.locator("[data-testid=trend-picker]")
+    picker.locator("input[name=from]").fill("2026-03-01T07:10:00")  # CET = UTC+1
+    picker.locator("input[name=to]").fill("2026-03-01T07:40:00")
+    picker.locator("button").click()
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.evaluate("window.ledgerlineTrend.start") == 1772345400  # 06:10:00Z
+    text = page.locator("[data-testid=trend-window]").inner_text()
+    assert text.startswith("2026-03-01 07:10:00 → 2026-03-01 07:40:00")
+    assert "(2026-03-01 06:10:00 → 2026-03-01 06:40:00 UTC)" in text
+    screenshot(page, "trend-picker")
+    page.select_option("[data-testid=trend-last] select", "24h")
+    page.wait_for_url("**last=24h**")
+    page.wait_for_function(LOADED.format(n=1))
+    span = page.evaluate("window.ledgerlineTrend.end - window.ledgerlineTrend.start")
+    assert span == 86400
