@@ -291,8 +291,20 @@
       state.lanes = [];
       let total = 0, bad = 0;
       const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
+      const mine = state.requests;
+      // Every read at once (values, annotations, corrections of every tag), used in order.
+      const values = (tag) => tag.type === "string"
+        ? `/api/v1/historian/tags/${enc(tag.name)}/values/?mode=raw&limit=20000&${q}`
+        : `/api/v1/historian/tags/${enc(tag.name)}/values/?mode=plot&points=${points}&${q}`;
+      const reads = await Promise.all(allTags.map((tag) => Promise.all([
+        api(values(tag)),
+        api(`/api/v1/historian/tags/${enc(tag.name)}/annotations/`),
+        api(`/api/v1/historian/tags/${enc(tag.name)}/corrections/`),
+      ])));
+      if (mine !== state.requests) return;  // a newer window was asked for meanwhile
+      const byName = new Map(allTags.map((tag, i) => [tag.name, reads[i]]));
       for (const tag of textTags) {
-        const body = await api(`/api/v1/historian/tags/${enc(tag.name)}/values/?mode=raw&limit=20000&${q}`);
+        const [body] = byName.get(tag.name);
         // One band per run of the same value and quality, until the next change.
         const segments = [];
         const cut = body.truncated ? Date.parse(body.next_start) / 1000 : state.end;
@@ -308,7 +320,7 @@
         textSummaries.push({ name: tag.name, unit: "text", last, count: `${segments.length} value(s)` });
       }
       for (const tag of tags) {
-        const body = await api(`/api/v1/historian/tags/${enc(tag.name)}/values/?mode=plot&points=${points}&${q}`);
+        const [body] = byName.get(tag.name);
         columns.push(seriesPoints(body.values));
         let count = 0, min = null, max = null;
         for (const v of body.values) {
@@ -321,8 +333,10 @@
         }
         const lastValue = body.values.length ? body.values[body.values.length - 1].last : null;
         summaries.push({ name: tag.name, unit: tag.unit, min, max, last: lastValue, count });
-        for (const [kind, list] of [["annotation", annotations], ["correction", corrections]]) {
-          const found = await api(`/api/v1/historian/tags/${enc(tag.name)}/${kind}s/`);
+      }
+      for (const tag of allTags) {
+        const [, foundAnnotations, foundCorrections] = byName.get(tag.name);
+        for (const [kind, list, found] of [["annotation", annotations, foundAnnotations], ["correction", corrections, foundCorrections]]) {
           for (const item of found.results) {
             const s = Date.parse(item.start) / 1000, e = Date.parse(item.end) / 1000;
             if (e > state.start && s < state.end) {
