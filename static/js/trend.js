@@ -169,7 +169,9 @@
           const from = u.posToVal(u.select.left, "x");
           const to = u.posToVal(u.select.left + u.select.width, "x");
           u.setSelect({ width: 0 }, false);
-          zoom(Math.floor(from), Math.ceil(to));
+          // Shift held while dragging: annotate the range instead of zooming into it.
+          if (state.shiftDrag && annotateDialog) annotate(Math.floor(from), Math.ceil(to));
+          else zoom(Math.floor(from), Math.ceil(to));
         }],
       },
     };
@@ -376,6 +378,38 @@
     const span = Number(button.dataset.range);
     zoom(state.end - span, state.end);
   }));
+  // Annotating a range dragged with Shift held (roles that may annotate, API.md).
+  const annotateDialog = document.getElementById("annotate-dialog");
+  chartBox.addEventListener("pointerdown", (event) => { state.shiftDrag = event.shiftKey; }, true);
+  function annotate(start, end) {
+    const form = annotateDialog.querySelector("form");
+    form.elements.start.value = iso(start);
+    form.elements.end.value = iso(end);
+    annotateDialog.querySelector("[data-range-text]").textContent = windowText(start, end);
+    annotateDialog.querySelector("[data-error]").textContent = "";
+    annotateDialog.showModal();
+  }
+  if (annotateDialog) {
+    const form = annotateDialog.querySelector("form");
+    form.querySelector("[data-cancel]").addEventListener("click", () => annotateDialog.close());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const response = await fetch(`/api/v1/historian/tags/${enc(data.get("tag"))}/annotations/`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: window.ledgerlineHeaders({
+          "Content-Type": "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken"),
+        }),
+        body: JSON.stringify({ start: data.get("start"), end: data.get("end"), text: data.get("text") }),
+      });
+      if (response.ok) { annotateDialog.close(); form.elements.text.value = ""; load(); return; }
+      const body = await response.json().catch(() => ({}));
+      annotateDialog.querySelector("[data-error]").textContent =
+        `Not saved: ${body.detail || response.status}. Correct it and save again.`;
+    });
+  }
+
   function pan(direction) {
     if (state.end === null) return;
     const shift = direction * (state.end - state.start) / 2;
