@@ -15,7 +15,8 @@
   const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207",
     "#be185d", "#4d7c0f", "#1d4ed8", "#9f1239", "#475569"];
   const units = [...new Set(tags.map((t) => t.unit || "value"))];
-  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], lanes: [] };
+  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], lanes: [], cursors: [] };
+  const cursorBox = document.getElementById("trend-cursors");
   window.ledgerlineTrend = state;
 
   const iso = (seconds) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, ".000000Z");
@@ -66,6 +67,16 @@
       ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
     }
     tags.forEach((tag, i) => drawLimits(u, tag, colors[i % colors.length]));
+    // The two cursors, A and B.
+    ctx.strokeStyle = "#111827";
+    ctx.lineWidth = 1 * devicePixelRatio;
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    state.cursors.forEach((t, i) => {
+      const x = u.valToPos(t, "x", true);
+      ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+      ctx.fillStyle = "#111827";
+      ctx.fillText("AB"[i], x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+    });
     ctx.fillStyle = "#b3261e";
     for (const t of state.bad) {
       const x = u.valToPos(t, "x", true);
@@ -178,6 +189,15 @@
     if (state.plot) state.plot.destroy();
     state.plot = new uPlot(opts, data, chartBox);
     state.data = data;
+    // A click (no drag) places cursor A, then B; a third click starts again.
+    state.plot.over.addEventListener("click", (event) => {
+      if (!state.data || state.data[0].length < 1) return;
+      const t = state.plot.posToVal(event.offsetX, "x");
+      state.cursors = state.cursors.length >= 2 ? [t] : state.cursors.concat([t]);
+      state.plot.redraw(false);
+      showCursors();
+    });
+    showCursors();
   }
 
   // A colour per text value, the same on every load.
@@ -221,6 +241,49 @@
       }
       lanesBox.appendChild(row);
     }
+  }
+
+  // The value of series `i` at time t: the drawn point nearest t.
+  function valueAt(i, t) {
+    const xs = state.data[0], ys = state.data[i];
+    let best = null, gap = Infinity;
+    let lo = 0, hi = xs.length - 1;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid] < t) lo = mid + 1; else hi = mid; }
+    for (let k = Math.max(0, lo - 3); k <= Math.min(xs.length - 1, lo + 3); k++) {
+      if (ys[k] != null && Math.abs(xs[k] - t) < gap) { gap = Math.abs(xs[k] - t); best = ys[k]; }
+    }
+    return best;
+  }
+  const round = (v) => (v === null ? "—" : Number(v.toPrecision(6)).toString());
+  function showCursors() {
+    if (!cursorBox) return;
+    const cursors = state.cursors.filter((t) => t >= state.start && t <= state.end);
+    if (!cursors.length || !state.data) {
+      cursorBox.innerHTML = '<p class="muted">Click the chart to place cursor A, click again for B: their values and the differences show here.</p>';
+      return;
+    }
+    const head = ["Tag", "A " + local(cursors[0])].concat(cursors[1] !== undefined
+      ? ["B " + local(cursors[1]), `B − A (${Math.round(cursors[1] - cursors[0])} s)`] : []);
+    const rows = tags.map((tag, i) => {
+      const a = valueAt(i + 1, cursors[0]);
+      const b = cursors[1] !== undefined ? valueAt(i + 1, cursors[1]) : undefined;
+      const cells = [tag.name + (tag.unit ? ` [${tag.unit}]` : ""), round(a)];
+      if (b !== undefined) cells.push(round(b), a === null || b === null ? "—" : round(b - a));
+      return cells;
+    });
+    const table = document.createElement("table");
+    table.className = "table table-compact";
+    table.dataset.testid = "cursor-readout";
+    const tr = document.createElement("tr");
+    for (const h of head) { const th = document.createElement("th"); th.textContent = h; tr.appendChild(th); }
+    table.appendChild(tr);
+    for (const cells of rows) {
+      const row = document.createElement("tr");
+      for (const c of cells) { const td = document.createElement("td"); td.textContent = c; row.appendChild(td); }
+      table.appendChild(row);
+    }
+    cursorBox.innerHTML = "";
+    cursorBox.appendChild(table);
   }
 
   // The text alternative: per tag, what the window holds.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,44 @@ def test_an_engineer_annotates_a_range_by_dragging_with_shift(page: Any, make_us
     assert "e2e-annotate" in notes
     # Still the hour asked for: annotating does not zoom.
     assert page.evaluate("window.ledgerlineTrend.end - window.ledgerlineTrend.start") == 3600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cursors_show_values_and_their_differences(page: Any, make_user: Any) -> None:
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+    make_user(R.PROCESS_ENGINEER, username="e2e-cursors")
+    sign_in(page, "e2e-cursors", PASSWORD)
+    page.goto(
+        "/historian/trend/?tags=L1.NIR.API_CONC,L1.BLENDER.SPEED&start=2026-03-01T06:00:00Z"
+        "&end=2026-03-01T07:00:00Z"
+    )
+    page.wait_for_function(LOADED.format(n=1))
+    over = page.locator("[data-testid=trend-chart] .u-over")
+    box = over.bounding_box()
+    assert box is not None
+    over.click(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
+    over.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    readout = page.locator("[data-testid=cursor-readout]")
+    text = readout.text_content() or ""
+    span = re.search(r"B − A \((\d+) s\)", text)
+    assert span is not None, text
+    assert abs(int(span.group(1)) - 1800) <= 2  # a quarter to three quarters of an hour
+    rows = readout.locator("tr")
+    assert rows.count() == 3
+    cells = rows.nth(1).locator("td").all_inner_texts()
+    assert cells[0].startswith("L1.NIR.API_CONC")
+    a, b, delta = (float(c) for c in cells[1:4])
+    assert abs((b - a) - delta) < 1e-3
+    screenshot(page, "trend-cursors")
