@@ -18,6 +18,24 @@ from tests.e2e.conftest import screenshot, sign_in
 LOADED = "document.getElementById('trend-status')?.dataset.loaded === '{n}'"
 
 
+@pytest.fixture
+def line_hour() -> None:
+    """An hour of the simulated line L1 from 2026-03-01 06:00 UTC (seeded: the same data)."""
+    call_command(
+        "simulate_line",
+        "--line",
+        "L1",
+        "--start",
+        "2026-03-01T06:00:00Z",
+        "--hours",
+        "1",
+        "--seed",
+        "4",
+        "--quiet",
+        stdout=StringIO(),
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
     call_command(
@@ -77,21 +95,8 @@ def test_trend_viewer_draws_and_zooms(page: Any, make_user: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_limits_as_bands_an_axis_per_unit_the_window_in_the_url_and_bad_urls_explained(
-    page: Any, make_user: Any
+    page: Any, make_user: Any, line_hour: None
 ) -> None:
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
     make_user(R.PROCESS_ENGINEER, username="e2e-limits")
     sign_in(page, "e2e-limits", PASSWORD)
     tags = "L1.NIR.API_CONC,L1.PRESS.TABLET_WEIGHT,L1.BLENDER.SPEED"
@@ -129,20 +134,7 @@ def test_limits_as_bands_an_axis_per_unit_the_window_in_the_url_and_bad_urls_exp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_keyboard_zoom_export_and_adding_a_tag(page: Any, make_user: Any) -> None:
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
+def test_keyboard_zoom_export_and_adding_a_tag(page: Any, make_user: Any, line_hour: None) -> None:
     make_user(R.PROCESS_ENGINEER, username="e2e-keys")
     sign_in(page, "e2e-keys", PASSWORD)
     page.goto(
@@ -175,21 +167,8 @@ def test_keyboard_zoom_export_and_adding_a_tag(page: Any, make_user: Any) -> Non
 
 @pytest.mark.django_db(transaction=True)
 def test_text_tags_draw_as_bands_and_the_values_table_is_the_text_alternative(
-    page: Any, make_user: Any
+    page: Any, make_user: Any, line_hour: None
 ) -> None:
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
     make_user(R.PROCESS_ENGINEER, username="e2e-lanes")
     sign_in(page, "e2e-lanes", PASSWORD)
     page.goto(
@@ -212,22 +191,9 @@ def test_text_tags_draw_as_bands_and_the_values_table_is_the_text_alternative(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_time_picker_reads_the_site_zone_and_shows_utc_beside(
-    page: Any, make_user: Any, settings: Any
+    page: Any, make_user: Any, line_hour: None, settings: Any
 ) -> None:
     settings.TIME_ZONE = "Europe/Zurich"
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
     make_user(R.PROCESS_ENGINEER, username="e2e-picker")
     sign_in(page, "e2e-picker", PASSWORD)
     page.goto("/historian/trend/?tags=L1.NIR.API_CONC")
@@ -250,20 +216,9 @@ def test_the_time_picker_reads_the_site_zone_and_shows_utc_beside(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_engineer_annotates_a_range_by_dragging_with_shift(page: Any, make_user: Any) -> None:
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
+def test_an_engineer_annotates_a_range_by_dragging_with_shift(
+    page: Any, make_user: Any, line_hour: None
+) -> None:
     make_user(R.PROCESS_ENGINEER, username="e2e-annotate")
     sign_in(page, "e2e-annotate", PASSWORD)
     page.goto(
@@ -293,20 +248,9 @@ def test_an_engineer_annotates_a_range_by_dragging_with_shift(page: Any, make_us
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_cursors_show_values_and_their_differences(page: Any, make_user: Any) -> None:
-    call_command(
-        "simulate_line",
-        "--line",
-        "L1",
-        "--start",
-        "2026-03-01T06:00:00Z",
-        "--hours",
-        "1",
-        "--seed",
-        "4",
-        "--quiet",
-        stdout=StringIO(),
-    )
+def test_two_cursors_show_values_and_their_differences(
+    page: Any, make_user: Any, line_hour: None
+) -> None:
     make_user(R.PROCESS_ENGINEER, username="e2e-cursors")
     sign_in(page, "e2e-cursors", PASSWORD)
     page.goto(
