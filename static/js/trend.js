@@ -15,7 +15,7 @@
   const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207",
     "#be185d", "#4d7c0f", "#1d4ed8", "#9f1239", "#475569"];
   const units = [...new Set(tags.map((t) => t.unit || "value"))];
-  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], lanes: [], cursors: [] };
+  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], uncertain: [], lanes: [], cursors: [] };
   const cursorBox = document.getElementById("trend-cursors");
   window.ledgerlineTrend = state;
 
@@ -77,10 +77,17 @@
       ctx.fillStyle = "#111827";
       ctx.fillText("AB"[i], x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
     });
+    // Bad samples (left out) as red ticks on the bottom edge, uncertain ones (drawn) as amber
+    // ticks on the top edge.
     ctx.fillStyle = "#b3261e";
     for (const t of state.bad) {
       const x = u.valToPos(t, "x", true);
       ctx.fillRect(x - 2, top + height - 6 * devicePixelRatio, 4, 6 * devicePixelRatio);
+    }
+    ctx.fillStyle = "#d97706";
+    for (const t of state.uncertain) {
+      const x = u.valToPos(t, "x", true);
+      ctx.fillRect(x - 2, top, 4, 6 * devicePixelRatio);
     }
     ctx.restore();
   }
@@ -353,8 +360,9 @@
       const columns = [], annotations = [], corrections = [], summaries = [], textSummaries = [];
       state.marks = [];
       state.bad = [];
+      state.uncertain = [];
       state.lanes = [];
-      let total = 0, bad = 0;
+      let total = 0, bad = 0, uncertain = 0;
       const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
       const mine = state.requests;
       // Every read at once (values, annotations, corrections of every tag), used in order.
@@ -393,6 +401,8 @@
           count += v.count;
           bad += v.bad_count;
           if (v.bad_count) state.bad.push(Date.parse(v.ts) / 1000);
+          if (v.uncertain_count) state.uncertain.push(Date.parse(v.ts) / 1000);
+          uncertain += v.uncertain_count;
           min = min === null ? v.min : Math.min(min, v.min);
           max = max === null ? v.max : Math.max(max, v.max);
         }
@@ -414,7 +424,9 @@
       render(columns);
       notes(annotations, corrections);
       valuesTable(summaries.concat(textSummaries));
-      statusBox.textContent = `${total.toLocaleString()} samples` + (bad ? `, ${bad} bad (left out, marked in red)` : "");
+      statusBox.textContent = `${total.toLocaleString()} samples`
+        + (bad ? `, ${bad} bad (left out, marked in red)` : "")
+        + (uncertain ? `, ${uncertain} uncertain (drawn, marked in amber above)` : "");
       statusBox.dataset.loaded = String(state.requests);
     } catch (error) {
       statusBox.textContent = `Could not load the trend: ${error.message}. Check the tags and the time window, then try again.`;
