@@ -14,15 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import cache
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, transaction
 
 from audit.canonical import canonical_json
 from audit.catalogue import CATALOGUE_TABLE, AuditedTable, declaration_problems
 from audit.models import AuditAction
+from core.modules import app_modules
 
 logger = logging.getLogger("ledgerline.audit")
 
@@ -30,15 +29,7 @@ StateProvider = Callable[[], Iterable[tuple[str, str, Any]]]
 
 
 def _audited_modules() -> list[Any]:
-    modules = []
-    for config in apps.get_app_configs():
-        name = f"{config.name}.audited"
-        try:
-            modules.append(import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
+    return app_modules("audited")
 
 
 @cache

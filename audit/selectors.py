@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -53,7 +54,10 @@ def checkpoint_status(now: datetime | None = None) -> dict[str, Any]:
     }
 
 
+@cache
 def models_by_table() -> dict[str, type[Model]]:
+    """Every model by its table (the registry is complete once Django has started; the trail
+    asks this for every row it shows)."""
     return {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
 
 

@@ -8,26 +8,17 @@ new passwords are printed once, last.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from audit.models import Checkpoint
 from audit.services import create_checkpoint
+from core.modules import app_modules
 
 
 def demo_modules() -> list[Any]:
-    modules = []
-    for config in apps.get_app_configs():
-        name = f"{config.name}.demo"
-        try:
-            modules.append(import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
+    return app_modules("demo")
 
 
 class Command(BaseCommand):
