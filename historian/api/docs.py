@@ -57,7 +57,8 @@ VALUE_PARAMS = [
         "`raw` (stored samples in time order, at most `limit`), `interpolated` (a value at "
         "every `interval`), `aggregate` (per bucket, the `aggregates`) or `plot` (at most "
         "`points` intervals with first, last, min and max, so a chart shows every "
-        "excursion). Default `raw`.",
+        "excursion; an interval holding only bad samples answers `count` 0, null values "
+        "and its `bad_count`, so a chart can mark where bad data lies). Default `raw`.",
         "aggregate",
     ),
     _param(

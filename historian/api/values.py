@@ -154,13 +154,13 @@ def _series_json(series: Series) -> dict[str, Any]:
             {
                 "ts": format_ts(i.ts),
                 "first": i.first,
-                "first_ts": format_ts(i.first_ts),
+                "first_ts": _ts_or_none(i.first_ts),
                 "last": i.last,
-                "last_ts": format_ts(i.last_ts),
+                "last_ts": _ts_or_none(i.last_ts),
                 "min": i.min,
-                "min_ts": format_ts(i.min_ts),
+                "min_ts": _ts_or_none(i.min_ts),
                 "max": i.max,
-                "max_ts": format_ts(i.max_ts),
+                "max_ts": _ts_or_none(i.max_ts),
                 "count": i.count,
                 "bad_count": i.bad_count,
                 "uncertain_count": i.uncertain_count,
@@ -170,6 +170,10 @@ def _series_json(series: Series) -> dict[str, Any]:
         "source": series.source,
         "interval_seconds": series.interval.total_seconds(),
     }
+
+
+def _ts_or_none(value: datetime | None) -> str | None:
+    return None if value is None else format_ts(value)
 
 
 def values_json(tag: Tag, spec: ReadSpec, series: Series) -> dict[str, Any]:

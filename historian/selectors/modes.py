@@ -60,29 +60,24 @@ class AggregateSeries:
 
 @dataclass(frozen=True)
 class PlotInterval:
+    """One plot interval. An interval holding only bad samples (left out) has count 0, no
+    values and its bad_count, so a chart can mark where bad data lies."""
+
     ts: datetime
     count: int
-    first: float
-    first_ts: datetime
-    last: float
-    last_ts: datetime
-    min: float
-    min_ts: datetime
-    max: float
-    max_ts: datetime
+    first: float | None
+    first_ts: datetime | None
+    last: float | None
+    last_ts: datetime | None
+    min: float | None
+    min_ts: datetime | None
+    max: float | None
+    max_ts: datetime | None
     bad_count: int
     uncertain_count: int
 
     @classmethod
     def of(cls, ts: datetime, s: Summary) -> PlotInterval:
-        assert s.first is not None
-        assert s.first_ts is not None
-        assert s.last is not None
-        assert s.last_ts is not None
-        assert s.min is not None
-        assert s.min_ts is not None
-        assert s.max is not None
-        assert s.max_ts is not None
         return cls(
             ts, s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
             s.bad, s.uncertain,
@@ -91,7 +86,7 @@ class PlotInterval:
 
 @dataclass(frozen=True)
 class PlotSeries:
-    intervals: list[PlotInterval]  # intervals without a usable sample are left out
+    intervals: list[PlotInterval]  # intervals without any sample are left out
     source: str
     interval: timedelta
 
@@ -292,11 +287,11 @@ def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
         or (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
     ):  # text values, or corrections to overlay: summarised from the points in Python
         summaries = _raw_summaries(tag, spec, edges)
-        intervals = [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n]
+        intervals = [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n or s.bad]
         return PlotSeries(intervals, source, step)
     intervals = [
         PlotInterval(edges[k - 1], n, *rest)
         for k, n, *rest in _plot_rows(tag, spec, step, level)
-        if n and 0 < k <= count
+        if (n or rest[-2]) and 0 < k <= count  # rest[-2]: the interval's bad samples
     ]
     return PlotSeries(intervals, source, step)

@@ -56,6 +56,8 @@ def equipment_tree() -> list[Equipment]:
 
 
 MAX_TREND_TAGS = 20
+LAYOUTS = ("axes", "lanes")  # an axis per unit, or a lane per tag
+DEFAULT_SPAN = timedelta(hours=8)
 LAST = {"1h": timedelta(hours=1), "8h": timedelta(hours=8), "24h": timedelta(days=1),
         "7d": timedelta(days=7), "30d": timedelta(days=30)}  # fmt: skip
 
@@ -89,6 +91,21 @@ def _picked_window(params: Mapping[str, str], problems: list[str]) -> dict[str, 
             local = local.replace(tzinfo=zone)
         window[name] = format_ts(local.astimezone(UTC))
     return window
+
+
+def _latest_window(tags: list[Tag]) -> dict[str, str]:
+    """The default window: the 8 hours up to the latest sample of any of the tags (the next
+    whole minute), or up to now when none has a sample; one index probe per tag."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT max(s.ts) FROM unnest(%s::integer[]) AS t(id)
+               CROSS JOIN LATERAL (SELECT ts FROM historian_sample WHERE tag_id = t.id
+                                   ORDER BY ts DESC LIMIT 1) s""",
+            [[t.pk for t in tags]],
+        )
+        latest = cursor.fetchone()[0] or timezone.now()
+    end = latest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return {"start": format_ts(end - DEFAULT_SPAN), "end": format_ts(end)}
 
 
 def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
@@ -130,6 +147,15 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
             "trend opens on the latest 8 hours instead."
         )
         window = {}
+    if not window and known:
+        window = _latest_window(known)
+    layout = params.get("layout", "").strip() or "axes"
+    if layout not in LAYOUTS:
+        problems.append(
+            f"layout={layout!r} is not one of {', '.join(LAYOUTS)} (an axis per unit, or a "
+            "lane per tag): the trend opens with an axis per unit."
+        )
+        layout = "axes"
     return {
         "tags": known,
         "missing": [n for n in dict.fromkeys(names) if n not in found],
@@ -138,6 +164,7 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
             "start": window.get("start", ""),
             "end": window.get("end", ""),
             "zone": timezone.get_current_timezone_name(),
+            "layout": layout,
         },
         "tag_names": list(Tag.objects.order_by("name").values_list("name", flat=True)[:2000]),
         "tag_data": [

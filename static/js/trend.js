@@ -15,7 +15,8 @@
   const colors = ["#0f5e8c", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207",
     "#be185d", "#4d7c0f", "#1d4ed8", "#9f1239", "#475569"];
   const units = [...new Set(tags.map((t) => t.unit || "value"))];
-  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], uncertain: [], lanes: [], cursors: [] };
+  const state = { start: null, end: null, plot: null, requests: 0, marks: [], bad: [], uncertain: [],
+    lanes: [], cursors: [], intervals: [], columns: [], layout: initial.layout || "axes" };
   const cursorBox = document.getElementById("trend-cursors");
   window.ledgerlineTrend = state;
 
@@ -27,25 +28,11 @@
   });
   const enc = encodeURIComponent;
 
-  async function defaultWindow() {
-    if (initial.start && initial.end) {
-      return [Date.parse(initial.start) / 1000, Date.parse(initial.end) / 1000];
-    }
-    let latest = 0;
-    for (const tag of tags) {
-      try {
-        const current = await api(`/api/v1/historian/tags/${enc(tag.name)}/current/`);
-        latest = Math.max(latest, Date.parse(current.ts) / 1000);
-      } catch (e) { /* no samples yet */ }
-    }
-    const end = Math.ceil((latest || Date.now() / 1000) / 60) * 60;
-    return [end - 8 * 3600, end];
-  }
-
   function seriesPoints(values) {
     // Per interval: first, min, max and last in time order, so every excursion is drawn.
     const points = [];
     for (const v of values) {
+      if (!v.count) continue;  // only bad samples: marked, not drawn
       const pts = [[v.first_ts, v.first], [v.min_ts, v.min], [v.max_ts, v.max], [v.last_ts, v.last]]
         .map(([ts, y]) => [Date.parse(ts) / 1000, y])
         .sort((a, b) => a[0] - b[0]);
@@ -66,7 +53,8 @@
       ctx.fillStyle = mark.kind === "correction" ? "rgba(234,88,12,0.13)" : "rgba(15,94,140,0.10)";
       ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
     }
-    tags.forEach((tag, i) => drawLimits(u, tag, colors[i % colors.length]));
+    tags.forEach((tag, i) => drawLimits(u, tag, colors[i % colors.length], i));
+    if (stacked()) drawStack(u);
     // The two cursors, A and B.
     ctx.strokeStyle = "#111827";
     ctx.lineWidth = 1 * devicePixelRatio;
@@ -92,6 +80,95 @@
     ctx.restore();
   }
 
+  // Layout: an axis per unit (all lines over the whole height), or stacked lanes (a lane and
+  // a scale of its own per tag, top to bottom in the order asked).
+  const stacked = () => state.layout === "lanes" && tags.length > 0;
+  const scaleOf = (tag, i) => (stacked() ? `lane${i}` : tag.unit || "value");
+  const chartHeight = () => (stacked() ? Math.max(420, tags.length * 110) : 420);
+  // The canvas rows (device pixels) of lane i; the whole plot in the axes layout.
+  function laneBounds(u, i) {
+    const top = u.bbox.top, height = u.bbox.height;
+    if (!stacked()) return [top, top + height];
+    const each = height / tags.length;
+    return [top + i * each, top + (i + 1) * each];
+  }
+  // Lane i's scale: its data (padded) fills the i-th band from the top of the full height.
+  const laneRange = (i) => (u, min, max) => {
+    const [lo, hi] = lanePadded(min, max);
+    const span = hi - lo, n = tags.length;
+    return [hi + i * span - n * span, hi + i * span];
+  };
+  function lanePadded(min, max) {
+    if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+    const span = max - min || Math.abs(max) * 0.1 || 1;
+    return [min - span * 0.12, max + span * 0.12];
+  }
+  // Each lane's frame, name and scale (three values), drawn in the gutter left of the plot.
+  function drawStack(u) {
+    const ctx = u.ctx, left = u.bbox.left, width = u.bbox.width;
+    ctx.save();
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    tags.forEach((tag, i) => {
+      const [top, bottom] = laneBounds(u, i), scale = u.scales[scaleOf(tag, i)];
+      const span = (scale.max - scale.min) / tags.length, hi = scale.max - i * span;
+      ctx.strokeStyle = "#cbd5e1";
+      ctx.lineWidth = 1 * devicePixelRatio;
+      if (i > 0) { ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left + width, top); ctx.stroke(); }
+      ctx.fillStyle = colors[i % colors.length];
+      ctx.textAlign = "left";
+      ctx.fillText(`${tag.name}${tag.unit ? " [" + tag.unit + "]" : ""}`, left + 4 * devicePixelRatio, top + 13 * devicePixelRatio);
+      ctx.textAlign = "right";
+      ctx.fillStyle = "#475569";
+      for (const [v, text] of niceTicks(hi - span, hi)) {
+        const y = u.valToPos(v, scaleOf(tag, i), true);
+        if (y < top + 16 * devicePixelRatio || y > bottom - 4 * devicePixelRatio) continue;
+        ctx.fillText(text, left - 6 * devicePixelRatio, y + 4 * devicePixelRatio);
+        ctx.strokeStyle = "#eef2f6";
+        ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + width, y); ctx.stroke();
+      }
+    });
+    ctx.restore();
+  }
+  // Round values (1, 2 or 5 × a power of ten apart), two to four per lane, and their labels.
+  function niceTicks(lo, hi) {
+    const raw = (hi - lo) / 4, power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((v) => v >= raw) || raw;
+    const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+    const ticks = [];
+    for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) ticks.push([v, v.toFixed(decimals)]);
+    return ticks;
+  }
+  function setLayout(layout) {
+    state.layout = layout === "lanes" ? "lanes" : "axes";
+    const url = new URL(window.location.href);
+    if (state.layout === "lanes") url.searchParams.set("layout", "lanes");
+    else url.searchParams.delete("layout");
+    window.history.replaceState(null, "", url);
+    document.querySelectorAll("input[name=layout]").forEach((input) => { input.value = state.layout; });
+    document.querySelectorAll("[data-layout]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.layout === state.layout)));
+    if (state.data) render(state.columns);
+  }
+  document.querySelectorAll("[data-layout]").forEach((b) => b.addEventListener("click", () => setLayout(b.dataset.layout)));
+
+  // What the value readout says of quality at time t: the plot intervals within a few pixels
+  // of t count their uncertain samples (drawn) and bad ones (left out, drawn as red ticks).
+  function qualityNote(i, t) {
+    const list = state.intervals[i] || [];
+    const width = state.plot ? state.plot.bbox.width / devicePixelRatio : 900;
+    const near = 4 * (state.end - state.start) / width;
+    let lo = 0, hi = list.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid].end <= t - near) lo = mid + 1; else hi = mid; }
+    let bad = 0, uncertain = 0;
+    for (let k = lo; k < list.length && list[k].start <= t + near; k++) {
+      bad += list[k].bad;
+      uncertain += list[k].uncertain;
+    }
+    const said = [];
+    if (uncertain) said.push(`${uncertain} uncertain`);
+    if (bad) said.push(`${bad} bad, left out`);
+    return said.length ? ` (${said.join(", ")})` : "";
+  }
+
   // Process limits as labelled bands: outside the specification shaded red, between the
   // alert and the specification limits amber; the instrument range as thin dashed lines.
   const LIMITS = [
@@ -100,9 +177,10 @@
     ["alert_low", "alert low", "rgba(217,119,6,0.12)", "#b45309", -1],
     ["spec_low", "spec low", "rgba(185,28,28,0.10)", "#b91c1c", -1],
   ];
-  function drawLimits(u, tag, color) {
-    const ctx = u.ctx, scale = tag.unit || "value";
-    const left = u.bbox.left, width = u.bbox.width, top = u.bbox.top, bottom = top + u.bbox.height;
+  function drawLimits(u, tag, color, i) {
+    const ctx = u.ctx, scale = scaleOf(tag, i);
+    const left = u.bbox.left, width = u.bbox.width;
+    const [top, bottom] = laneBounds(u, i);
     const clamp = (y) => Math.max(top, Math.min(bottom, y));
     const pos = (v) => u.valToPos(v, scale, true);
     for (const [key, , fill, , side] of LIMITS) {
@@ -157,22 +235,26 @@
     const data = columns.length ? uPlot.join(columns) : [[state.start, state.end]];
     const width = chartBox.clientWidth || 900;
     const scales = { x: { time: true, range: () => [state.start, state.end] } };
-    units.forEach((unit) => { scales[unit] = { auto: true }; });
+    if (stacked()) tags.forEach((tag, i) => { scales[scaleOf(tag, i)] = { range: laneRange(i) }; });
+    else units.forEach((unit) => { scales[unit] = { auto: true }; });
     const opts = {
-      width, height: 420,
+      width, height: chartHeight(),
       scales,
-      series: [{ label: zone, value: (u, v) => v == null ? "—" : `${local(v)} (${iso(v).slice(11, 19)} UTC)` }]
+      series: [{ label: zone, value: (u, v) => v == null ? "—" : local(v) + (utcZone ? "" : ` (${iso(v).slice(11, 19)} UTC)`) }]
         .concat(tags.map((tag, i) => ({
           label: `${tag.name}${tag.unit ? " [" + tag.unit + "]" : ""}`,
-          scale: tag.unit || "value",
+          scale: scaleOf(tag, i),
+          value: (u, v, s, idx) => v == null ? "—" : `${round(v)}${qualityNote(i, u.data[0][idx])}`,
           stroke: colors[i % colors.length],
           width: 1.5,
           spanGaps: true,
           paths: tag.step || tag.type !== "float" ? uPlot.paths.stepped({ align: 1 }) : undefined,
         }))),
       axes: [{ space: 80, values: (u, splits) => splits.map(timeLabel) }]
+        // Stacked lanes: each lane draws its own scale (drawStack); the axis keeps the gutter.
+        .concat(stacked() ? [{ scale: scaleOf(tags[0], 0), size: 70, values: (u, splits) => splits.map(() => ""), grid: { show: false }, ticks: { show: false } }] : [])
         // An axis for every unit, alternating left and right.
-        .concat(units.map((unit, i) => Object.assign(
+        .concat(stacked() ? [] : units.map((unit, i) => Object.assign(
           { scale: unit, label: unit, side: i % 2 === 0 ? 3 : 1, grid: { show: i === 0 } },
           // Several units: each axis in the colour of its first tag.
           units.length > 1
@@ -196,6 +278,8 @@
     if (state.plot) state.plot.destroy();
     state.plot = new uPlot(opts, data, chartBox);
     state.data = data;
+    state.columns = columns;
+    chartBox.dataset.layout = stacked() ? "lanes" : "axes";
     // A click (no drag) places cursor A, then B; a third click starts again.
     state.plot.over.addEventListener("click", (event) => {
       if (!state.data || state.data[0].length < 1) return;
@@ -250,16 +334,18 @@
     }
   }
 
-  // The value of series `i` at time t: the drawn point nearest t.
-  function valueAt(i, t) {
+  // Series `i` at time t: the drawn point nearest t, as its value and the readout's text
+  // (the value with the quality of the interval it was drawn from).
+  function pointAt(i, t) {
     const xs = state.data[0], ys = state.data[i];
-    let best = null, gap = Infinity;
+    let best = null, at = t, gap = Infinity;
     let lo = 0, hi = xs.length - 1;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid] < t) lo = mid + 1; else hi = mid; }
     for (let k = Math.max(0, lo - 3); k <= Math.min(xs.length - 1, lo + 3); k++) {
-      if (ys[k] != null && Math.abs(xs[k] - t) < gap) { gap = Math.abs(xs[k] - t); best = ys[k]; }
+      if (ys[k] != null && Math.abs(xs[k] - t) < gap) { gap = Math.abs(xs[k] - t); best = ys[k]; at = xs[k]; }
     }
-    return best;
+    // Bad samples left out near the cursor are named too, though no point is drawn for them.
+    return { value: best, text: round(best) + qualityNote(i - 1, t) };
   }
   const round = (v) => (v === null ? "—" : Number(v.toPrecision(6)).toString());
   function showCursors() {
@@ -272,12 +358,26 @@
     const head = ["Tag", "A " + local(cursors[0])].concat(cursors[1] !== undefined
       ? ["B " + local(cursors[1]), `B − A (${Math.round(cursors[1] - cursors[0])} s)`] : []);
     const rows = tags.map((tag, i) => {
-      const a = valueAt(i + 1, cursors[0]);
-      const b = cursors[1] !== undefined ? valueAt(i + 1, cursors[1]) : undefined;
-      const cells = [tag.name + (tag.unit ? ` [${tag.unit}]` : ""), round(a)];
-      if (b !== undefined) cells.push(round(b), a === null || b === null ? "—" : round(b - a));
+      const a = pointAt(i + 1, cursors[0]);
+      const b = cursors[1] !== undefined ? pointAt(i + 1, cursors[1]) : undefined;
+      const cells = [tag.name + (tag.unit ? ` [${tag.unit}]` : ""), a.text];
+      if (b !== undefined) {
+        cells.push(b.text, a.value === null || b.value === null ? "—" : round(b.value - a.value));
+      }
       return cells;
     });
+    // Text tags: the value in force at each cursor and its quality; "changed" or "same".
+    for (const lane of state.lanes) {
+      const at = (t) => lane.segments.find((seg) => seg.start <= t && t < seg.end) || null;
+      const said = (seg) => (seg ? `${seg.value ?? "∅"}${seg.quality === "good" ? "" : ` (${seg.quality})`}` : "—");
+      const a = at(cursors[0]);
+      const cells = [lane.tag.name, said(a)];
+      if (cursors[1] !== undefined) {
+        const b = at(cursors[1]);
+        cells.push(said(b), !a || !b ? "—" : (a.value === b.value ? "same" : "changed"));
+      }
+      rows.push(cells);
+    }
     const table = document.createElement("table");
     table.className = "table table-compact";
     table.dataset.testid = "cursor-readout";
@@ -337,9 +437,10 @@
     const p = parts(seconds);
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
   };
+  const utcZone = zone === "UTC" || zone === "Etc/UTC";
   function windowText(start, end) {
     const utc = `${iso(start).slice(0, 19).replace("T", " ")} → ${iso(end).slice(0, 19).replace("T", " ")} UTC`;
-    if (zone === "UTC" || zone === "Etc/UTC") return utc;
+    if (utcZone) return utc;
     return `${local(start)} → ${local(end)} ${parts(end).timeZoneName} (${utc})`;
   }
   function fillPicker() {
@@ -362,6 +463,7 @@
       state.bad = [];
       state.uncertain = [];
       state.lanes = [];
+      state.intervals = [];
       let total = 0, bad = 0, uncertain = 0;
       const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
       const mine = state.requests;
@@ -395,6 +497,11 @@
       for (const tag of tags) {
         const [body] = byName.get(tag.name);
         columns.push(seriesPoints(body.values));
+        const step = body.interval_seconds;
+        state.intervals.push(body.values.map((v) => {
+          const start = Date.parse(v.ts) / 1000;
+          return { start, end: start + step, bad: v.bad_count, uncertain: v.uncertain_count };
+        }));
         let count = 0, min = null, max = null;
         for (const v of body.values) {
           total += v.count;
@@ -403,10 +510,12 @@
           if (v.bad_count) state.bad.push(Date.parse(v.ts) / 1000);
           if (v.uncertain_count) state.uncertain.push(Date.parse(v.ts) / 1000);
           uncertain += v.uncertain_count;
+          if (!v.count) continue;
           min = min === null ? v.min : Math.min(min, v.min);
           max = max === null ? v.max : Math.max(max, v.max);
         }
-        const lastValue = body.values.length ? body.values[body.values.length - 1].last : null;
+        const drawn = body.values.filter((v) => v.count);
+        const lastValue = drawn.length ? drawn[drawn.length - 1].last : null;
         summaries.push({ name: tag.name, unit: tag.unit, min, max, last: lastValue, count });
       }
       for (const tag of allTags) {
@@ -532,7 +641,9 @@
     url.searchParams.set("tags", names.join(","));
     window.location.assign(url);
   });
-  window.addEventListener("resize", () => state.plot && state.plot.setSize({ width: chartBox.clientWidth, height: 420 }));
+  window.addEventListener("resize", () => state.plot && state.plot.setSize({ width: chartBox.clientWidth, height: chartHeight() }));
 
-  defaultWindow().then(([start, end]) => zoom(start, end, true));
+  // The server chose the window (the URL's, or the latest 8 hours of data).
+  document.querySelectorAll("[data-layout]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.layout === state.layout)));
+  zoom(Date.parse(initial.start) / 1000, Date.parse(initial.end) / 1000, true);
 })();

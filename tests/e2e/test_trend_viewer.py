@@ -309,8 +309,65 @@ def test_uncertain_samples_are_drawn_and_marked(
     )
     page.wait_for_function(LOADED.format(n=1))
     status = page.locator("[data-testid=trend-status]").inner_text()
-    # (The bad sample sits alone in its plot interval, which plot mode leaves out: see the
-    # closing note of issue 11.)
+    assert "1 bad (left out, marked in red)" in status
     assert "2 uncertain (drawn, marked in amber above)" in status
     assert page.evaluate("window.ledgerlineTrend.uncertain.length") >= 1
+    # The bad sample is alone in its plot interval: still marked, at that interval.
+    (bad,) = page.evaluate("window.ledgerlineTrend.bad")
+    assert 1772346600 - 10 < bad <= 1772346600  # 06:30:00Z
+    # The value readout names the quality at each cursor.
+    over = page.locator("[data-testid=trend-chart] .u-over")
+    for at in ("06:10:01", "06:30:02"):
+        x = page.evaluate(
+            f"window.ledgerlineTrend.plot.valToPos(Date.parse('2026-03-01T{at}Z') / 1000, 'x')"
+        )
+        over.click(position={"x": x, "y": 40})
+    cells = page.locator("[data-testid=cursor-readout] tr").nth(1).locator("td")
+    assert "(1 uncertain)" in cells.nth(1).inner_text()
+    assert "(1 bad, left out)" in cells.nth(2).inner_text()
     screenshot(page, "trend-quality")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stacked_lanes_switch_and_stay_in_the_url(
+    page: Any, make_user: Any, line_hour: None
+) -> None:
+    make_user(R.PROCESS_ENGINEER, username="e2e-stack")
+    sign_in(page, "e2e-stack", PASSWORD)
+    tags = "L1.NIR.API_CONC,L1.PRESS.TABLET_WEIGHT,L1.BLENDER.SPEED,L1.FEEDER1.LOT"
+    page.goto(f"/historian/trend/?tags={tags}&start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z")
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.get_attribute("[data-testid=layout-axes]", "aria-pressed") == "true"
+    page.click("[data-testid=layout-lanes]")
+    assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "lanes"
+    assert "layout=lanes" in page.url
+    # A scale per numeric tag, each tag's line inside its own band of the height.
+    bands = page.evaluate("""() => {
+        const u = window.ledgerlineTrend.plot;
+        return u.series.slice(1).map((s, i) => {
+            const ys = u.data[i + 1].filter(v => v != null);
+            const at = ys.map(v => u.valToPos(v, s.scale));
+            return [s.scale, Math.min(...at), Math.max(...at), u.bbox.height / devicePixelRatio];
+        });
+    }""")
+    assert [b[0] for b in bands] == ["lane0", "lane1", "lane2"]
+    for i, (_, top, bottom, height) in enumerate(bands):
+        assert i * height / 3 <= top <= bottom <= (i + 1) * height / 3, bands
+    screenshot(page, "trend-stacked")
+    # The layout survives a reload and the time picker; a bad layout says what to fix.
+    page.reload()
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "lanes"
+    assert page.get_attribute("[data-testid=layout-lanes]", "aria-pressed") == "true"
+    page.select_option("[data-testid=trend-last] select", "8h")
+    page.wait_for_url("**layout=lanes**last=8h**")
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "lanes"
+    page.click("[data-testid=layout-axes]")
+    assert "layout=" not in page.url
+    assert page.evaluate("window.ledgerlineTrend.plot.axes.length") == 4
+    page.goto(f"/historian/trend/?tags={tags}&layout=sideways")
+    problem = page.locator("[data-testid=trend-problem]").inner_text()
+    assert "layout='sideways' is not one of axes, lanes" in problem
+    page.wait_for_function(LOADED.format(n=1))
+    assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "axes"

@@ -18,6 +18,7 @@ from accounts import roles as R
 from historian import selectors
 from historian.ingest import ingest_samples
 from historian.models import Tag
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +252,52 @@ def test_plot_contains_each_raw_min_and_max(tags: Any, feed: Any, reader: APICli
             assert at[interval["first_ts"]] == interval["first"]
         assert 99.0 in [p["max"] for p in plot["values"]]
         assert -5.0 in [p["min"] for p in plot["values"]]
+
+
+def test_plot_marks_an_interval_holding_only_bad_samples(
+    tags: Any, feed: Any, reader: APIClient, make_user: Any
+) -> None:
+    """A bad sample alone in its interval is left out of the values but not hidden: the
+    interval answers count 0, null values and its bad_count, on every read path."""
+    feed(
+        [{"tag": FLOW, "ts": f"2026-03-01T08:0{m}:10Z", "value": float(m)} for m in (0, 1, 3)]
+        + [{"tag": FLOW, "ts": "2026-03-01T08:02:30Z", "value": 1e6, "quality": "bad"}]
+    )
+    query = {"start": "2026-03-01T08:00:00Z", "end": "2026-03-01T08:04:00Z", "points": 4}
+    for path, source in ((nullcontext(), "rollups:minute"), (selectors.rollups_disabled(), "raw")):
+        with path:
+            plot = values(reader, FLOW, mode="plot", **query)
+        assert plot["source"] == source
+        by_ts = {v["ts"][11:19]: v for v in plot["values"]}
+        assert list(by_ts) == ["08:00:00", "08:01:00", "08:02:00", "08:03:00"]
+        bad = by_ts["08:02:00"]
+        assert (bad["count"], bad["bad_count"], bad["uncertain_count"]) == (0, 1, 0)
+        assert [bad[k] for k in ("first", "first_ts", "last", "min", "max_ts")] == [None] * 5
+        assert by_ts["08:03:00"]["first"] == 3.0
+        assert all(v["bad_count"] == 0 for t, v in by_ts.items() if t != "08:02:00")
+    # With a correction to overlay, the intervals are summarised in Python: the same rule.
+    make_user(R.QA_REVIEWER, username="quinn")
+    qa = APIClient()
+    qa.login(username="quinn", password=PASSWORD)
+    correction = {
+        "start": "2026-03-01T08:00:00Z",
+        "end": "2026-03-01T08:01:00Z",
+        "values": [{"ts": "2026-03-01T08:00:10Z", "value": 0.5}],
+        "reason": "balance drift, recalculated",
+        "signature": {
+            "username": "quinn",
+            "password": PASSWORD,
+            "meaning": "approved",
+            "reason": "ok",
+        },
+    }
+    response = qa.post(f"/api/v1/historian/tags/{FLOW}/corrections/", correction, format="json")
+    assert response.status_code == 201, response.json()
+    plot = values(reader, FLOW, mode="plot", corrections="apply", **query)
+    assert plot["source"] == "raw"
+    assert [(v["count"], v["bad_count"], v["first"]) for v in plot["values"]] == [
+        (1, 0, 0.5), (1, 0, 1.0), (0, 1, None), (1, 0, 3.0)
+    ]  # fmt: skip
 
 
 def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
