@@ -256,8 +256,8 @@ def test_two_cursors_show_values_and_their_differences(
     make_user(R.PROCESS_ENGINEER, username="e2e-cursors")
     sign_in(page, "e2e-cursors", PASSWORD)
     page.goto(
-        "/historian/trend/?tags=L1.NIR.API_CONC,L1.BLENDER.SPEED&start=2026-03-01T06:00:00Z"
-        "&end=2026-03-01T07:00:00Z"
+        "/historian/trend/?tags=L1.NIR.API_CONC,L1.BLENDER.SPEED,L1.FEEDER1.LOT"
+        "&start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z"
     )
     page.wait_for_function(LOADED.format(n=1))
     over = page.locator("[data-testid=trend-chart] .u-over")
@@ -271,11 +271,17 @@ def test_two_cursors_show_values_and_their_differences(
     assert span is not None, text
     assert abs(int(span.group(1)) - 1800) <= 2  # a quarter to three quarters of an hour
     rows = readout.locator("tr")
-    assert rows.count() == 3
+    assert rows.count() == 4
     cells = rows.nth(1).locator("td").all_inner_texts()
     assert cells[0].startswith("L1.NIR.API_CONC")
-    a, b, delta = (float(c) for c in cells[1:4])
+    # Each value, then what its quality was where that is not good: "9.97 (1 bad, left out)".
+    a, b, delta = (float(c.split(" (")[0]) for c in cells[1:4])
     assert abs((b - a) - delta) < 1e-3
+    # A text tag: the value in force at each cursor, and whether it changed between them.
+    lot = rows.nth(3).locator("td").all_inner_texts()
+    assert lot[0] == "L1.FEEDER1.LOT"
+    assert lot[1].startswith("API-")
+    assert lot[3] in ("same", "changed")
     screenshot(page, "trend-cursors")
 
 
