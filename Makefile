@@ -108,8 +108,8 @@ test:
 test-fast: $(STAMP) db-start
 	@$(PY) -m pytest -q -m "not e2e" -x
 
-bench: $(STAMP) db-start
-	@$(PY) -m bench
+bench: $(STAMP) db-start e2e-deps
+	@CHROMIUM=$(CHROMIUM) $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles

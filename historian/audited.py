@@ -13,6 +13,7 @@ AUDITED_TABLES = [
         "historian_ingest_batch", never_deleted=True, triggers=("historian_ingest_batch_stamp",)
     ),
     AuditedTable("historian_annotation"),
+    AuditedTable("historian_trend_display"),
     AuditedTable("historian_correction", signed_fields=Correction.signed_fields),
     AuditedTable(
         "historian_sample",

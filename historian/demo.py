@@ -21,8 +21,9 @@ DEMO_FAULTS = [
 ]
 
 
-def seed(out: OutputWrapper) -> list[str]:
-    """A day of simulated line data, once, and a note on its first fault."""
+def seed(out: OutputWrapper, hours: float = DEMO_HOURS) -> list[str]:
+    """A day (or `hours`) of simulated line data from yesterday's midnight UTC, once, and a
+    note on its first fault."""
     day = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if Tag.objects.filter(name__startswith=f"{DEMO_LINE}.").exists():
         out.write(f"line {DEMO_LINE} has data already: no sample added")
@@ -30,7 +31,7 @@ def seed(out: OutputWrapper) -> list[str]:
         start = day - timedelta(days=1)
         out.write(f"simulating a day of line {DEMO_LINE} from {start.isoformat()} …")
         args = ["simulate_line", "--line", DEMO_LINE, "--start", start.isoformat()]
-        args += ["--hours", str(DEMO_HOURS), "--seed", "42"]  # with its progress bar
+        args += ["--hours", str(hours), "--seed", "42"]  # with its progress bar
         for fault in DEMO_FAULTS:
             args += ["--fault", fault]
         call_command(*args, stdout=out)

@@ -1,13 +1,18 @@
-"""One FilterSet for tags: the tag browser and the API list both filter with it."""
+"""One FilterSet for tags: the tag browser and the API list both filter with it; the window
+filter of the range records (annotations, corrections)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
+from historian.errors import HistorianError
 from historian.models import Tag
+from historian.timestamps import parse_ts
+
+M = TypeVar("M", bound=Model)
 
 
 class TagFilter(django_filters.FilterSet):  # type: ignore[misc]
@@ -37,3 +42,17 @@ class TagFilter(django_filters.FilterSet):  # type: ignore[misc]
 def filtered_tags(params: Any) -> QuerySet[Tag]:
     tags: QuerySet[Tag] = TagFilter(params, queryset=Tag.objects.select_related("equipment")).qs
     return tags
+
+
+def overlapping(queryset: QuerySet[M], params: Any) -> QuerySet[M]:
+    """Range records ([start, end)) that overlap the window `start`/`end` of the query, each
+    bound optional; a bound that is not a timestamp → HistorianError saying so."""
+    for key, lookup in (("start", "end__gt"), ("end", "start__lt")):
+        text = params.get(key, "").strip()
+        if not text:
+            continue
+        parsed = parse_ts(text)
+        if isinstance(parsed, str):
+            raise HistorianError(f"{key}: {parsed}", fields={key: parsed})
+        queryset = queryset.filter(**{lookup: parsed[0]})
+    return queryset

@@ -221,3 +221,53 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"correction {self.pk} of {self.tag_id}"
+
+
+# The relative windows a trend may show, until the moment it is opened.
+RELATIVE_WINDOWS = {"1h": 3600, "8h": 8 * 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+MAX_TREND_TAGS = 20
+
+
+class TrendLayout(models.TextChoices):
+    AXES = "axes"  # an axis per unit
+    LANES = "lanes"  # a lane and a scale per tag
+
+
+class TrendDisplay(models.Model):
+    """A trend view a person saved under a name: its tags, layout and window, which is either
+    relative (`last`, until the moment it is opened), fixed (`start`/`end`) or, with neither,
+    the latest 8 hours of the tags' data. Each person sees and changes only their own."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    tags = ArrayField(models.CharField(max_length=200))
+    layout = models.CharField(max_length=10, choices=TrendLayout.choices, default="axes")
+    last = models.CharField(max_length=10, blank=True, default="")
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+    updated_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "historian_trend_display"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="historian_display_name"),
+            models.CheckConstraint(
+                condition=models.Q(layout__in=["axes", "lanes"]), name="historian_display_layout"
+            ),
+            # One kind of window: relative, fixed (start before end) or the default.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(last__in=["", *RELATIVE_WINDOWS], start__isnull=True, end__isnull=True)
+                    | models.Q(last="", start__lt=models.F("end"))
+                ),
+                name="historian_display_window",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tags__len__gte=1), name="historian_display_tags"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner_id})"

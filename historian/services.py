@@ -1,4 +1,5 @@
-"""Historian use cases: equipment, tags, annotations, corrections (all audited)."""
+"""Historian use cases: equipment, tags, annotations, corrections, saved trend displays (all
+audited)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Now
 
 from audit.context import audit_context
 from audit.signing import SignatureRequest, signed_change
 from historian.errors import HistorianError, TagLocked
 from historian.ingest import coerce_value
-from historian.models import LEVELS, Annotation, Correction, Equipment, Tag, ValueType
+from historian.models import (
+    LEVELS,
+    MAX_TREND_TAGS,
+    RELATIVE_WINDOWS,
+    Annotation,
+    Correction,
+    Equipment,
+    Tag,
+    TrendDisplay,
+    TrendLayout,
+    ValueType,
+)
 from historian.timestamps import parse_ts
 
 LIMITS = ("spec_low", "spec_high", "alert_low", "alert_high")
@@ -198,3 +211,97 @@ def correction_create(
         )
         signed.sign(correction)
     return correction
+
+
+def _display_fields(
+    name: Any, tags: Any, layout: Any, last: Any, start: Any, end: Any
+) -> dict[str, Any]:
+    """A display's fields checked, or HistorianError naming each bad one and what to do."""
+    problems: dict[str, str] = {}
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 100:
+        problems["name"] = "give the display a name of 1 to 100 characters"
+    names = list(dict.fromkeys(tags)) if isinstance(tags, list) else []
+    if not names or not all(isinstance(n, str) for n in names):
+        problems["tags"] = "a list of one or more tag names"
+    elif len(names) > MAX_TREND_TAGS:
+        problems["tags"] = f"at most {MAX_TREND_TAGS} tags in one display"
+    else:
+        known = set(Tag.objects.filter(name__in=names).values_list("name", flat=True))
+        if unknown := [n for n in names if n not in known]:
+            problems["tags"] = "unknown tag(s): " + ", ".join(unknown)
+    if layout not in TrendLayout.values:
+        problems["layout"] = f"one of {', '.join(TrendLayout.values)}"
+    last = last or ""
+    if last and last not in RELATIVE_WINDOWS:
+        problems["last"] = f"one of {', '.join(RELATIVE_WINDOWS)}, or empty"
+    window: list[datetime | None] = [None, None]
+    for i, (key, text) in enumerate((("start", start), ("end", end))):
+        if text in (None, ""):
+            continue
+        parsed = parse_ts(text)
+        if isinstance(parsed, str):
+            problems[key] = parsed
+        else:
+            window[i] = parsed[0]
+    begin, finish = window
+    if (start or end) and last:
+        problems["last"] = "a display keeps a relative window (last) or a fixed one, not both"
+    elif (begin is None) != (finish is None) and not {"start", "end"} & problems.keys():
+        problems["end" if finish is None else "start"] = "give both start and end, or neither"
+    elif begin is not None and finish is not None and finish <= begin:
+        problems["end"] = "must be after start"
+    if problems:
+        raise HistorianError("The display is not valid: see fields.", fields=problems)
+    return {
+        "name": name, "tags": names, "layout": layout, "last": last, "start": begin, "end": finish
+    }  # fmt: skip
+
+
+DISPLAY_REPLACED = "saved again under the same name by its owner"
+DISPLAY_DELETED = "deleted by its owner"
+
+
+def display_save(
+    *,
+    actor: Any,
+    name: Any,
+    tags: Any,
+    layout: Any = TrendLayout.AXES,
+    last: Any = "",
+    start: Any = None,
+    end: Any = None,
+) -> tuple[TrendDisplay, bool]:
+    """Save a trend view under a name for the actor: a new display (True), or the actor's
+    display of that name replaced (False). Each person's displays are their own."""
+    fields = _display_fields(name, tags, layout, last, start, end)
+    # A display is a person's own view, not a record of the process: saving it again under its
+    # name is the reason for the change.
+    with transaction.atomic(), audit_context(actor=actor, reason=DISPLAY_REPLACED):
+        display = (
+            TrendDisplay.objects.select_for_update()
+            .filter(owner=actor, name=fields["name"])
+            .first()
+        )
+        if display is None:
+            try:
+                with transaction.atomic():
+                    return TrendDisplay.objects.create(owner=actor, **fields), True
+            except IntegrityError:  # saved by a parallel request a moment ago: replace it
+                display = TrendDisplay.objects.select_for_update().get(
+                    owner=actor, name=fields["name"]
+                )
+        for key, value in fields.items():
+            setattr(display, key, value)
+        display.updated_at = Now()
+        display.save()
+        display.refresh_from_db(fields=["updated_at"])
+        return display, False
+
+
+def display_delete(*, actor: Any, display: TrendDisplay) -> None:
+    """Delete one of the actor's own displays (the audit trail keeps what it was)."""
+    if display.owner_id != actor.pk:
+        raise HistorianError("Only its owner deletes a saved display.")
+    with transaction.atomic(), audit_context(actor=actor, reason=DISPLAY_DELETED):
+        display.delete()

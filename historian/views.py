@@ -29,4 +29,6 @@ def tag_browser(request: HttpRequest) -> HttpResponse:
 
 @capability_required("historian.view_process_data")
 def trend(request: HttpRequest) -> HttpResponse:
-    return render(request, "historian/trend.html", selectors.trend_request(request.GET))
+    context = selectors.trend_request(request.GET)
+    context["displays"] = [selectors.display_json(d) for d in selectors.displays_of(request.user)]
+    return render(request, "historian/trend.html", context)

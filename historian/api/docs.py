@@ -204,3 +204,49 @@ CORRECTION_CREATE: Doc = {
         "nothing stored."
     ),
 }
+DISPLAY_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The saved display's id (one of yours)."
+)
+DISPLAYS_LIST: Doc = {
+    "summary": "Your saved trend displays",
+    "description": (
+        "The caller's own saved trend views, by name; each with its `url` (the trend page "
+        "that opens it) and its window in words. Nobody sees another person's displays."
+    ),
+}
+DISPLAY_SAVE: Doc = {
+    "summary": "Save a trend view under a name",
+    "description": (
+        "`{name, tags, layout, last | start and end}`: `tags` (1–20 known tag names, in the "
+        "order drawn), `layout` `axes` (an axis per unit, the default) or `lanes` (a lane "
+        "per tag); the window is relative (`last`: `1h`, `8h`, `24h`, `7d`, `30d`, until the "
+        "moment it is opened), fixed (`start`, `end`, ISO 8601 with offset) or, with "
+        "neither, the latest 8 hours of the tags' data. A new name → 201; the name of one of "
+        "your displays → 200, that display replaced. Audited. Bad fields → 400 `invalid` "
+        "with `fields` saying what to fix; nothing saved."
+    ),
+}
+DISPLAY_GET: Doc = {
+    "summary": "One of your saved displays",
+    "description": "404 `not_found` for an id that is not one of the caller's displays.",
+}
+DISPLAY_DELETE: Doc = {
+    "summary": "Delete one of your saved displays",
+    "description": (
+        "204; the audit trail keeps what it was. 404 `not_found` for an id that is not one "
+        "of the caller's displays."
+    ),
+}
+RANGE_WINDOW = [
+    _param(
+        "start",
+        "Optional: only those ending after this time (ISO 8601 with an offset), so the list "
+        "holds what overlaps `[start, end)`.",
+        "2026-03-01T08:00:00Z",
+    ),
+    _param(
+        "end",
+        "Optional: only those starting before this time (ISO 8601 with an offset).",
+        "2026-03-01T09:00:00Z",
+    ),
+]

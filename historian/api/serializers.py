@@ -6,7 +6,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from audit.api.fields import SignatureField
-from historian.models import Annotation, Classification, Correction, Tag, ValueType
+from historian.models import Annotation, Classification, Correction, Tag, TrendLayout, ValueType
 
 
 class TagSerializer(serializers.ModelSerializer[Tag]):
@@ -170,3 +170,34 @@ class CurrentValueSerializer(serializers.Serializer[dict[str, Any]]):
     quality = serializers.ChoiceField(choices=["good", "uncertain", "bad"])
     corrected = serializers.BooleanField(required=False)
     has_correction = serializers.BooleanField(required=False)
+
+
+class DisplaySaveSerializer(serializers.Serializer[Any]):
+    """A trend view to save under a name (the service checks every rule)."""
+
+    name = serializers.CharField(max_length=100)
+    tags = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1)
+    layout = serializers.ChoiceField(choices=TrendLayout.choices, default=TrendLayout.AXES)
+    last = serializers.CharField(required=False, allow_blank=True, default="")
+    start = serializers.CharField(required=False, allow_null=True, default=None)
+    end = serializers.CharField(required=False, allow_null=True, default=None)
+
+
+class DisplaySerializer(serializers.Serializer[Any]):
+    """A saved display as answered (historian.selectors.display_json)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    layout = serializers.ChoiceField(choices=TrendLayout.choices)
+    last = serializers.CharField()
+    start = serializers.CharField(allow_null=True)
+    end = serializers.CharField(allow_null=True)
+    window = serializers.CharField(help_text="The window in words.")
+    url = serializers.CharField(help_text="The trend page's address that opens the display.")
+    created_at = serializers.CharField()
+    updated_at = serializers.CharField()
+
+
+class DisplayListSerializer(serializers.Serializer[Any]):
+    results = DisplaySerializer(many=True)

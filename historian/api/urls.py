@@ -19,4 +19,6 @@ urlpatterns = [
         name="api-historian-corrections",
     ),
     path("samples/", views.SampleIngestView.as_view(), name="api-historian-samples"),
+    path("displays/", views.DisplayListView.as_view(), name="api-historian-displays"),
+    path("displays/<int:pk>/", views.DisplayDetailView.as_view(), name="api-historian-display"),
 ]

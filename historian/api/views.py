@@ -26,6 +26,9 @@ from historian.api.serializers import (
     AnnotationSerializer,
     CorrectionSerializer,
     CurrentValueSerializer,
+    DisplayListSerializer,
+    DisplaySaveSerializer,
+    DisplaySerializer,
     IngestRequestSerializer,
     IngestResponseSerializer,
     TagCreateSerializer,
@@ -34,7 +37,7 @@ from historian.api.serializers import (
     ValuesResponseSerializer,
 )
 from historian.api.values import parse_params, point_json, values_json
-from historian.filters import TagFilter
+from historian.filters import TagFilter, overlapping
 from historian.ingest import csv_items, ingest_samples
 from historian.models import Annotation, Correction, Tag
 
@@ -174,9 +177,10 @@ class AnnotationListView(LedgerlineAPIView, generics.ListAPIView[Annotation]):
 
     def get_queryset(self) -> QuerySet[Annotation]:
         name = self.kwargs.get("name", "")  # absent while the schema is generated
-        return Annotation.objects.filter(tag__name=name).select_related("author")
+        found = Annotation.objects.filter(tag__name=name).select_related("author")
+        return overlapping(found, self.request.query_params)
 
-    @extend_schema(**docs.ANNOTATIONS_LIST, parameters=[docs.TAG_NAME])
+    @extend_schema(**docs.ANNOTATIONS_LIST, parameters=[docs.TAG_NAME, *docs.RANGE_WINDOW])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -201,9 +205,10 @@ class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
 
     def get_queryset(self) -> QuerySet[Correction]:
         name = self.kwargs.get("name", "")  # absent while the schema is generated
-        return Correction.objects.filter(tag__name=name).select_related("author")
+        found = Correction.objects.filter(tag__name=name).select_related("author")
+        return overlapping(found, self.request.query_params)
 
-    @extend_schema(**docs.CORRECTIONS_LIST, parameters=[docs.TAG_NAME])
+    @extend_schema(**docs.CORRECTIONS_LIST, parameters=[docs.TAG_NAME, *docs.RANGE_WINDOW])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -230,3 +235,44 @@ class CorrectionListView(LedgerlineAPIView, generics.ListAPIView[Correction]):
             session=session,
         )
         return Response(CorrectionSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+
+class DisplayListView(LedgerlineAPIView):
+    """The caller's saved trend displays; saving one creates it or replaces it by name."""
+
+    capabilities = {"GET": READ, "POST": READ}
+    parser_classes = [JSONParser]
+
+    @extend_schema(**docs.DISPLAYS_LIST, responses=DisplayListSerializer)
+    def get(self, request: Request) -> Response:
+        displays = selectors.displays_of(request.user)
+        return Response({"results": [selectors.display_json(d) for d in displays]})
+
+    @extend_schema(
+        **docs.DISPLAY_SAVE,
+        request=DisplaySaveSerializer,
+        responses={201: DisplaySerializer, 200: DisplaySerializer},
+    )
+    def post(self, request: Request) -> Response:
+        body = DisplaySaveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        display, created = services.display_save(actor=request.user, **body.validated_data)
+        return Response(
+            selectors.display_json(display),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class DisplayDetailView(LedgerlineAPIView):
+    capabilities = {"GET": READ, "DELETE": READ}
+
+    @extend_schema(**docs.DISPLAY_GET, parameters=[docs.DISPLAY_ID], responses=DisplaySerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        display = get_object_or_404(selectors.displays_of(request.user), pk=pk)
+        return Response(selectors.display_json(display))
+
+    @extend_schema(**docs.DISPLAY_DELETE, parameters=[docs.DISPLAY_ID], responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        display = get_object_or_404(selectors.displays_of(request.user), pk=pk)
+        services.display_delete(actor=request.user, display=display)
+        return Response(status=status.HTTP_204_NO_CONTENT)

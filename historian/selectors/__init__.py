@@ -28,7 +28,8 @@ from historian.selectors.modes import (
     read,
 )
 from historian.selectors.pages import (
-    MAX_TREND_TAGS,
+    display_json,
+    displays_of,
     equipment_tree,
     latest_values,
     tag_list,
@@ -39,7 +40,6 @@ from historian.selectors.spec import AGGREGATES, MODES, ReadSpec
 
 __all__ = [
     "AGGREGATES",
-    "MAX_TREND_TAGS",
     "MODES",
     "AggregateSeries",
     "Bucket",
@@ -51,6 +51,8 @@ __all__ = [
     "ReadSpec",
     "Series",
     "current",
+    "display_json",
+    "displays_of",
     "equipment_tree",
     "latest_values",
     "read",

@@ -6,15 +6,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.canonical import format_ts
 from historian.digest import stored_value
 from historian.filters import filtered_tags
-from historian.models import Equipment, Tag
+from historian.models import (
+    MAX_TREND_TAGS,
+    RELATIVE_WINDOWS,
+    Equipment,
+    Tag,
+    TrendDisplay,
+    TrendLayout,
+)
 from historian.quality import QUALITY_NAMES
 from historian.timestamps import parse_ts
 
@@ -55,11 +64,9 @@ def equipment_tree() -> list[Equipment]:
     return list(Equipment.objects.order_by("path"))
 
 
-MAX_TREND_TAGS = 20
-LAYOUTS = ("axes", "lanes")  # an axis per unit, or a lane per tag
+LAYOUTS = tuple(TrendLayout.values)  # an axis per unit, or a lane per tag
 DEFAULT_SPAN = timedelta(hours=8)
-LAST = {"1h": timedelta(hours=1), "8h": timedelta(hours=8), "24h": timedelta(days=1),
-        "7d": timedelta(days=7), "30d": timedelta(days=30)}  # fmt: skip
+LAST = {key: timedelta(seconds=seconds) for key, seconds in RELATIVE_WINDOWS.items()}
 
 
 def _picked_window(params: Mapping[str, str], problems: list[str]) -> dict[str, str] | None:
@@ -182,4 +189,47 @@ def trend_request(params: Mapping[str, str]) -> dict[str, Any]:
             }
             for t in known
         ],
+    }
+
+
+def displays_of(user: Any) -> QuerySet[TrendDisplay]:
+    """A person's own saved trend displays, by name."""
+    return TrendDisplay.objects.filter(owner=user).order_by("name", "id")
+
+
+def _span_words(start: datetime, end: datetime) -> str:
+    """`2026-03-01 07:00 → 08:00 CET (06:00 → 07:00 UTC)`: the site's zone, UTC beside."""
+    utc = f"{start.astimezone(UTC):%Y-%m-%d %H:%M} → {end.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if timezone.get_current_timezone_name() in {"UTC", "Etc/UTC"}:
+        return utc
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    return f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} {last.tzname()} ({utc})"
+
+
+def display_json(display: TrendDisplay) -> dict[str, Any]:
+    """A saved display as the API and the trend's menu give it, with the address that opens
+    it and its window said in words."""
+    query: dict[str, str] = {"tags": ",".join(display.tags)}
+    if display.layout != TrendLayout.AXES:
+        query["layout"] = display.layout
+    if display.last:
+        query["last"] = display.last
+        window = f"last {display.last} until now"
+    elif display.start is not None and display.end is not None:
+        query["start"], query["end"] = format_ts(display.start), format_ts(display.end)
+        window = _span_words(display.start, display.end)
+    else:
+        window = "the latest 8 hours of data"
+    return {
+        "id": display.pk,
+        "name": display.name,
+        "tags": display.tags,
+        "layout": display.layout,
+        "last": display.last,
+        "start": format_ts(display.start) if display.start else None,
+        "end": format_ts(display.end) if display.end else None,
+        "window": window,
+        "url": reverse("historian:trend") + "?" + urlencode(query, safe=",:"),
+        "created_at": format_ts(display.created_at),
+        "updated_at": format_ts(display.updated_at),
     }

@@ -27,6 +27,16 @@
     return r.json();
   });
   const enc = encodeURIComponent;
+  // Every item of a paginated list ({results, next}), page after page.
+  async function every(path) {
+    const items = [];
+    for (let next = path; next;) {
+      const body = await api(next);
+      items.push(...body.results);
+      next = body.next;
+    }
+    return items;
+  }
 
   function seriesPoints(values) {
     // Per interval: first, min, max and last in time order, so every excursion is drawn.
@@ -467,19 +477,17 @@
       let total = 0, bad = 0, uncertain = 0;
       const q = `start=${enc(iso(state.start))}&end=${enc(iso(state.end))}`;
       const mine = state.requests;
-      // Every read at once (values, annotations, corrections of every tag), used in order.
+      // Every tag's values at once; the chart is drawn from them, then the annotations and
+      // corrections in the window are read and marked.
       const values = (tag) => tag.type === "string"
         ? `/api/v1/historian/tags/${enc(tag.name)}/values/?mode=raw&limit=20000&${q}`
         : `/api/v1/historian/tags/${enc(tag.name)}/values/?mode=plot&points=${points}&${q}`;
-      const reads = await Promise.all(allTags.map((tag) => Promise.all([
-        api(values(tag)),
-        api(`/api/v1/historian/tags/${enc(tag.name)}/annotations/`),
-        api(`/api/v1/historian/tags/${enc(tag.name)}/corrections/`),
-      ])));
+      const reads = await Promise.all(allTags.map((tag) => api(values(tag))));
       if (mine !== state.requests) return;  // a newer window was asked for meanwhile
+      if (mine === 1) performance.mark("trend-data");  // first paint's parts (bench/trend.py)
       const byName = new Map(allTags.map((tag, i) => [tag.name, reads[i]]));
       for (const tag of textTags) {
-        const [body] = byName.get(tag.name);
+        const body = byName.get(tag.name);
         // One band per run of the same value and quality, until the next change.
         const segments = [];
         const cut = body.truncated ? Date.parse(body.next_start) / 1000 : state.end;
@@ -495,7 +503,7 @@
         textSummaries.push({ name: tag.name, unit: "text", last, count: `${segments.length} value(s)` });
       }
       for (const tag of tags) {
-        const [body] = byName.get(tag.name);
+        const body = byName.get(tag.name);
         columns.push(seriesPoints(body.values));
         const step = body.interval_seconds;
         state.intervals.push(body.values.map((v) => {
@@ -518,24 +526,31 @@
         const lastValue = drawn.length ? drawn[drawn.length - 1].last : null;
         summaries.push({ name: tag.name, unit: tag.unit, min, max, last: lastValue, count });
       }
-      for (const tag of allTags) {
-        const [, foundAnnotations, foundCorrections] = byName.get(tag.name);
-        for (const [kind, list, found] of [["annotation", annotations, foundAnnotations], ["correction", corrections, foundCorrections]]) {
-          for (const item of found.results) {
-            const s = Date.parse(item.start) / 1000, e = Date.parse(item.end) / 1000;
-            if (e > state.start && s < state.end) {
-              list.push({ ...item, tag: tag.name });
-              state.marks.push({ kind, start: s, end: e });
-            }
-          }
-        }
-      }
       render(columns);
-      notes(annotations, corrections);
       valuesTable(summaries.concat(textSummaries));
-      statusBox.textContent = `${total.toLocaleString()} samples`
+      if (mine === 1) requestAnimationFrame(() => performance.mark("trend-painted"));
+      const said = `${total.toLocaleString()} samples`
         + (bad ? `, ${bad} bad (left out, marked in red)` : "")
         + (uncertain ? `, ${uncertain} uncertain (drawn, marked in amber above)` : "");
+      statusBox.innerHTML = '<span class="spinner" aria-hidden="true"></span> ';
+      statusBox.append(`${said}; reading annotations and corrections…`);
+      const found = await Promise.all(allTags.map((tag) => Promise.all([
+        every(`/api/v1/historian/tags/${enc(tag.name)}/annotations/?${q}`),
+        every(`/api/v1/historian/tags/${enc(tag.name)}/corrections/?${q}`),
+      ])));
+      if (mine !== state.requests) return;
+      allTags.forEach((tag, i) => {
+        const [foundAnnotations, foundCorrections] = found[i];
+        for (const [kind, list, items] of [["annotation", annotations, foundAnnotations], ["correction", corrections, foundCorrections]]) {
+          for (const item of items) {
+            list.push({ ...item, tag: tag.name });
+            state.marks.push({ kind, start: Date.parse(item.start) / 1000, end: Date.parse(item.end) / 1000 });
+          }
+        }
+      });
+      if (state.marks.length) state.plot.redraw(false);
+      notes(annotations, corrections);
+      statusBox.textContent = said;
       statusBox.dataset.loaded = String(state.requests);
     } catch (error) {
       statusBox.textContent = `Could not load the trend: ${error.message}. Check the tags and the time window, then try again.`;
@@ -641,6 +656,72 @@
     url.searchParams.set("tags", names.join(","));
     window.location.assign(url);
   });
+  // Saved displays (the person's own): save this view under a name, delete one; the list is
+  // drawn again from the API's answer.
+  const saveForm = document.getElementById("display-save");
+  const displayList = document.getElementById("display-list");
+  const asked = JSON.parse(document.getElementById("trend-last-data").textContent);
+  if (saveForm && asked) saveForm.elements.window.value = asked;
+  const send = (method, path, body) => fetch(path, {
+    method, credentials: "same-origin",
+    headers: window.ledgerlineHeaders({
+      "Content-Type": "application/json",
+      "X-CSRFToken": saveForm.elements.csrfmiddlewaretoken.value,
+    }),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  function listDisplays(displays) {
+    displayList.innerHTML = "";
+    document.querySelector("[data-testid=displays-menu] summary").textContent = `Saved displays (${displays.length})`;
+    for (const d of displays) {
+      const li = document.createElement("li");
+      li.dataset.id = d.id;
+      const link = document.createElement("a");
+      link.href = d.url;
+      link.textContent = d.name;
+      const said = document.createElement("span");
+      said.className = "muted";
+      said.textContent = `${d.window} · ${d.tags.length} tag${d.tags.length === 1 ? "" : "s"}${d.layout === "lanes" ? " · lanes" : ""}`;
+      const remove = document.createElement("button");
+      Object.assign(remove, { className: "btn btn-sm btn-ghost", type: "button", textContent: "Delete" });
+      remove.dataset.deleteDisplay = d.id;
+      remove.setAttribute("aria-label", `Delete ${d.name}`);
+      li.append(link, " ", said, " ", remove);
+      displayList.appendChild(li);
+    }
+    if (!displays.length) displayList.innerHTML = '<li class="muted">None saved yet: name this view below to keep it.</li>';
+  }
+  const refreshDisplays = () => api("/api/v1/historian/displays/").then((body) => listDisplays(body.results));
+  if (saveForm) {
+    saveForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const choice = saveForm.elements.window.value;
+      const body = { name: saveForm.elements.name.value, tags: allTags.map((t) => t.name), layout: state.layout };
+      if (choice === "fixed") Object.assign(body, { start: iso(state.start), end: iso(state.end) });
+      else if (choice !== "latest") body.last = choice;
+      const response = await send("POST", "/api/v1/historian/displays/", body);
+      const answer = await response.json().catch(() => ({}));
+      const error = saveForm.querySelector("[data-error]"), saved = saveForm.querySelector("[data-saved]");
+      if (!response.ok) {
+        const fields = Object.entries(answer.fields || {}).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`);
+        error.textContent = `Not saved: ${fields.join("; ") || answer.detail || response.status}. Correct it and save again.`;
+        saved.textContent = "";
+        return;
+      }
+      error.textContent = "";
+      await refreshDisplays();
+      saved.textContent = response.status === 201 ? `Saved as “${answer.name}”.` : `“${answer.name}” replaced.`;
+    });
+    displayList.addEventListener("click", async (event) => {
+      const id = event.target.dataset && event.target.dataset.deleteDisplay;
+      if (!id) return;
+      const name = event.target.closest("li").querySelector("a").textContent;
+      if (!window.confirm(`Delete the saved display “${name}”? The trend itself is not changed.`)) return;
+      const response = await send("DELETE", `/api/v1/historian/displays/${id}/`);
+      await refreshDisplays();
+      saveForm.querySelector("[data-saved]").textContent = response.ok ? `“${name}” deleted.` : `Not deleted (${response.status}): reload the page and try again.`;
+    });
+  }
   window.addEventListener("resize", () => state.plot && state.plot.setSize({ width: chartBox.clientWidth, height: chartHeight() }));
 
   // The server chose the window (the URL's, or the latest 8 hours of data).

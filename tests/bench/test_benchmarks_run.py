@@ -19,6 +19,8 @@ TINY = {
     "BENCH_INGEST_BATCH": "1000",
     "BENCH_REST_SAMPLES": "20000",
     "BENCH_QUERY_DAYS": "1",
+    "BENCH_TREND_HOURS": "0.25",
+    "BENCH_TREND_RUNS": "1",
 }
 
 
@@ -39,7 +41,8 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for heading in ("== audit:", "== historian:", "== accounts:"):
+    for heading in ("== audit:", "== historian:", "== accounts:", "== trend:"):
         assert heading in done.stdout
-    for figure in ("overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate"):
+    figures = ("overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint")
+    for figure in figures:
         assert figure in done.stdout, figure

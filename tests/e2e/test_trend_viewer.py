@@ -377,3 +377,62 @@ def test_stacked_lanes_switch_and_stay_in_the_url(
     assert "layout='sideways' is not one of axes, lanes" in problem
     page.wait_for_function(LOADED.format(n=1))
     assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "axes"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saved_displays_are_each_persons_own_and_open_the_view(
+    page: Any, make_user: Any, line_hour: None
+) -> None:
+    make_user(R.PROCESS_ENGINEER, username="e2e-displays")
+    make_user(R.QA_REVIEWER, username="e2e-displays-qa")
+    sign_in(page, "e2e-displays", PASSWORD)
+    page.goto(
+        "/historian/trend/?tags=L1.NIR.API_CONC,L1.PRESS.TABLET_WEIGHT"
+        "&start=2026-03-01T06:00:00Z&end=2026-03-01T07:00:00Z"
+    )
+    page.wait_for_function(LOADED.format(n=1))
+    page.click("[data-testid=layout-lanes]")
+    page.click("[data-testid=displays-menu] summary")
+    form = page.locator("[data-testid=display-save]")
+    form.locator("input[name=name]").fill("CQA hour")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-saved]').textContent.includes('Saved as')"
+    )
+    items = page.locator("[data-testid=display-list] li")
+    assert items.count() == 1
+    assert "2026-03-01 06:00 → 2026-03-01 07:00 UTC" in items.first.inner_text()
+    assert "lanes" in items.first.inner_text()
+    screenshot(page, "trend-displays")
+    # The same name with a relative window replaces it.
+    form.locator("select[name=window]").select_option("24h")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-saved]').textContent.includes('replaced')"
+    )
+    assert items.count() == 1
+    assert "last 24h until now" in items.first.inner_text()
+    # From the trend page without tags (the menu's Trends link), the display opens the view.
+    page.click("[data-nav='Trends']")
+    page.click("[data-testid=displays-menu] summary")
+    page.click("[data-testid=display-list] a")
+    page.wait_for_function(LOADED.format(n=1))
+    assert "last=24h" in page.url
+    assert page.get_attribute("[data-testid=trend-chart]", "data-layout") == "lanes"
+    assert page.evaluate("window.ledgerlineTrend.end - window.ledgerlineTrend.start") == 86400
+    assert page.evaluate("window.ledgerlineTrend.plot.series.length") == 3
+    # Nobody else sees it.
+    page.click("text=Sign out")
+    sign_in(page, "e2e-displays-qa", PASSWORD)
+    page.goto("/historian/trend/")
+    assert page.locator("[data-testid=displays-menu] summary").inner_text() == "Saved displays (0)"
+    page.click("text=Sign out")
+    # Its owner deletes it, after confirming.
+    sign_in(page, "e2e-displays", PASSWORD)
+    page.goto("/historian/trend/?tags=L1.NIR.API_CONC")
+    page.wait_for_function(LOADED.format(n=1))
+    page.click("[data-testid=displays-menu] summary")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-delete-display]")
+    page.wait_for_function("document.querySelector('[data-saved]').textContent.includes('deleted')")
+    assert "None saved yet" in page.locator("[data-testid=display-list]").inner_text()

@@ -101,6 +101,26 @@ def test_tags_are_listed_and_filtered(tags: Any, engineer: Any) -> None:
     assert [t["name"] for t in found] == [FLOW]
 
 
+def test_range_lists_give_what_overlaps_a_window_and_refuse_a_bad_bound(
+    tags: Any, make_user: Any
+) -> None:
+    supervisor = client_of(make_user(R.SUPERVISOR, username="sam"))
+    url = f"/api/v1/historian/tags/{FLOW}/annotations/"
+    for hour in (6, 8, 10):
+        body = {"start": f"2026-03-01T{hour:02d}:00:00Z", "end": f"2026-03-01T{hour:02d}:30:00Z",
+                "text": f"at {hour}"}  # fmt: skip
+        assert supervisor.post(url, body, format="json").status_code == 201
+    # [08:00, 08:30) overlaps [08:29, 10:00); [06:00, 06:30) and [10:00, 10:30) do not.
+    window = {"start": "2026-03-01T08:29:00Z", "end": "2026-03-01T10:00:00Z"}
+    found = supervisor.get(url, window).json()["results"]
+    assert [a["text"] for a in found] == ["at 8"]
+    assert len(supervisor.get(url, {"end": "2026-03-01T08:00:00Z"}).json()["results"]) == 1
+    for path in (url, f"/api/v1/historian/tags/{FLOW}/corrections/"):
+        bad = supervisor.get(path, {"start": "yesterday"})
+        assert bad.status_code == 400
+        assert "start" in bad.json()["fields"]
+
+
 def test_annotations_leave_samples_untouched(tags: Any, make_user: Any) -> None:
     supervisor = client_of(make_user(R.SUPERVISOR, username="sam"))
     url = f"/api/v1/historian/tags/{FLOW}/annotations/"
