@@ -221,8 +221,9 @@ def _display_fields(
     name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > 100:
         problems["name"] = "give the display a name of 1 to 100 characters"
-    names = list(dict.fromkeys(tags)) if isinstance(tags, list) else []
-    if not names or not all(isinstance(n, str) for n in names):
+    texts = isinstance(tags, list) and all(isinstance(n, str) for n in tags)
+    names = list(dict.fromkeys(tags)) if texts else []
+    if not names:
         problems["tags"] = "a list of one or more tag names"
     elif len(names) > MAX_TREND_TAGS:
         problems["tags"] = f"at most {MAX_TREND_TAGS} tags in one display"

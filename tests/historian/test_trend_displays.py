@@ -148,3 +148,16 @@ def test_a_fixed_window_is_said_in_the_site_zone_with_utc_beside(
     assert answer["window"] == (
         "2026-03-01 08:00 → 2026-03-01 10:00 CET (2026-03-01 07:00 → 2026-03-01 09:00 UTC)"
     )
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_tags_that_are_not_names(tags: Any, make_user: Any) -> None:
+    from historian.errors import HistorianError
+    from historian.services import display_save
+
+    user = make_user(R.OPERATOR, username="otto")
+    for bad in ([{"name": FLOW}], FLOW, [FLOW, 3]):
+        with pytest.raises(HistorianError) as refused:
+            display_save(actor=user, name="x", tags=bad)
+        assert refused.value.fields == {"tags": "a list of one or more tag names"}
+    assert not TrendDisplay.objects.exists()
