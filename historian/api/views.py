@@ -243,13 +243,18 @@ class DisplayListView(LedgerlineAPIView):
     capabilities = {"GET": READ, "POST": READ}
     parser_classes = [JSONParser]
 
-    @extend_schema(**docs.DISPLAYS_LIST, responses=DisplayListSerializer)
+    @extend_schema(
+        **docs.DISPLAYS_LIST,
+        operation_id="historian_displays_list",
+        responses=DisplayListSerializer,
+    )
     def get(self, request: Request) -> Response:
         displays = selectors.displays_of(request.user)
         return Response({"results": [selectors.display_json(d) for d in displays]})
 
     @extend_schema(
         **docs.DISPLAY_SAVE,
+        operation_id="historian_displays_save",
         request=DisplaySaveSerializer,
         responses={201: DisplaySerializer, 200: DisplaySerializer},
     )
@@ -266,12 +271,22 @@ class DisplayListView(LedgerlineAPIView):
 class DisplayDetailView(LedgerlineAPIView):
     capabilities = {"GET": READ, "DELETE": READ}
 
-    @extend_schema(**docs.DISPLAY_GET, parameters=[docs.DISPLAY_ID], responses=DisplaySerializer)
+    @extend_schema(
+        **docs.DISPLAY_GET,
+        operation_id="historian_display_get",
+        parameters=[docs.DISPLAY_ID],
+        responses=DisplaySerializer,
+    )
     def get(self, request: Request, pk: int) -> Response:
         display = get_object_or_404(selectors.displays_of(request.user), pk=pk)
         return Response(selectors.display_json(display))
 
-    @extend_schema(**docs.DISPLAY_DELETE, parameters=[docs.DISPLAY_ID], responses={204: None})
+    @extend_schema(
+        **docs.DISPLAY_DELETE,
+        operation_id="historian_display_delete",
+        parameters=[docs.DISPLAY_ID],
+        responses={204: None},
+    )
     def delete(self, request: Request, pk: int) -> Response:
         display = get_object_or_404(selectors.displays_of(request.user), pk=pk)
         services.display_delete(actor=request.user, display=display)
