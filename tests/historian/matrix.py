@@ -54,4 +54,15 @@ ROWS: list[Endpoint] = [
         api=True,
         data={"source": "matrix", "ingest_key": "matrix", "samples": []},
     ),
+    Endpoint("GET", "/api/v1/historian/displays/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/historian/displays/",
+        DATA_READERS,
+        api=True,
+        data={"name": "matrix", "tags": ["MATRIX.TAG"]},
+    ),
+    # Someone else's (or no) display: 404 to those who may read, 401/403 to the rest.
+    Endpoint("GET", "/api/v1/historian/displays/999999/", DATA_READERS, api=True),
+    Endpoint("DELETE", "/api/v1/historian/displays/999999/", DATA_READERS, api=True),
 ]
