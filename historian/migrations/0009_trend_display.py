@@ -6,12 +6,13 @@ import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
 
-from audit.frozen.v1 import capture_sql
+from audit.operations import AuditedTable
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("historian", "0008_tag_process_limits"),
+        ("audit", "0010_signed_fields_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -89,5 +90,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunSQL(capture_sql("historian_trend_display")),
+        AuditedTable("historian_trend_display"),
     ]
