@@ -270,5 +270,20 @@ def signed_change(
     session_user = actor if session is not None else None
     with transaction.atomic():
         signer = reauthenticate_signer(signature, session_user=session_user, session=session)
-        with audit_context(actor=actor, reason=reason):
+        writer = actor
+        if getattr(actor, "is_service_account", False) and signer.pk != actor.pk:
+            # Acting for a person (API.md): an integration account's token carried the
+            # signer's signature. The writes are the signer's; the chain records the channel
+            # beside them, under the same request id.
+            writer = signer
+            with audit_context(actor=actor, reason=reason):
+                append_event(
+                    actor=actor,
+                    action=AuditAction.SECURITY,
+                    table="security",
+                    pk=signer.username,
+                    changes={"event": "signature_carried", "via": actor.username},
+                    reason=reason,
+                )
+        with audit_context(actor=writer, reason=reason):
             yield SignedWrite(signer, signature, session_user, session)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),
+    path("api/v1/ebr/", include("ebr.api.urls")),
+    path("ebr/", include("ebr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -1,15 +1,26 @@
 from django.apps import AppConfig
 
 from accounts import roles as R
+from core.navigation import NavItem
+
+READ = "ebr.view_batch_records"
+# Carrying a person's signature: the integration account passes the endpoint's check, and
+# the service checks that the signer holds the capability.
+CARRY = "ebr.act_for_people"
 
 
 class EbrConfig(AppConfig):
     name = "ebr"
     verbose_name = "Electronic batch records"
     default_auto_field = "django.db.models.BigAutoField"
+    navigation = (NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),)
     role_permissions = {
-        R.OPERATOR: {"ebr.execute_steps"},
-        R.SUPERVISOR: {"ebr.execute_steps", "ebr.verify_steps"},
-        R.QA_REVIEWER: {"ebr.review_batches", "ebr.release_batches"},
-        R.PROCESS_ENGINEER: {"ebr.manage_master_records"},
+        R.OPERATOR: {READ, "ebr.execute_steps"},
+        R.SUPERVISOR: {READ, "ebr.execute_steps", "ebr.verify_steps", "ebr.manage_lots"},
+        R.QA_REVIEWER: {READ, "ebr.review_batches", "ebr.release_batches", "ebr.dispose_lots"},
+        R.AUDITOR: {READ},
+        R.PROCESS_ENGINEER: {READ, "ebr.manage_master_records", "ebr.manage_lines"},
+        # An MES or LIMS: reads, creates lots, and carries people's signatures for what
+        # their roles allow (API.md, "Acting for a person").
+        R.INTEGRATION: {READ, "ebr.manage_lots", CARRY},
     }

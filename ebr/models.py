@@ -1,6 +1,12 @@
-"""Electronic batch records. Until the batch-record models arrive, the capabilities."""
+"""Electronic batch records: lines and material lots (this file grows with master records,
+batches, entries and deviations). Every table here is a GxP record, audited row by row."""
+
+from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
+
+from core.states import StateMachine
 
 
 class EbrCapability(models.Model):
@@ -10,12 +16,94 @@ class EbrCapability(models.Model):
         managed = False
         default_permissions = ()
         permissions = [
+            ("view_batch_records", "Read lines, lots, master records and batches"),
             ("execute_steps", "Execute batch record steps"),
             ("verify_steps", "Verify batch record steps performed by others"),
             ("review_batches", "Review batches by exception, handle deviations"),
             ("release_batches", "Release or reject batches"),
             ("manage_master_records", "Author master batch records"),
+            ("manage_lines", "Define lines and their RTD models"),
+            ("manage_lots", "Create material lots"),
+            ("dispose_lots", "Release or reject material lots"),
+            ("act_for_people", "Carry a person's signature for what their role allows"),
         ]
 
     def __str__(self) -> str:
         return "batch record capabilities"
+
+
+class Line(models.Model):
+    """A production line: the equipment node it names (its feeders are that node's children,
+    its tags the tags under it), with an optional mass-flow tag at the outlet."""
+
+    code = models.CharField(max_length=40, unique=True, db_collation="C")
+    name = models.CharField(max_length=200)
+    equipment = models.OneToOneField(
+        "historian.Equipment", on_delete=models.PROTECT, related_name="line"
+    )
+    outlet_tag = models.ForeignKey(
+        "historian.Tag", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "ebr_line"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"),
+                name="ebr_line_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LotStatus(models.TextChoices):
+    QUARANTINE = "quarantine"
+    RELEASED = "released"
+    REJECTED = "rejected"
+
+
+# QA decides once: a released or rejected lot stays so (a recall is a deviation, not an edit).
+LOT_STATES = StateMachine({LotStatus.QUARANTINE: {LotStatus.RELEASED, LotStatus.REJECTED}})
+
+
+class MaterialLot(models.Model):
+    """A lot of a material, received into quarantine; QA releases or rejects it by signature.
+    Only a released lot that has not expired is used in a batch or charged to a feeder."""
+
+    material = models.CharField(max_length=100, db_collation="C")
+    lot = models.CharField(max_length=100, db_collation="C")
+    supplier = models.CharField(max_length=200, blank=True)
+    supplier_lot = models.CharField(max_length=100, blank=True)
+    quantity = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=LotStatus.choices, default=LotStatus.QUARANTINE
+    )
+    created_at = models.DateTimeField(db_default=Now())
+
+    signed_fields = (
+        "id", "material", "lot", "supplier", "supplier_lot", "quantity", "unit", "expires_at",
+        "status",
+    )  # fmt: skip
+
+    class Meta:
+        db_table = "ebr_material_lot"
+        ordering = ["material", "lot"]
+        constraints = [
+            models.UniqueConstraint(fields=["material", "lot"], name="ebr_lot_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=LotStatus.values), name="ebr_lot_status"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__isnull=True) | models.Q(quantity__gt=0),
+                name="ebr_lot_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material}/{self.lot}"

@@ -133,6 +133,13 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
     add("PRESS", "REJECTS", "count", "Tablets rejected (cumulative)", value_type="int")
     add("PRESS", "OUTPUT_RATE", "tablets/min", "Tablet output rate")
     add(
+        "OUTLET",
+        "MASSFLOW",
+        "kg/h",
+        "Mass flow of tablets leaving the line (the outlet a quantity batch integrates)",
+        classification="KPP",
+    )
+    add(
         "LINE",
         "THROUGHPUT",
         "kg/h",
@@ -310,6 +317,8 @@ class Simulator:
             ("PRESS.HARDNESS", round(hardness, 2), "good"),
             ("PRESS.REJECTS", self.rejects, "good"),
             ("PRESS.OUTPUT_RATE", round(turret * 36 * (1 + rng.gauss(0, 0.002)), 1), "good"),
+            # What reaches the press leaves it (no random draw: the seeded data stays as it was).
+            ("OUTLET.MASSFLOW", round(arriving, 4), "good"),
             ("LINE.THROUGHPUT", round(total_in, 4), "good"),
             ("LINE.STATE", "running", "good"),
             ("LINE.ROOM_TEMP", round(self.temp, 3), "good"),

@@ -221,6 +221,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "ebr.models.LotStatus",
+        "VerificationStatusEnum": "audit.models.VerificationRun.Status",
+    },
 }
 
 # --- logging ------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The one permission class every API endpoint uses.
 
 A view states what each method needs in `capabilities` ({"GET": perm, ...},
-"*" for any method). Without a statement the endpoint is closed; `public =
-True` opens it to anonymous callers (the view must then answer them with
-care). Unauthenticated → 401, authenticated without the capability → 403.
+"*" for any method; a tuple of permissions means any one of them). Without a
+statement the endpoint is closed; `public = True` opens it to anonymous callers
+(the view must then answer them with care). Unauthenticated → 401,
+authenticated without the capability → 403.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ class CapabilityPermission(BasePermission):
         needed = required_capability(view, request.method or "GET")
         if needed is None:
             return False
-        return bool(user.has_perm(needed))
+        # A tuple names alternatives: e.g. the capability itself, or carrying the signature of
+        # a person who has it (the service then checks the signer).
+        return any(user.has_perm(p) for p in ((needed,) if isinstance(needed, str) else needed))
 
 
-def required_capability(view: Any, method: str) -> str | None:
-    capabilities: dict[str, str] = getattr(view, "capabilities", {}) or {}
+def required_capability(view: Any, method: str) -> str | tuple[str, ...] | None:
+    capabilities: dict[str, str | tuple[str, ...]] = getattr(view, "capabilities", {}) or {}
     return (
         capabilities.get(method.upper())
         or capabilities.get("*")

@@ -15,5 +15,5 @@ class LedgerlineAPIView(APIView):
     that none falls back to this text.)"""
 
     permission_classes = [CapabilityPermission]
-    capabilities: ClassVar[dict[str, str]] = {}
+    capabilities: ClassVar[dict[str, str | tuple[str, ...]]] = {}
     public: ClassVar[bool] = False

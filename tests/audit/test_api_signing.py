@@ -51,7 +51,14 @@ def test_a_service_account_relays_a_persons_signature(
     event = AuditEvent.objects.get(
         table_name="testapp_specimen", action="insert", record_pk=str(response.json()["id"])
     )
-    assert event.actor_username == "mes"
+    # Acting for a person (API.md): the signed action is the signer's; the chain records the
+    # channel (the integration account) beside it, under the same request id.
+    assert event.actor_username == "quinn"
+    carried = AuditEvent.objects.get(changes__event="signature_carried")
+    assert (carried.actor_username, carried.record_pk, carried.changes["via"]) == (
+        "mes", "quinn", "mes"
+    )  # fmt: skip
+    assert carried.request_id == event.request_id
 
 
 def test_a_failed_signing_is_403_stores_nothing_and_still_counts(

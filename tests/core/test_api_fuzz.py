@@ -101,10 +101,11 @@ def roles_for(case: Any) -> list[str]:
     if getattr(view, "public", False):
         return ["anonymous", R.INTEGRATION]
     needed = required_capability(view, case.method)
+    alternatives = (needed,) if isinstance(needed, str) else needed or ()
     chosen = [
         role
         for role in (R.INTEGRATION, *R.HUMAN_ROLES)
-        if needed and needed in R.role_permissions().get(role, frozenset())
+        if set(alternatives) & R.role_permissions().get(role, frozenset())
     ]
     people = [role for role in chosen if role != R.INTEGRATION][:1]
     integration = [R.INTEGRATION] if R.INTEGRATION in chosen else []

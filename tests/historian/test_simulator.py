@@ -87,10 +87,10 @@ def test_simulate_line_ingests_and_a_repeat_stores_nothing() -> None:
     ]
     out = StringIO()
     call_command(*args, stdout=out)
-    assert "6480 samples stored" in out.getvalue()  # 180 s x 36 tags
+    assert "6660 samples stored" in out.getvalue()  # 180 s x 37 tags
     again = StringIO()
     call_command(*args, stdout=again)
-    assert "0 samples stored, 6480 already there" in again.getvalue()
+    assert "0 samples stored, 6660 already there" in again.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -121,4 +121,4 @@ def test_simulate_line_through_the_rest_api(live_server: Any, make_service_accou
         key,
         stdout=out,
     )
-    assert "2592 samples stored" in out.getvalue()  # 72 s x 36 tags
+    assert "2664 samples stored" in out.getvalue()  # 72 s x 37 tags

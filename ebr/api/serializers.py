@@ -1,0 +1,77 @@
+"""Shapes of the batch-record API's bodies (the services check every rule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from audit.api.fields import SignatureField
+from ebr.models import LotStatus
+
+
+class LineCreateSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    equipment = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The line's path (default: code)"
+    )
+    outlet_tag = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LineSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    equipment = serializers.CharField()
+    outlet_tag = serializers.CharField(allow_null=True)
+    feeders = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class LineListSerializer(serializers.Serializer[Any]):
+    results = LineSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class LotCreateSerializer(serializers.Serializer[Any]):
+    material = serializers.CharField(max_length=100)
+    lot = serializers.CharField(max_length=100)
+    supplier = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    supplier_lot = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    quantity = serializers.FloatField(required=False, allow_null=True, default=None)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    expires_at = serializers.CharField(required=False, allow_null=True, default=None)
+
+
+class DispositionSerializer(serializers.Serializer[Any]):
+    meaning = serializers.CharField()
+    signed_by = serializers.CharField()
+    printed_name = serializers.CharField()
+    signed_at = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class LotSerializer(serializers.Serializer[Any]):
+    material = serializers.CharField()
+    lot = serializers.CharField()
+    supplier = serializers.CharField()
+    supplier_lot = serializers.CharField()
+    quantity = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField()
+    expires_at = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=LotStatus.choices)
+    created_at = serializers.CharField()
+    disposition = DispositionSerializer(allow_null=True)
+
+
+class LotListSerializer(serializers.Serializer[Any]):
+    results = LotSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class LotDispositionSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=["release", "reject"])
+    signature = SignatureField(meanings=("released", "rejected"))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from ebr.api import views
+
+urlpatterns = [
+    path("lines/", views.LineListView.as_view(), name="api-ebr-lines"),
+    path("lines/<str:code>/", views.LineDetailView.as_view(), name="api-ebr-line"),
+    path("lots/", views.LotListView.as_view(), name="api-ebr-lots"),
+    path("lots/<str:material>/<str:lot>/", views.LotDetailView.as_view(), name="api-ebr-lot"),
+    path(
+        "lots/<str:material>/<str:lot>/disposition/",
+        views.LotDispositionView.as_view(),
+        name="api-ebr-lot-disposition",
+    ),
+]

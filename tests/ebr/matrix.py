@@ -1,0 +1,36 @@
+"""The role-matrix rows of the batch records (tests/matrix.py gathers them)."""
+
+from __future__ import annotations
+
+from accounts import roles as R
+from tests.matrix import DATA_READERS, Endpoint
+
+ROWS: list[Endpoint] = [
+    Endpoint("GET", "/ebr/lines/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("GET", "/api/v1/ebr/lines/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lines/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={"code": "MX", "name": "matrix"},
+    ),
+    Endpoint("GET", "/api/v1/ebr/lines/NOPE/", DATA_READERS, api=True),
+    Endpoint("GET", "/api/v1/ebr/lots/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lots/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={"material": "MATRIX", "lot": "M-1"},
+    ),
+    Endpoint("GET", "/api/v1/ebr/lots/MATRIX/NOPE/", DATA_READERS, api=True),
+    # QA signs; an integration account may carry a QA reviewer's signature.
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lots/MATRIX/NOPE/disposition/",
+        frozenset({R.QA_REVIEWER, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
+]
