@@ -17,7 +17,13 @@ class EbrConfig(AppConfig):
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps"},
         R.SUPERVISOR: {READ, "ebr.execute_steps", "ebr.verify_steps", "ebr.manage_lots"},
-        R.QA_REVIEWER: {READ, "ebr.review_batches", "ebr.release_batches", "ebr.dispose_lots"},
+        R.QA_REVIEWER: {
+            READ,
+            "ebr.review_batches",
+            "ebr.release_batches",
+            "ebr.dispose_lots",
+            "ebr.approve_master_records",
+        },
         R.AUDITOR: {READ},
         R.PROCESS_ENGINEER: {READ, "ebr.manage_master_records", "ebr.manage_lines"},
         # An MES or LIMS: reads, creates lots, and carries people's signatures for what

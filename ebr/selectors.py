@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from audit.canonical import format_ts
 from audit.models import Signature
-from ebr.models import Line, MaterialLot
+from ebr.definitions import format_interval
+from ebr.models import Line, MasterRecord, MaterialLot
 from historian.models import Equipment, Tag
 
 
@@ -74,15 +75,7 @@ def lot_json(lot: MaterialLot, signature: Signature | None = None) -> dict[str, 
         "expires_at": format_ts(lot.expires_at) if lot.expires_at else None,
         "status": lot.status,
         "created_at": format_ts(lot.created_at),
-        "disposition": None
-        if signature is None
-        else {
-            "meaning": signature.meaning,
-            "signed_by": signature.signer_username,
-            "printed_name": signature.printed_name,
-            "signed_at": format_ts(signature.signed_at),
-            "reason": signature.reason,
-        },
+        "disposition": None if signature is None else signature_json(signature),
     }
 
 
@@ -114,3 +107,52 @@ def lines_and_lots_page() -> dict[str, Any]:
 
 
 DISPOSITIONS = (("release", "released", "Release"), ("reject", "rejected", "Reject"))
+
+
+def master_records(*, code: str = "", status: str = "") -> QuerySet[MasterRecord]:
+    found = MasterRecord.objects.select_related("line", "author").order_by("code", "-version")
+    if code:
+        found = found.filter(code=code)
+    if status:
+        found = found.filter(status=status)
+    return found
+
+
+def master_signatures(records: list[MasterRecord]) -> dict[int, list[Signature]]:
+    """Each version's signatures (approval, release for use), oldest first."""
+    by_record: dict[int, list[Signature]] = {r.pk: [] for r in records}
+    for s in Signature.objects.filter(
+        record_table="ebr_master_record", record_pk__in=[str(r.pk) for r in records]
+    ).order_by("signed_at"):
+        by_record[int(s.record_pk)].append(s)
+    return by_record
+
+
+def signature_json(signature: Signature) -> dict[str, Any]:
+    return {
+        "meaning": signature.meaning,
+        "signed_by": signature.signer_username,
+        "printed_name": signature.printed_name,
+        "signed_at": format_ts(signature.signed_at),
+        "reason": signature.reason,
+    }
+
+
+def master_json(record: MasterRecord, signatures: list[Signature] | None = None) -> dict[str, Any]:
+    return {
+        "code": record.code,
+        "version": record.version,
+        "status": record.status,
+        "product": record.product,
+        "title": record.title,
+        "line": record.line.code,
+        "batch_definition": record.batch_definition,
+        "late_after": format_interval(record.late_after),
+        "steps": record.steps,
+        "parameter_specs": record.parameter_specs,
+        "lims_tests": record.lims_tests,
+        "author": record.author.username,
+        "created_at": format_ts(record.created_at),
+        "updated_at": format_ts(record.updated_at),
+        "signatures": [signature_json(s) for s in signatures or []],
+    }

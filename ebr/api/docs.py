@@ -72,3 +72,66 @@ LOT_DISPOSITION: Doc = {
         "failed re-authentication → 403 `signature_failed`; nothing changes."
     ),
 }
+
+MASTER_CODE = OpenApiParameter(
+    "code", str, OpenApiParameter.PATH, description="The master record's code, e.g. `DC-TAB-10`."
+)
+MASTER_VERSION = OpenApiParameter(
+    "version", int, OpenApiParameter.PATH, description="The version (1, 2, …)."
+)
+MASTER_FILTERS = [
+    OpenApiParameter(
+        "code", str, description="Only versions of this code.",
+        examples=[OpenApiExample("code", value="DC-TAB-10")],
+    ),
+    OpenApiParameter(
+        "status", str,
+        description="Only versions in this status (draft, in_review, approved, effective, "
+        "retired).",
+        examples=[OpenApiExample("status", value="effective")],
+    ),
+]  # fmt: skip
+MASTERS_LIST: Doc = {
+    "summary": "Master batch records",
+    "description": (
+        "Cursor-paginated versions (every version of every code), each with its definition "
+        "and signatures."
+    ),
+}
+MASTER_CREATE: Doc = {
+    "summary": "Draft a master record, or its next version",
+    "description": (
+        "A new `code` makes version 1 as a draft (`product`, `title`, `line`, `steps` "
+        "required; `batch_definition` `time` (default) or `quantity` — the line then needs "
+        "an outlet tag; `late_after` default `30m`). An existing code makes its next version "
+        "as a draft copied from the latest version, with the fields given applied; 409 while "
+        "a draft or a version in review exists. Steps: `code`, `title`, `instruction`, "
+        "`operation`, `after` (earlier step codes), `repeatable`, `fields` (`name`, `type` "
+        "one of number, int, text, bool, choice, timestamp, lot, equipment; `unit`, `low`, "
+        "`alert_low`, `alert_high`, `high` for number and int; `choices` for choice; "
+        "`required`), `required_signatures` (`performed`, and `verified` where a second "
+        "person checks). `parameter_specs`: numeric tags of the line with limits; "
+        "`lims_tests`: `test`, `unit`, `low`, `high`. A bad definition → 400 with `fields` "
+        "naming each problem by its path, e.g. `steps[2].fields[0].low`."
+    ),
+}
+MASTER_GET: Doc = {"summary": "One master record version", "description": "With its signatures."}
+MASTER_PATCH: Doc = {
+    "summary": "Edit a draft",
+    "description": (
+        "Any header or definition field, with `reason`. Only a draft is edited: any other "
+        "status → 409 (an approved version never changes; draft a new version instead)."
+    ),
+}
+MASTER_TRANSITION: Doc = {
+    "summary": "Move a version along its lifecycle",
+    "description": (
+        "`{status, reason, signature}`: draft → in_review (its author submits), in_review → "
+        "draft (returned for changes), in_review → approved (a QA `signature` with meaning "
+        "`approved`; nobody who wrote the version approves it → 403 `signature_failed`), "
+        "approved → effective (a QA `signature` with meaning `released`; the previously "
+        "effective version is retired), approved or effective → retired. An illegal move → "
+        "409 naming the current and allowed statuses. Batches keep the version they were "
+        "created with."
+    ),
+}

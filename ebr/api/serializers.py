@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from audit.api.fields import SignatureField
-from ebr.models import LotStatus
+from ebr.models import BatchDefinition, LotStatus, MasterStatus
 
 
 class LineCreateSerializer(serializers.Serializer[Any]):
@@ -75,3 +75,59 @@ class LotListSerializer(serializers.Serializer[Any]):
 class LotDispositionSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=["release", "reject"])
     signature = SignatureField(meanings=("released", "rejected"))
+
+
+class MasterWriteSerializer(serializers.Serializer[Any]):
+    """A master record's header and definition; on a new version, what differs from the copy."""
+
+    code = serializers.CharField(max_length=60)
+    product = serializers.CharField(max_length=200, required=False)
+    title = serializers.CharField(max_length=300, required=False)
+    line = serializers.CharField(max_length=40, required=False)
+    batch_definition = serializers.ChoiceField(choices=BatchDefinition.choices, required=False)
+    late_after = serializers.CharField(required=False, help_text="An interval: 30m, 2h, 1d")
+    steps = serializers.JSONField(required=False, help_text="ISA-88 steps (API.md)")
+    parameter_specs = serializers.JSONField(required=False)
+    lims_tests = serializers.JSONField(required=False)
+
+
+class MasterPatchSerializer(MasterWriteSerializer):
+    code = None  # type: ignore[assignment]
+    reason = serializers.CharField(max_length=500)
+
+
+class SignatureShapeSerializer(serializers.Serializer[Any]):
+    meaning = serializers.CharField()
+    signed_by = serializers.CharField()
+    printed_name = serializers.CharField()
+    signed_at = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class MasterSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=MasterStatus.choices)
+    product = serializers.CharField()
+    title = serializers.CharField()
+    line = serializers.CharField()
+    batch_definition = serializers.ChoiceField(choices=BatchDefinition.choices)
+    late_after = serializers.CharField()
+    steps = serializers.JSONField()
+    parameter_specs = serializers.JSONField()
+    lims_tests = serializers.JSONField()
+    author = serializers.CharField()
+    created_at = serializers.CharField()
+    updated_at = serializers.CharField()
+    signatures = SignatureShapeSerializer(many=True)
+
+
+class MasterListSerializer(serializers.Serializer[Any]):
+    results = MasterSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class MasterTransitionSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=MasterStatus.choices)
+    reason = serializers.CharField(max_length=500)
+    signature = SignatureField(required=False, meanings=("approved", "released"))

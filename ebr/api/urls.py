@@ -5,6 +5,17 @@ from ebr.api import views
 urlpatterns = [
     path("lines/", views.LineListView.as_view(), name="api-ebr-lines"),
     path("lines/<str:code>/", views.LineDetailView.as_view(), name="api-ebr-line"),
+    path("master-records/", views.MasterListView.as_view(), name="api-ebr-masters"),
+    path(
+        "master-records/<str:code>/<int:version>/",
+        views.MasterDetailView.as_view(),
+        name="api-ebr-master",
+    ),
+    path(
+        "master-records/<str:code>/<int:version>/transition/",
+        views.MasterTransitionView.as_view(),
+        name="api-ebr-master-transition",
+    ),
     path("lots/", views.LotListView.as_view(), name="api-ebr-lots"),
     path("lots/<str:material>/<str:lot>/", views.LotDetailView.as_view(), name="api-ebr-lot"),
     path(

@@ -23,9 +23,14 @@ from ebr.api.serializers import (
     LotDispositionSerializer,
     LotListSerializer,
     LotSerializer,
+    MasterListSerializer,
+    MasterPatchSerializer,
+    MasterSerializer,
+    MasterTransitionSerializer,
+    MasterWriteSerializer,
 )
 from ebr.apps import CARRY, READ
-from ebr.models import Line, MaterialLot
+from ebr.models import Line, MasterRecord, MaterialLot
 
 
 def _session(request: Request) -> Any:
@@ -124,3 +129,94 @@ class LotDispositionView(LedgerlineAPIView):
         )
         signature = selectors.lot_dispositions([disposed]).get(disposed.pk)
         return Response(selectors.lot_json(disposed, signature))
+
+
+def _master(record: MasterRecord) -> dict[str, Any]:
+    return selectors.master_json(record, selectors.master_signatures([record])[record.pk])
+
+
+class MasterListView(LedgerlineAPIView, generics.GenericAPIView[MasterRecord]):
+    capabilities = {"GET": READ, "POST": "ebr.manage_master_records"}
+    parser_classes = [JSONParser]
+    serializer_class = MasterWriteSerializer  # what OPTIONS describes of a POST
+    error_statuses = {"POST": {409}}
+
+    @extend_schema(
+        **docs.MASTERS_LIST,
+        operation_id="ebr_master_records_list",
+        parameters=docs.MASTER_FILTERS,
+        responses=MasterListSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        found = selectors.master_records(
+            code=request.query_params.get("code", "").strip(),
+            status=request.query_params.get("status", "").strip(),
+        )
+        page = list(self.paginate_queryset(found) or [])
+        signed = selectors.master_signatures(page)
+        return self.get_paginated_response([selectors.master_json(r, signed[r.pk]) for r in page])
+
+    @extend_schema(
+        **docs.MASTER_CREATE, request=MasterWriteSerializer, responses={201: MasterSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        body = MasterWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.master_create(actor=request.user, **body.validated_data)
+        return Response(_master(record), status=status.HTTP_201_CREATED)
+
+
+class MasterDetailView(LedgerlineAPIView):
+    capabilities = {"GET": READ, "PATCH": "ebr.manage_master_records"}
+    parser_classes = [JSONParser]
+    error_statuses = {"PATCH": {409}}
+
+    @extend_schema(
+        **docs.MASTER_GET,
+        parameters=[docs.MASTER_CODE, docs.MASTER_VERSION],
+        responses=MasterSerializer,
+    )
+    def get(self, request: Request, code: str, version: int) -> Response:
+        return Response(
+            _master(get_object_or_404(selectors.master_records(), code=code, version=version))
+        )
+
+    @extend_schema(
+        **docs.MASTER_PATCH,
+        parameters=[docs.MASTER_CODE, docs.MASTER_VERSION],
+        request=MasterPatchSerializer,
+        responses=MasterSerializer,
+    )
+    def patch(self, request: Request, code: str, version: int) -> Response:
+        record = get_object_or_404(selectors.master_records(), code=code, version=version)
+        body = MasterPatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason")
+        updated = services.master_update(
+            actor=request.user, record=record, reason=reason, **changes
+        )
+        return Response(_master(updated))
+
+
+class MasterTransitionView(LedgerlineAPIView):
+    # Authors submit, QA approves and releases for use (or an integration account carrying a
+    # QA reviewer's signature); the service checks who may make each move.
+    capabilities = {"POST": ("ebr.manage_master_records", "ebr.approve_master_records", CARRY)}
+    parser_classes = [JSONParser]
+    error_statuses = {"POST": {409}}
+
+    @extend_schema(
+        **docs.MASTER_TRANSITION,
+        parameters=[docs.MASTER_CODE, docs.MASTER_VERSION],
+        request=MasterTransitionSerializer,
+        responses=MasterSerializer,
+    )
+    def post(self, request: Request, code: str, version: int) -> Response:
+        record = get_object_or_404(selectors.master_records(), code=code, version=version)
+        body = MasterTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        moved = services.master_transition(
+            actor=request.user, record=record, session=_session(request), **body.validated_data
+        )
+        return Response(_master(moved))

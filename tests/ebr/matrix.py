@@ -33,4 +33,28 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint("GET", "/api/v1/ebr/master-records/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/master-records/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={"code": "MATRIX"},
+    ),
+    Endpoint("GET", "/api/v1/ebr/master-records/MATRIX/1/", DATA_READERS, api=True),
+    Endpoint(
+        "PATCH",
+        "/api/v1/ebr/master-records/MATRIX/1/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={"reason": "matrix"},
+    ),
+    # Authors submit, QA approves; an integration account may carry a QA signature.
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/master-records/MATRIX/1/transition/",
+        frozenset({R.PROCESS_ENGINEER, R.QA_REVIEWER, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Batch-record use cases: lines and material lots (all audited; lot dispositions signed)."""
+"""Lines and material lots (all audited; lot dispositions signed)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,24 @@
+"""Batch-record use cases (writes): one function per use case, each audited in its own
+transaction; signed actions re-authenticate the signer first."""
+
+from ebr.services.lines_and_lots import (
+    line_create,
+    lot_check_usable,
+    lot_create,
+    lot_dispose,
+)
+from ebr.services.master_records import (
+    master_create,
+    master_transition,
+    master_update,
+)
+
+__all__ = [
+    "line_create",
+    "lot_check_usable",
+    "lot_create",
+    "lot_dispose",
+    "master_create",
+    "master_transition",
+    "master_update",
+]
