@@ -16,7 +16,13 @@ class EbrConfig(AppConfig):
     navigation = (NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),)
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps"},
-        R.SUPERVISOR: {READ, "ebr.execute_steps", "ebr.verify_steps", "ebr.manage_lots"},
+        R.SUPERVISOR: {
+            READ,
+            "ebr.execute_steps",
+            "ebr.verify_steps",
+            "ebr.manage_lots",
+            "ebr.manage_batches",
+        },
         R.QA_REVIEWER: {
             READ,
             "ebr.review_batches",
@@ -28,5 +34,5 @@ class EbrConfig(AppConfig):
         R.PROCESS_ENGINEER: {READ, "ebr.manage_master_records", "ebr.manage_lines"},
         # An MES or LIMS: reads, creates lots, and carries people's signatures for what
         # their roles allow (API.md, "Acting for a person").
-        R.INTEGRATION: {READ, "ebr.manage_lots", CARRY},
+        R.INTEGRATION: {READ, "ebr.manage_lots", "ebr.manage_batches", CARRY},
     }

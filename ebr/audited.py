@@ -7,4 +7,5 @@ AUDITED_TABLES = [
     AuditedTable("ebr_line", never_deleted=True),
     AuditedTable("ebr_material_lot", signed_fields=MaterialLot.signed_fields, never_deleted=True),
     AuditedTable("ebr_master_record", signed_fields=MasterRecord.signed_fields, never_deleted=True),
+    AuditedTable("ebr_batch", never_deleted=True),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.canonical import format_ts
 from audit.models import Signature
 from ebr.definitions import format_interval
-from ebr.models import Line, MasterRecord, MaterialLot
+from ebr.models import Batch, Line, MasterRecord, MaterialLot
 from historian.models import Equipment, Tag
 
 
@@ -155,4 +155,48 @@ def master_json(record: MasterRecord, signatures: list[Signature] | None = None)
         "created_at": format_ts(record.created_at),
         "updated_at": format_ts(record.updated_at),
         "signatures": [signature_json(s) for s in signatures or []],
+    }
+
+
+def batches(*, line: str = "", status: str = "") -> QuerySet[Batch]:
+    found = Batch.objects.select_related("line", "master_record").order_by("line__code", "start")
+    if line:
+        found = found.filter(line__code=line)
+    if status:
+        found = found.filter(status=status)
+    return found
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    record = batch.master_record
+    return {
+        "batch_number": batch.batch_number,
+        "line": batch.line.code,
+        "master_record": record.code,
+        "version": record.version,
+        "batch_definition": batch.batch_definition,
+        "status": batch.status,
+        "start": format_ts(batch.start),
+        "end": format_ts(batch.end) if batch.end else None,
+        "planned_quantity": batch.planned_quantity,
+        "actual_quantity": batch.actual_quantity,
+        "unit": batch.unit,
+        "created_at": format_ts(batch.created_at),
+    }
+
+
+def batch_detail_json(batch: Batch) -> dict[str, Any]:
+    """The batch with the master record version it runs under (its snapshot): steps, the
+    parameter specs watched over its window, the LIMS tests it needs."""
+    record = batch.master_record
+    return {
+        **batch_json(batch),
+        "master": {
+            "title": record.title,
+            "product": record.product,
+            "late_after": format_interval(record.late_after),
+            "steps": record.steps,
+            "parameter_specs": record.parameter_specs,
+            "lims_tests": record.lims_tests,
+        },
     }

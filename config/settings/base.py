@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "LotStatusEnum": "ebr.models.LotStatus",
+        "MasterStatusEnum": "ebr.models.MasterStatus",
+        "BatchStatusEnum": "ebr.models.BatchStatus",
         "VerificationStatusEnum": "audit.models.VerificationRun.Status",
     },
 }

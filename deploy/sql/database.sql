@@ -4,6 +4,9 @@
 -- idempotent, and must be re-run after every `ALTER EXTENSION timescaledb UPDATE`
 -- (an update re-creates functions with EXECUTE for PUBLIC).
 CREATE EXTENSION IF NOT EXISTS timescaledb;
+-- Exclusion constraints over (line, time window): a batch's window on a line never overlaps
+-- another's (ebr). The migration role cannot create extensions, so it is made here.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
 
 GRANT CREATE, USAGE ON SCHEMA public TO ledgerline_owner;
 GRANT USAGE ON SCHEMA public TO ledgerline_app;

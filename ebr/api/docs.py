@@ -135,3 +135,56 @@ MASTER_TRANSITION: Doc = {
         "created with."
     ),
 }
+
+BATCH_NUMBER = OpenApiParameter(
+    "batch_number", str, OpenApiParameter.PATH, description="The batch number, e.g. `B-0001`."
+)
+BATCH_FILTERS = [
+    OpenApiParameter(
+        "line", str, description="Only batches on this line.",
+        examples=[OpenApiExample("line", value="L1")],
+    ),
+    OpenApiParameter(
+        "status", str, description="Only batches in this status.",
+        examples=[OpenApiExample("status", value="in_progress")],
+    ),
+]  # fmt: skip
+BATCHES_LIST: Doc = {
+    "summary": "Batches",
+    "description": "Cursor-paginated batches, each with its window, version and quantities.",
+}
+BATCH_CREATE: Doc = {
+    "summary": "Plan a batch",
+    "description": (
+        "`{batch_number, master_record, version, line, start, end, planned_quantity, unit}`: "
+        "a window `[start, end)` on the line under the master record's effective version "
+        "(`version` may name it; any other version → 409; a line other than the master "
+        "record's → 422). A `time` batch needs `end` (it may move while the batch runs); a "
+        "`quantity` batch leaves `end` out and closes itself when the mass integrated from "
+        "the line's outlet tag reaches `planned_quantity` (`unit` kg, g, mg or t). Windows of "
+        "one line never overlap among batches not cancelled: the database refuses it → 409 "
+        "naming the batch in the way. Created `planned`."
+    ),
+}
+BATCH_GET: Doc = {
+    "summary": "One batch",
+    "description": "The batch with its master record version's steps and specs (its snapshot).",
+}
+BATCH_PATCH: Doc = {
+    "summary": "Move a time batch's end",
+    "description": "`{end, reason}` while the batch is planned or in progress; overlap → 409.",
+}
+BATCH_TRANSITION: Doc = {
+    "summary": "Start, close, cancel or take a batch into review",
+    "description": (
+        "`{status, reason, end}`: `in_progress` (start), `closed` (optional `end`, default "
+        "now; the actual quantity is integrated from the line's outlet), `cancelled` (from "
+        "`planned`), `under_review` (QA takes a closed batch into review). `released` and "
+        "`rejected` are QA's signed disposition. An illegal move → 409 naming the current "
+        "and allowed statuses."
+    ),
+}
+BATCH_CLOSE: Doc = {
+    "summary": "Close a batch's window",
+    "description": "Shorthand for `transition` to `closed`: `{end}` (optional, default now).",
+}

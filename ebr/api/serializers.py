@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from audit.api.fields import SignatureField
-from ebr.models import BatchDefinition, LotStatus, MasterStatus
+from ebr.models import BatchDefinition, BatchStatus, LotStatus, MasterStatus
 
 
 class LineCreateSerializer(serializers.Serializer[Any]):
@@ -131,3 +131,53 @@ class MasterTransitionSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=MasterStatus.choices)
     reason = serializers.CharField(max_length=500)
     signature = SignatureField(required=False, meanings=("approved", "released"))
+
+
+class BatchCreateSerializer(serializers.Serializer[Any]):
+    batch_number = serializers.CharField(max_length=60)
+    master_record = serializers.CharField(max_length=60, help_text="The master record's code")
+    version = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the effective one"
+    )
+    line = serializers.CharField(max_length=40)
+    start = serializers.CharField()
+    end = serializers.CharField(required=False, allow_null=True, default=None)
+    planned_quantity = serializers.FloatField(required=False, allow_null=True, default=None)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class BatchSerializer(serializers.Serializer[Any]):
+    batch_number = serializers.CharField()
+    line = serializers.CharField()
+    master_record = serializers.CharField()
+    version = serializers.IntegerField()
+    batch_definition = serializers.ChoiceField(choices=BatchDefinition.choices)
+    status = serializers.ChoiceField(choices=BatchStatus.choices)
+    start = serializers.CharField()
+    end = serializers.CharField(allow_null=True)
+    planned_quantity = serializers.FloatField(allow_null=True)
+    actual_quantity = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField()
+    created_at = serializers.CharField()
+    master = serializers.JSONField(required=False, help_text="The version's steps and specs")
+
+
+class BatchListSerializer(serializers.Serializer[Any]):
+    results = BatchSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class BatchPatchSerializer(serializers.Serializer[Any]):
+    end = serializers.CharField()
+    reason = serializers.CharField(max_length=500)
+
+
+class BatchTransitionSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=BatchStatus.choices)
+    reason = serializers.CharField(max_length=500)
+    end = serializers.CharField(required=False, allow_null=True, default=None)
+
+
+class BatchCloseSerializer(serializers.Serializer[Any]):
+    end = serializers.CharField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=500, required=False, default="batch window closed")

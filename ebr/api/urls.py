@@ -16,6 +16,18 @@ urlpatterns = [
         views.MasterTransitionView.as_view(),
         name="api-ebr-master-transition",
     ),
+    path("batches/", views.BatchListView.as_view(), name="api-ebr-batches"),
+    path("batches/<str:batch_number>/", views.BatchDetailView.as_view(), name="api-ebr-batch"),
+    path(
+        "batches/<str:batch_number>/transition/",
+        views.BatchTransitionView.as_view(),
+        name="api-ebr-batch-transition",
+    ),
+    path(
+        "batches/<str:batch_number>/close/",
+        views.BatchCloseView.as_view(),
+        name="api-ebr-batch-close",
+    ),
     path("lots/", views.LotListView.as_view(), name="api-ebr-lots"),
     path("lots/<str:material>/<str:lot>/", views.LotDetailView.as_view(), name="api-ebr-lot"),
     path(

@@ -1,6 +1,13 @@
 """Batch-record use cases (writes): one function per use case, each audited in its own
 transaction; signed actions re-authenticate the signer first."""
 
+from ebr.services.batches import (
+    batch_create,
+    batch_move_end,
+    batch_transition,
+    close_filled_batches,
+    outlet_mass,
+)
 from ebr.services.lines_and_lots import (
     line_create,
     lot_check_usable,
@@ -14,6 +21,10 @@ from ebr.services.master_records import (
 )
 
 __all__ = [
+    "batch_create",
+    "batch_move_end",
+    "batch_transition",
+    "close_filled_batches",
     "line_create",
     "lot_check_usable",
     "lot_create",
@@ -21,4 +32,5 @@ __all__ = [
     "master_create",
     "master_transition",
     "master_update",
+    "outlet_mass",
 ]

@@ -57,4 +57,35 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint("GET", "/api/v1/ebr/batches/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/batches/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={"batch_number": "M-1"},
+    ),
+    Endpoint("GET", "/api/v1/ebr/batches/NOPE/", DATA_READERS, api=True),
+    Endpoint(
+        "PATCH",
+        "/api/v1/ebr/batches/NOPE/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
+    # Supervisors and the MES start, close and cancel; QA takes a closed batch into review.
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/batches/NOPE/transition/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION, R.QA_REVIEWER}),
+        api=True,
+        data={},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/batches/NOPE/close/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
 ]
