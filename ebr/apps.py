@@ -13,7 +13,10 @@ class EbrConfig(AppConfig):
     name = "ebr"
     verbose_name = "Electronic batch records"
     default_auto_field = "django.db.models.BigAutoField"
-    navigation = (NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),)
+    navigation = (
+        NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),
+        NavItem("Master records", "ebr:masters", "book", READ, "batches", 20),
+    )
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps"},
         R.SUPERVISOR: {

@@ -18,3 +18,25 @@ class LotReceiveForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="In the site's time zone.",
     )
+
+
+class MasterNewForm(forms.Form):
+    code = forms.CharField(max_length=60, help_text="e.g. DC-TAB-10")
+    product = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=300)
+    line = forms.ChoiceField(choices=[])
+    batch_definition = forms.ChoiceField(
+        choices=[("time", "time window"), ("quantity", "quantity (from the outlet)")],
+        label="Batch defined by",
+    )
+
+    def __init__(self, *args: object, lines: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        line = self.fields["line"]
+        assert isinstance(line, forms.ChoiceField)
+        line.choices = [(code, code) for code in lines]
+
+
+class TransitionForm(forms.Form):
+    status = forms.CharField(max_length=20)
+    reason = forms.CharField(max_length=500, required=False)

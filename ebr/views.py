@@ -1,4 +1,5 @@
-"""Batch-record pages: lines and lots (receiving a lot, QA's signed disposition)."""
+"""Batch-record pages: lines and lots (receiving a lot, QA's signed disposition), master
+records (list, editor, versions, diff, review and approval with the signing dialog)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from core.deferred import run_after_rollback
 from core.errors import DomainError
 from ebr import selectors, services
 from ebr.apps import READ
-from ebr.forms import LotReceiveForm
-from ebr.models import MaterialLot
+from ebr.forms import LotReceiveForm, MasterNewForm, TransitionForm
+from ebr.models import MasterRecord, MaterialLot
 
 
 @capability_required(READ)
@@ -85,3 +86,114 @@ def lot_disposition(request: HttpRequest, material: str, lot: str) -> HttpRespon
 
 def _fields(exc: DomainError) -> str:
     return "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+
+
+# The first step of a new record: the editor takes it from there.
+STARTER_STEP = {
+    "code": "S10",
+    "title": "Line clearance",
+    "instruction": "Check that the room and the line are free of the previous product.",
+    "fields": [{"name": "line_clear", "type": "bool", "required": True}],
+    "required_signatures": ["performed", "verified"],
+}
+
+
+@capability_required(READ)
+def master_list(request: HttpRequest) -> HttpResponse:
+    context = selectors.master_list_page()
+    context["new_form"] = MasterNewForm(lines=context["lines"])
+    return render(request, "ebr/master_list.html", context)
+
+
+@require_POST
+@capability_required("ebr.manage_master_records")
+def master_new(request: HttpRequest) -> HttpResponse:
+    form = MasterNewForm(request.POST, lines=selectors.master_list_page()["lines"])
+    if not form.is_valid():
+        problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        messages.error(request, f"Not created: {problems}. Correct it and create it again.")
+        return redirect("ebr:masters")
+    try:
+        record = services.master_create(
+            actor=request.user, steps=[STARTER_STEP], **form.cleaned_data
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not created: {exc.message} {_fields(exc)}")
+        return redirect("ebr:masters")
+    messages.success(request, f"{record} drafted: add its steps, then submit it for review.")
+    return redirect("ebr:master", code=record.code, version=record.version)
+
+
+@capability_required(READ)
+def master_detail(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    record = get_object_or_404(selectors.master_records(), code=code, version=version)
+    context = selectors.master_page(record, request.user)
+    context["signing_continuous"] = signing_continuous(request)
+    return render(request, "ebr/master_detail.html", context)
+
+
+@require_POST
+@capability_required(READ)
+def master_move(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    record = get_object_or_404(MasterRecord, code=code, version=version)
+    form = TransitionForm(request.POST)
+    back = redirect("ebr:master", code=code, version=version)
+    if not form.is_valid():
+        messages.error(request, "Nothing changed: the move is missing. Reload the page.")
+        return back
+    signature = None
+    if request.POST.get("sig_meaning"):
+        sig = SignatureForm(request.POST)
+        if not sig.is_valid():
+            messages.error(request, "Not signed: the signature needs your password and a reason.")
+            return back
+        signature = SignatureRequest(
+            username=sig.cleaned_data["sig_username"],
+            password=sig.cleaned_data["sig_password"],
+            meaning=sig.cleaned_data["sig_meaning"],
+            reason=sig.cleaned_data["sig_reason"],
+        )
+    reason = form.cleaned_data["reason"] or (signature.reason if signature else "")
+    try:
+        moved = services.master_transition(
+            actor=request.user,
+            record=record,
+            status=form.cleaned_data["status"],
+            reason=reason,
+            signature=signature,
+            session=request.session,
+        )
+    except SignatureFailed as exc:
+        run_after_rollback(exc)
+        messages.error(request, f"Not signed: {exc}")
+        return back
+    except DomainError as exc:
+        messages.error(request, f"Nothing changed: {exc.message} {_fields(exc)}")
+        return back
+    messages.success(request, f"{moved} is now {moved.status}.")
+    return back
+
+
+@capability_required(READ)
+def master_diff(request: HttpRequest, code: str) -> HttpResponse:
+    versions = {r.version: r for r in selectors.master_records(code=code)}
+    if not versions:
+        messages.error(request, f"No master record {code}.")
+        return redirect("ebr:masters")
+    newest = max(versions)
+    pick = {}
+    for key, default in (("a", max(1, newest - 1)), ("b", newest)):
+        text = request.GET.get(key, "")
+        pick[key] = int(text) if text.isdigit() and int(text) in versions else default
+    a, b = versions[pick["a"]], versions[pick["b"]]
+    return render(
+        request,
+        "ebr/master_diff.html",
+        {
+            "code": code,
+            "a": a,
+            "b": b,
+            "versions": sorted(versions),
+            "rows": selectors.diff_rows(selectors.master_json(a), selectors.master_json(b)),
+        },
+    )

@@ -7,6 +7,14 @@ from tests.matrix import DATA_READERS, Endpoint
 
 ROWS: list[Endpoint] = [
     Endpoint("GET", "/ebr/lines/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("POST", "/ebr/lots/receive/", frozenset({R.SUPERVISOR})),
+    Endpoint("POST", "/ebr/lots/MATRIX/NOPE/disposition/", frozenset({R.QA_REVIEWER})),
+    Endpoint("GET", "/ebr/master-records/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("POST", "/ebr/master-records/new/", frozenset({R.PROCESS_ENGINEER})),
+    Endpoint("GET", "/ebr/master-records/MATRIX/diff/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("GET", "/ebr/master-records/MATRIX/1/", DATA_READERS - {R.INTEGRATION}),
+    # Who may make which move is the service's rule; the page takes the request from readers.
+    Endpoint("POST", "/ebr/master-records/MATRIX/1/move/", DATA_READERS - {R.INTEGRATION}),
     Endpoint("GET", "/api/v1/ebr/lines/", DATA_READERS, api=True),
     Endpoint(
         "POST",
