@@ -16,6 +16,7 @@ class EbrConfig(AppConfig):
     navigation = (
         NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),
         NavItem("Master records", "ebr:masters", "book", READ, "batches", 20),
+        NavItem("Batches", "ebr:batches", "layers", READ, "batches", 30),
     )
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps"},

@@ -40,3 +40,22 @@ class MasterNewForm(forms.Form):
 class TransitionForm(forms.Form):
     status = forms.CharField(max_length=20)
     reason = forms.CharField(max_length=500, required=False)
+
+
+class BatchPlanForm(forms.Form):
+    batch_number = forms.CharField(max_length=60)
+    master_record = forms.ChoiceField(choices=[], label="Master record (effective version)")
+    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="A time batch's end; leave empty for a quantity batch.",
+    )
+    planned_quantity = forms.FloatField(required=False, min_value=0.000001)
+    unit = forms.CharField(max_length=20, required=False, initial="kg")
+
+    def __init__(self, *args: object, records: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["master_record"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = records

@@ -303,3 +303,74 @@ def _said(value: Any) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+BATCH_MOVES = {
+    "in_progress": ("Start", "ebr.manage_batches"),
+    "closed": ("Close the window", "ebr.manage_batches"),
+    "cancelled": ("Cancel", "ebr.manage_batches"),
+    "under_review": ("Take into review", "ebr.review_batches"),
+}
+
+
+def batches_page() -> dict[str, Any]:
+    """Each line's batches on a timeline (positions in % of the span they cover), newest
+    first in the table, and the effective master records a new batch may run under."""
+    now = timezone.now()
+    rows = list(batches().order_by("-start"))
+    timelines = []
+    for line in lines():
+        mine = [b for b in rows if b.line_id == line.pk]
+        if not mine:
+            continue
+        first = min(b.start for b in mine)
+        last = max(b.end or now for b in mine)
+        span = max((last - first).total_seconds(), 1.0)
+        bars = [
+            {
+                "batch": b,
+                "left": round(100 * (b.start - first).total_seconds() / span, 3),
+                "width": max(
+                    0.4, round(100 * ((b.end or now) - b.start).total_seconds() / span, 3)
+                ),
+                "open": b.end is None,
+            }
+            for b in sorted(mine, key=lambda b: b.start)
+        ]
+        timelines.append({"line": line, "bars": bars, "first": first, "last": last})
+    effective = MasterRecord.objects.filter(status="effective").select_related("line")
+    return {
+        "batches": rows,
+        "timelines": timelines,
+        "effective": list(effective.order_by("code")),
+    }
+
+
+def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
+    """One batch: its window and quantities, the moves the user may make, its master record
+    version (the snapshot) and the CPP trends of its window (the trend viewer, embedded)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from ebr.models import BATCH_STATES
+
+    moves = [
+        {"status": target, "label": BATCH_MOVES[target][0]}
+        for target in BATCH_STATES.allowed(batch.status)
+        if target in BATCH_MOVES and user.has_perm(BATCH_MOVES[target][1])
+    ]
+    record = batch.master_record
+    tags = [s["tag"] for s in record.parameter_specs]
+    end = batch.end or timezone.now()
+    trend = None
+    if tags:
+        query = {"tags": ",".join(tags), "start": format_ts(batch.start), "end": format_ts(end)}
+        trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
+    return {
+        "batch": batch,
+        "record": record,
+        "moves": moves,
+        "trend_url": trend,
+        "late_after": format_interval(record.late_after),
+    }

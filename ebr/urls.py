@@ -6,6 +6,10 @@ app_name = "ebr"
 
 urlpatterns = [
     path("lines/", views.lines_and_lots, name="lines"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/plan/", views.batch_plan, name="batch_plan"),
+    path("batches/<str:batch_number>/", views.batch_detail, name="batch"),
+    path("batches/<str:batch_number>/move/", views.batch_move, name="batch_move"),
     path("master-records/", views.master_list, name="masters"),
     path("master-records/new/", views.master_new, name="master_new"),
     path("master-records/<str:code>/diff/", views.master_diff, name="master_diff"),

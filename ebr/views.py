@@ -17,7 +17,7 @@ from core.deferred import run_after_rollback
 from core.errors import DomainError
 from ebr import selectors, services
 from ebr.apps import READ
-from ebr.forms import LotReceiveForm, MasterNewForm, TransitionForm
+from ebr.forms import BatchPlanForm, LotReceiveForm, MasterNewForm, TransitionForm
 from ebr.models import MasterRecord, MaterialLot
 
 
@@ -197,3 +197,76 @@ def master_diff(request: HttpRequest, code: str) -> HttpResponse:
             "rows": selectors.diff_rows(selectors.master_json(a), selectors.master_json(b)),
         },
     )
+
+
+def _plan_choices(context: dict[str, object]) -> list[tuple[str, str]]:
+    records = context["effective"]
+    assert isinstance(records, list)
+    return [
+        (r.code, f"{r.code} v{r.version} on {r.line.code} ({r.batch_definition})") for r in records
+    ]
+
+
+@capability_required(READ)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    context = selectors.batches_page()
+    context["plan_form"] = BatchPlanForm(records=_plan_choices(context))
+    return render(request, "ebr/batch_list.html", context)
+
+
+@require_POST
+@capability_required("ebr.manage_batches")
+def batch_plan(request: HttpRequest) -> HttpResponse:
+    context = selectors.batches_page()
+    form = BatchPlanForm(request.POST, records=_plan_choices(context))
+    if not form.is_valid():
+        problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        messages.error(request, f"Not planned: {problems}. Correct it and plan it again.")
+        return redirect("ebr:batches")
+    data = form.cleaned_data
+    record = next(r for r in context["effective"] if r.code == data["master_record"])
+    try:
+        batch = services.batch_create(
+            actor=request.user,
+            batch_number=data["batch_number"],
+            master_record=record.code,
+            line=record.line.code,
+            start=format_ts(data["start"]),
+            end=format_ts(data["end"]) if data["end"] else None,
+            planned_quantity=data["planned_quantity"],
+            unit=data["unit"] if data["planned_quantity"] else "",
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not planned: {exc.message} {_fields(exc)}")
+        return redirect("ebr:batches")
+    messages.success(request, f"Batch {batch} planned on {batch.line.code}.")
+    return redirect("ebr:batch", batch_number=batch.batch_number)
+
+
+@capability_required(READ)
+def batch_detail(request: HttpRequest, batch_number: str) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+    return render(request, "ebr/batch_detail.html", selectors.batch_page(batch, request.user))
+
+
+@require_POST
+@capability_required(READ)
+def batch_move(request: HttpRequest, batch_number: str) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+    form = TransitionForm(request.POST)
+    back = redirect("ebr:batch", batch_number=batch_number)
+    if not form.is_valid():
+        messages.error(request, "Nothing changed: the move is missing. Reload the page.")
+        return back
+    try:
+        moved = services.batch_transition(
+            actor=request.user,
+            batch=batch,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, f"Nothing changed: {exc.message} {_fields(exc)}")
+        return back
+    messages.success(request, f"Batch {moved} is now {moved.status.replace('_', ' ')}.")
+    return back

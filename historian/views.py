@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.decorators import capability_required
 from historian import selectors
@@ -27,8 +28,11 @@ def tag_browser(request: HttpRequest) -> HttpResponse:
     )
 
 
+@xframe_options_sameorigin  # a batch's page shows its CPP trends in a frame (`embed=1`)
 @capability_required("historian.view_process_data")
 def trend(request: HttpRequest) -> HttpResponse:
     context = selectors.trend_request(request.GET)
     context["displays"] = [selectors.display_json(d) for d in selectors.displays_of(request.user)]
+    if request.GET.get("embed") == "1":
+        context.update(layout="embed.html", embed=True)
     return render(request, "historian/trend.html", context)

@@ -178,7 +178,8 @@ BATCH_TRANSITION: Doc = {
     "summary": "Start, close, cancel or take a batch into review",
     "description": (
         "`{status, reason, end}`: `in_progress` (start), `closed` (optional `end`, default "
-        "now; the actual quantity is integrated from the line's outlet), `cancelled` (from "
+        "now, or a time batch's planned end when that has passed; the actual quantity is "
+        "integrated from the line's outlet), `cancelled` (from "
         "`planned`), `under_review` (QA takes a closed batch into review). `released` and "
         "`rejected` are QA's signed disposition. An illegal move → 409 naming the current "
         "and allowed statuses."
@@ -186,5 +187,8 @@ BATCH_TRANSITION: Doc = {
 }
 BATCH_CLOSE: Doc = {
     "summary": "Close a batch's window",
-    "description": "Shorthand for `transition` to `closed`: `{end}` (optional, default now).",
+    "description": (
+        "Shorthand for `transition` to `closed`: `{end}` (optional; default now, or a time "
+        "batch's planned end when that has passed)."
+    ),
 }

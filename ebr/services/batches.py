@@ -229,10 +229,19 @@ def batch_transition(
         locked = Batch.objects.select_for_update().select_related("line").get(pk=batch.pk)
         BATCH_STATES.move(locked, status)
         if status == BatchStatus.CLOSED:
-            _close(locked, finish or timezone.now())
+            _close(locked, finish or _default_end(locked))
         else:
             locked.save(update_fields=["status"])
     return locked
+
+
+def _default_end(batch: Batch) -> datetime:
+    """Where a window closes when no end is given: now, or a time batch's planned end when
+    that has passed already (closing late does not stretch the batch)."""
+    now = timezone.now()
+    if batch.batch_definition == BatchDefinition.TIME and batch.end is not None:
+        return min(batch.end, now)
+    return now
 
 
 def _close(batch: Batch, end: datetime) -> None:

@@ -226,3 +226,11 @@ def test_a_ramping_flow_reaches_its_quantity_when_the_integral_says(
     (closed,) = services.close_filled_batches(now=T0 + timedelta(hours=2))
     assert closed.end == T0 + timedelta(minutes=30)
     assert closed.actual_quantity == pytest.approx(0.015)
+
+
+def test_closing_after_the_planned_end_keeps_that_end(plant: dict[str, Any]) -> None:
+    client = plant["client"]
+    plan(client, "B-001", T0, T0 + timedelta(hours=8))  # 2026: long past
+    client.post(f"{URL}B-001/transition/", {"status": "in_progress", "reason": "go"}, format="json")
+    closed = client.post(f"{URL}B-001/close/", {}, format="json").json()
+    assert (closed["status"], closed["end"]) == ("closed", "2026-03-01T14:00:00.000000Z")
