@@ -30,6 +30,12 @@ DEMO_SERVICE_ACCOUNTS = [
 ]
 
 
+# The passwords of the people this run created, for the seeds of later apps in the same run
+# that must sign as them (a QA reviewer approving the demo's master record); kept in memory
+# only, for the run.
+PASSWORDS: dict[str, str] = {}
+
+
 def seed(out: OutputWrapper) -> list[str]:
     """Create the demo accounts that are missing; returns the lines that show new passwords."""
     actor = SystemActor("system:seed")
@@ -48,6 +54,7 @@ def seed(out: OutputWrapper) -> list[str]:
             user.must_change_password = False
             user.save(update_fields=["must_change_password"])
             created.append((username, role, password))
+            PASSWORDS[username] = password
         for username, full_name in DEMO_SERVICE_ACCOUNTS:
             if not User.objects.filter(username__iexact=username).exists():
                 service_account_create(

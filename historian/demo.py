@@ -21,7 +21,7 @@ DEMO_FAULTS = [
 ]
 
 
-def seed(out: OutputWrapper, hours: float = DEMO_HOURS) -> list[str]:
+def seed(out: OutputWrapper, hours: float | None = None) -> list[str]:
     """A day (or `hours`) of simulated line data from yesterday's midnight UTC, once, and a
     note on its first fault."""
     day = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -31,6 +31,7 @@ def seed(out: OutputWrapper, hours: float = DEMO_HOURS) -> list[str]:
         start = day - timedelta(days=1)
         out.write(f"simulating a day of line {DEMO_LINE} from {start.isoformat()} …")
         args = ["simulate_line", "--line", DEMO_LINE, "--start", start.isoformat()]
+        hours = DEMO_HOURS if hours is None else hours
         args += ["--hours", str(hours), "--seed", "42"]  # with its progress bar
         for fault in DEMO_FAULTS:
             args += ["--fault", fault]

@@ -12,7 +12,8 @@ from django.core.management import call_command
 import historian.demo
 from accounts import roles as R
 from accounts.models import User
-from audit.models import AuditEvent, Checkpoint
+from audit.models import AuditEvent, Checkpoint, Signature
+from ebr.models import Batch, Line, MasterRecord, MaterialLot
 from historian.models import Annotation, Tag
 from tests.audit.helpers import audit_verify
 
@@ -31,12 +32,28 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
     assert User.objects.filter(username="line-simulator", is_service_account=True).exists()
     assert Tag.objects.filter(name__startswith="L1.").count() > 30
     assert Annotation.objects.count() == 1
+    # The batch records: line L1 with its outlet, the lots the day fed (released by QA's
+    # signature) and two that may not be used, an effective master record, batches.
+    line = Line.objects.get(code="L1")
+    assert line.outlet_tag is not None
+    assert line.outlet_tag.name == "L1.OUTLET.MASSFLOW"
+    released = MaterialLot.objects.filter(status="released")
+    assert {lot.material for lot in released} == {"API", "MCC", "MgSt"}
+    assert MaterialLot.objects.filter(status="quarantine").count() == 2
+    assert Signature.objects.filter(record_table="ebr_material_lot").count() == released.count()
+    record = MasterRecord.objects.get(code="DC-TAB-10")
+    assert (record.status, len(record.steps)) == ("effective", 7)
+    assert [b.status for b in Batch.objects.order_by("start")] == [
+        "closed", "closed", "closed", "planned"
+    ]  # fmt: skip
+    assert Batch.objects.order_by("start").first().actual_quantity > 0  # type: ignore[union-attr]
     assert Checkpoint.objects.count() == 1
     events = AuditEvent.objects.count()
     again = StringIO()
     call_command("seed_demo", stdout=again)
     assert "no user changed" in again.getvalue()
     assert "has data already" in again.getvalue()
+    assert "no batch record changed" in again.getvalue()
     assert AuditEvent.objects.count() == events  # nothing written the second time
     assert audit_verify()[0] == 0
 
@@ -44,4 +61,4 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
 def test_each_app_brings_its_own_demo(tmp_path: Any) -> None:
     from portal.management.commands.seed_demo import demo_modules
 
-    assert [m.__name__ for m in demo_modules()] == ["accounts.demo", "historian.demo"]
+    assert [m.__name__ for m in demo_modules()] == ["accounts.demo", "historian.demo", "ebr.demo"]
