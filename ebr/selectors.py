@@ -251,6 +251,9 @@ def master_page(record: MasterRecord, user: Any) -> dict[str, Any]:
         "moves": moves,
         "versions": versions,
         "editable": record.status == "draft" and user.has_perm("ebr.manage_master_records"),
+        # A new version may be drafted when none is being written or reviewed.
+        "can_draft_next": user.has_perm("ebr.manage_master_records")
+        and not any(v.status in ("draft", "in_review") for v in versions),
         "tag_names": list(numeric.values_list("name", flat=True)),
     }
 
@@ -366,6 +369,8 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
     trend = None
     if tags:
         query = {"tags": ",".join(tags), "start": format_ts(batch.start), "end": format_ts(end)}
+        if len(tags) > 2:
+            query["layout"] = "lanes"  # a lane per CPP reads better than an axis per unit
         trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
     return {
         "batch": batch,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("master-records/", views.master_list, name="masters"),
     path("master-records/new/", views.master_new, name="master_new"),
     path("master-records/<str:code>/diff/", views.master_diff, name="master_diff"),
+    path("master-records/<str:code>/next/", views.master_next, name="master_next"),
     path("master-records/<str:code>/<int:version>/", views.master_detail, name="master"),
     path("master-records/<str:code>/<int:version>/move/", views.master_move, name="master_move"),
     path("lots/receive/", views.lot_receive, name="lot_receive"),

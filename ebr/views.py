@@ -124,6 +124,19 @@ def master_new(request: HttpRequest) -> HttpResponse:
     return redirect("ebr:master", code=record.code, version=record.version)
 
 
+@require_POST
+@capability_required("ebr.manage_master_records")
+def master_next(request: HttpRequest, code: str) -> HttpResponse:
+    """The next version of a code: a draft copied from its latest version."""
+    try:
+        record = services.master_create(actor=request.user, code=code)
+    except DomainError as exc:
+        messages.error(request, f"No new version: {exc.message}")
+        return redirect("ebr:masters")
+    messages.success(request, f"{record} drafted from v{record.version - 1}: edit it below.")
+    return redirect("ebr:master", code=record.code, version=record.version)
+
+
 @capability_required(READ)
 def master_detail(request: HttpRequest, code: str, version: int) -> HttpResponse:
     record = get_object_or_404(selectors.master_records(), code=code, version=version)

@@ -100,12 +100,18 @@ def test_an_engineer_builds_a_master_record_and_qa_approves_it(page: Any, make_u
     assert "released" in signatures
     assert "Quinn Approver" in signatures
     screenshot(page, "mbr-effective")
-    # A second version, compared with the first side by side.
-    v2 = MasterRecord.objects.get(code="DC-TAB-20", version=1)
-    from ebr.services import master_create
-
-    master_create(actor=engineer, code=v2.code, title="Direct compression, 20 mg (rev. 2)")
-    page.goto("/ebr/master-records/DC-TAB-20/diff/?a=1&b=2")
+    # The author drafts the next version from the page, changes its title, compares it.
+    page.click("text=Sign out")
+    sign_in(page, "e2e-author", PASSWORD)
+    page.goto("/ebr/master-records/DC-TAB-20/1/")
+    page.click("[data-testid=draft-next]")
+    editor = page.locator("[data-testid=mbr-editor]")
+    editor.locator("input[data-path=title]").fill("Direct compression, 20 mg (rev. 2)")
+    editor.locator("[data-testid=edit-reason]").fill("title revised")
+    editor.locator("[data-testid=save-draft]").click()
+    page.wait_for_function("document.querySelector('[data-saved]').dataset.saved === '1'")
+    assert MasterRecord.objects.get(code="DC-TAB-20", version=2).title.endswith("(rev. 2)")
+    page.click("[data-testid=diff-link]")
     changed = page.locator("[data-testid=diff] tr[data-kind=changed]")
     assert changed.count() == 1
     assert "rev. 2" in changed.inner_text()

@@ -16,6 +16,7 @@ ROWS: list[Endpoint] = [
     Endpoint("GET", "/ebr/master-records/", DATA_READERS - {R.INTEGRATION}),
     Endpoint("POST", "/ebr/master-records/new/", frozenset({R.PROCESS_ENGINEER})),
     Endpoint("GET", "/ebr/master-records/MATRIX/diff/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("POST", "/ebr/master-records/MATRIX/next/", frozenset({R.PROCESS_ENGINEER})),
     Endpoint("GET", "/ebr/master-records/MATRIX/1/", DATA_READERS - {R.INTEGRATION}),
     # Who may make which move is the service's rule; the page takes the request from readers.
     Endpoint("POST", "/ebr/master-records/MATRIX/1/move/", DATA_READERS - {R.INTEGRATION}),

@@ -1,0 +1,88 @@
+"""Parallel requests cannot slip past the rules: two overlapping batches planned at once make
+one batch and one 409; parallel drafts of a code's next version make one draft."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts import roles as R
+from ebr.models import Batch, MasterRecord
+from tests.ebr.test_batches import effective
+from tests.ebr.test_master_records import BODY
+from tests.factories import TagFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def at_once(calls: list[Callable[[], int]]) -> list[int]:
+    start = threading.Barrier(len(calls))
+    statuses: list[int] = []
+
+    def run(call: Callable[[], int]) -> None:
+        try:
+            start.wait()
+            statuses.append(call())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(statuses)
+
+
+@pytest.fixture
+def setup(make_user: Any) -> dict[str, Any]:
+    from ebr import services
+
+    engineer = make_user(R.PROCESS_ENGINEER, username="eli")
+    qa = make_user(R.QA_REVIEWER, username="quinn")
+    TagFactory(actor=engineer, name="L9.PRESS.WEIGHT", equipment="L9/PRESS", unit="mg")
+    services.line_create(actor=engineer, code="L9", name="Line 9")
+    effective(services.master_create(actor=engineer, **BODY), engineer, qa)
+    return {"engineer": engineer, "supervisor": make_user(R.SUPERVISOR, username="sam")}
+
+
+def client_of(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_two_overlapping_batches_planned_at_once_make_one(setup: dict[str, Any]) -> None:
+    def plan(number: str, hour: int) -> Callable[[], int]:
+        body = {
+            "batch_number": number,
+            "master_record": "DC-TAB-10",
+            "line": "L9",
+            "start": f"2026-03-01T{hour:02d}:00:00Z",
+            "end": f"2026-03-01T{hour + 4:02d}:00:00Z",
+        }
+        return lambda: (
+            client_of(setup["supervisor"])
+            .post("/api/v1/ebr/batches/", body, format="json")
+            .status_code
+        )
+
+    assert at_once([plan("B-1", 6), plan("B-2", 8), plan("B-3", 9)]) == [201, 409, 409]
+    assert Batch.objects.count() == 1
+
+
+def test_parallel_drafts_of_the_next_version_make_one(setup: dict[str, Any]) -> None:
+    def draft() -> int:
+        return (
+            client_of(setup["engineer"])
+            .post("/api/v1/ebr/master-records/", {"code": "DC-TAB-10"}, format="json")
+            .status_code
+        )
+
+    assert at_once([draft, draft, draft]) == [201, 409, 409]
+    assert MasterRecord.objects.filter(code="DC-TAB-10", status="draft").count() == 1
