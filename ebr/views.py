@@ -3,6 +3,8 @@ records (list, editor, versions, diff, review and approval with the signing dial
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,7 +36,7 @@ def lines_and_lots(request: HttpRequest) -> HttpResponse:
 def lot_receive(request: HttpRequest) -> HttpResponse:
     form = LotReceiveForm(request.POST)
     if not form.is_valid():
-        problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        problems = _form_problems(form)
         messages.error(request, f"Lot not received: {problems}. Correct it and send it again.")
         return redirect("ebr:lines")
     data = dict(form.cleaned_data)
@@ -59,12 +61,7 @@ def lot_disposition(request: HttpRequest, material: str, lot: str) -> HttpRespon
     if not sig.is_valid():
         messages.error(request, "Not signed: the signature needs your password and a reason.")
         return redirect("ebr:lines")
-    signature = SignatureRequest(
-        username=sig.cleaned_data["sig_username"],
-        password=sig.cleaned_data["sig_password"],
-        meaning=sig.cleaned_data["sig_meaning"],
-        reason=sig.cleaned_data["sig_reason"],
-    )
+    signature = _signature_of(sig)
     try:
         disposed = services.lot_dispose(
             actor=request.user,
@@ -82,6 +79,19 @@ def lot_disposition(request: HttpRequest, material: str, lot: str) -> HttpRespon
         return redirect("ebr:lines")
     messages.success(request, f"Lot {disposed} {disposed.status} and signed.")
     return redirect("ebr:lines")
+
+
+def _form_problems(form: Any) -> str:
+    return "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+
+
+def _signature_of(form: SignatureForm) -> SignatureRequest:
+    return SignatureRequest(
+        username=form.cleaned_data["sig_username"],
+        password=form.cleaned_data["sig_password"],
+        meaning=form.cleaned_data["sig_meaning"],
+        reason=form.cleaned_data["sig_reason"],
+    )
 
 
 def _fields(exc: DomainError) -> str:
@@ -110,7 +120,7 @@ def master_list(request: HttpRequest) -> HttpResponse:
 def master_new(request: HttpRequest) -> HttpResponse:
     form = MasterNewForm(request.POST, lines=selectors.master_list_page()["lines"])
     if not form.is_valid():
-        problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        problems = _form_problems(form)
         messages.error(request, f"Not created: {problems}. Correct it and create it again.")
         return redirect("ebr:masters")
     try:
@@ -160,12 +170,7 @@ def master_move(request: HttpRequest, code: str, version: int) -> HttpResponse:
         if not sig.is_valid():
             messages.error(request, "Not signed: the signature needs your password and a reason.")
             return back
-        signature = SignatureRequest(
-            username=sig.cleaned_data["sig_username"],
-            password=sig.cleaned_data["sig_password"],
-            meaning=sig.cleaned_data["sig_meaning"],
-            reason=sig.cleaned_data["sig_reason"],
-        )
+        signature = _signature_of(sig)
     reason = form.cleaned_data["reason"] or (signature.reason if signature else "")
     try:
         moved = services.master_transition(
@@ -233,7 +238,7 @@ def batch_plan(request: HttpRequest) -> HttpResponse:
     context = selectors.batches_page()
     form = BatchPlanForm(request.POST, records=_plan_choices(context))
     if not form.is_valid():
-        problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        problems = _form_problems(form)
         messages.error(request, f"Not planned: {problems}. Correct it and plan it again.")
         return redirect("ebr:batches")
     data = form.cleaned_data
