@@ -19,13 +19,14 @@ class EbrConfig(AppConfig):
         NavItem("Batches", "ebr:batches", "layers", READ, "batches", 30),
     )
     role_permissions = {
-        R.OPERATOR: {READ, "ebr.execute_steps"},
+        R.OPERATOR: {READ, "ebr.execute_steps", "ebr.raise_deviations"},
         R.SUPERVISOR: {
             READ,
             "ebr.execute_steps",
             "ebr.verify_steps",
             "ebr.manage_lots",
             "ebr.manage_batches",
+            "ebr.raise_deviations",
         },
         R.QA_REVIEWER: {
             READ,
@@ -33,6 +34,7 @@ class EbrConfig(AppConfig):
             "ebr.release_batches",
             "ebr.dispose_lots",
             "ebr.approve_master_records",
+            "ebr.raise_deviations",
         },
         R.AUDITOR: {READ},
         R.PROCESS_ENGINEER: {READ, "ebr.manage_master_records", "ebr.manage_lines"},

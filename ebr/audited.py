@@ -1,11 +1,12 @@
 """The batch records' audited tables (DESIGN.md, "Audit trail")."""
 
 from audit.catalogue import AuditedTable
-from ebr.models import MasterRecord, MaterialLot
+from ebr.models import Deviation, MasterRecord, MaterialLot
 
 AUDITED_TABLES = [
     AuditedTable("ebr_line", never_deleted=True),
     AuditedTable("ebr_material_lot", signed_fields=MaterialLot.signed_fields, never_deleted=True),
     AuditedTable("ebr_master_record", signed_fields=MasterRecord.signed_fields, never_deleted=True),
     AuditedTable("ebr_batch", never_deleted=True),
+    AuditedTable("ebr_deviation", signed_fields=Deviation.signed_fields, never_deleted=True),
 ]

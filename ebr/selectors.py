@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.canonical import format_ts
 from audit.models import Signature
 from ebr.definitions import format_interval
-from ebr.models import Batch, Line, MasterRecord, MaterialLot
+from ebr.models import Batch, Deviation, Line, MasterRecord, MaterialLot
 from historian.models import Equipment, Tag
 
 
@@ -378,4 +378,50 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
         "moves": moves,
         "trend_url": trend,
         "late_after": format_interval(record.late_after),
+    }
+
+
+def deviations(
+    *, line: str = "", batch_number: str = "", status: str = "", kind: str = ""
+) -> QuerySet[Deviation]:
+    found = Deviation.objects.select_related("line", "batch", "tag").order_by("-start", "-id")
+    for key, value in (
+        ("line__code", line), ("batch__batch_number", batch_number), ("status", status),
+        ("kind", kind),
+    ):  # fmt: skip
+        if value:
+            found = found.filter(**{key: value})
+    return found
+
+
+def deviation_signatures(found: list[Deviation]) -> dict[int, list[Signature]]:
+    by_record: dict[int, list[Signature]] = {d.pk: [] for d in found}
+    for s in Signature.objects.filter(
+        record_table="ebr_deviation", record_pk__in=[str(d.pk) for d in found]
+    ).order_by("signed_at"):
+        by_record[int(s.record_pk)].append(s)
+    return by_record
+
+
+def deviation_json(
+    deviation: Deviation, signatures: list[Signature] | None = None
+) -> dict[str, Any]:
+    return {
+        "number": deviation.number,
+        "line": deviation.line.code,
+        "batch_number": deviation.batch.batch_number if deviation.batch else None,
+        "kind": deviation.kind,
+        "severity": deviation.severity,
+        "tag": deviation.tag.name if deviation.tag else None,
+        "start": format_ts(deviation.start),
+        "end": format_ts(deviation.end) if deviation.end else None,
+        "description": deviation.description,
+        "details": deviation.details,
+        "status": deviation.status,
+        "root_cause": deviation.root_cause,
+        "impact": deviation.impact,
+        "capa": deviation.capa,
+        "raised_by": deviation.raised_by,
+        "created_at": format_ts(deviation.created_at),
+        "signatures": [signature_json(s) for s in signatures or []],
     }

@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "LotStatusEnum": "ebr.models.LotStatus",
         "MasterStatusEnum": "ebr.models.MasterStatus",
         "BatchStatusEnum": "ebr.models.BatchStatus",
+        "DeviationStatusEnum": "ebr.models.DeviationStatus",
         "VerificationStatusEnum": "audit.models.VerificationRun.Status",
     },
 }

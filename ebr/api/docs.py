@@ -192,3 +192,40 @@ BATCH_CLOSE: Doc = {
         "batch's planned end when that has passed)."
     ),
 }
+
+DEVIATION_NUMBER = OpenApiParameter(
+    "number", str, OpenApiParameter.PATH, description="The deviation's number, e.g. `DEV-0007`."
+)
+DEVIATION_FILTERS = [
+    OpenApiParameter(name, str, description=text, examples=[OpenApiExample(name, value=example)])
+    for name, text, example in (
+        ("line", "Only deviations on this line.", "L1"),
+        ("batch_number", "Only deviations of this batch.", "B-0001"),
+        ("status", "open, investigating or closed.", "open"),
+        ("kind", "cpp_excursion, oos, step_limit or manual.", "manual"),
+    )
+]
+DEVIATIONS_LIST: Doc = {
+    "summary": "Deviations",
+    "description": "Cursor-paginated deviations, newest first, with their workflow and signatures.",
+}
+DEVIATION_CREATE: Doc = {
+    "summary": "Raise a manual deviation",
+    "description": (
+        "`{line, batch_number, severity, tag, start, end, description}`: a deviation on a line, "
+        "with or without a batch (start-up, cleaning), numbered by the server (`DEV-0001` …), "
+        "`open`. People raise `manual` ones; the system raises `cpp_excursion`, `step_limit` "
+        "and `oos` deviations itself. Audited."
+    ),
+}
+DEVIATION_GET: Doc = {"summary": "One deviation", "description": "With its closing signature."}
+DEVIATION_TRANSITION: Doc = {
+    "summary": "Investigate or close a deviation (QA)",
+    "description": (
+        "`{status, reason, root_cause, impact, capa, signature}`: open → investigating → "
+        "closed (or open → closed). Closing needs `root_cause`, `impact` and a `capa` "
+        "reference and a QA `signature` with meaning `approved`; an integration account may "
+        "carry a QA reviewer's signature. An illegal move → 409 naming the current and allowed "
+        "statuses; a closed deviation never changes (the database guards the signed record)."
+    ),
+}

@@ -7,7 +7,15 @@ from typing import Any
 from rest_framework import serializers
 
 from audit.api.fields import SignatureField
-from ebr.models import BatchDefinition, BatchStatus, LotStatus, MasterStatus
+from ebr.models import (
+    BatchDefinition,
+    BatchStatus,
+    DeviationKind,
+    DeviationStatus,
+    LotStatus,
+    MasterStatus,
+    Severity,
+)
 
 
 class LineCreateSerializer(serializers.Serializer[Any]):
@@ -181,3 +189,50 @@ class BatchTransitionSerializer(serializers.Serializer[Any]):
 class BatchCloseSerializer(serializers.Serializer[Any]):
     end = serializers.CharField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=500, required=False, default="batch window closed")
+
+
+class DeviationCreateSerializer(serializers.Serializer[Any]):
+    line = serializers.CharField(max_length=40)
+    batch_number = serializers.CharField(max_length=60, required=False, allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=[("manual", "manual")], default="manual", help_text="People raise manual ones"
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR)
+    tag = serializers.CharField(max_length=200, required=False, allow_null=True)
+    start = serializers.CharField()
+    end = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=10_000)
+
+
+class DeviationSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField()
+    line = serializers.CharField()
+    batch_number = serializers.CharField(allow_null=True)
+    kind = serializers.ChoiceField(choices=DeviationKind.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    tag = serializers.CharField(allow_null=True)
+    start = serializers.CharField()
+    end = serializers.CharField(allow_null=True)
+    description = serializers.CharField()
+    details = serializers.JSONField()
+    status = serializers.ChoiceField(choices=DeviationStatus.choices)
+    root_cause = serializers.CharField()
+    impact = serializers.CharField()
+    capa = serializers.CharField()
+    raised_by = serializers.CharField()
+    created_at = serializers.CharField()
+    signatures = SignatureShapeSerializer(many=True)
+
+
+class DeviationListSerializer(serializers.Serializer[Any]):
+    results = DeviationSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class DeviationTransitionSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=DeviationStatus.choices)
+    reason = serializers.CharField(max_length=500)
+    root_cause = serializers.CharField(required=False, allow_blank=True, default="")
+    impact = serializers.CharField(required=False, allow_blank=True, default="")
+    capa = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    signature = SignatureField(required=False, meanings=("approved",))

@@ -28,6 +28,13 @@ urlpatterns = [
         views.BatchCloseView.as_view(),
         name="api-ebr-batch-close",
     ),
+    path("deviations/", views.DeviationListView.as_view(), name="api-ebr-deviations"),
+    path("deviations/<str:number>/", views.DeviationDetailView.as_view(), name="api-ebr-deviation"),
+    path(
+        "deviations/<str:number>/transition/",
+        views.DeviationTransitionView.as_view(),
+        name="api-ebr-deviation-transition",
+    ),
     path("lots/", views.LotListView.as_view(), name="api-ebr-lots"),
     path("lots/<str:material>/<str:lot>/", views.LotDetailView.as_view(), name="api-ebr-lot"),
     path(

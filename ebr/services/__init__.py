@@ -8,6 +8,7 @@ from ebr.services.batches import (
     close_filled_batches,
     outlet_mass,
 )
+from ebr.services.deviations import deviation_raise, deviation_transition
 from ebr.services.lines_and_lots import (
     line_create,
     lot_check_usable,
@@ -25,6 +26,8 @@ __all__ = [
     "batch_move_end",
     "batch_transition",
     "close_filled_batches",
+    "deviation_raise",
+    "deviation_transition",
     "line_create",
     "lot_check_usable",
     "lot_create",

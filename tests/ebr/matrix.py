@@ -101,4 +101,21 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint("GET", "/api/v1/ebr/deviations/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/deviations/",
+        frozenset({R.OPERATOR, R.SUPERVISOR, R.QA_REVIEWER}),
+        api=True,
+        data={"line": "NOPE"},
+    ),
+    Endpoint("GET", "/api/v1/ebr/deviations/DEV-0000/", DATA_READERS, api=True),
+    # QA investigates and closes; an integration account may carry a QA signature.
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/deviations/DEV-0000/transition/",
+        frozenset({R.QA_REVIEWER, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
 ]
