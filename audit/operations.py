@@ -79,7 +79,7 @@ class AuditedTable(Operation):
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         for statement in self.statements():
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)  # literal SQL: its % are not placeholders
         if self.baseline:
             seal_pending()
 

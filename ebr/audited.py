@@ -1,7 +1,7 @@
 """The batch records' audited tables (DESIGN.md, "Audit trail")."""
 
 from audit.catalogue import AuditedTable
-from ebr.models import Deviation, MasterRecord, MaterialLot
+from ebr.models import Deviation, MasterRecord, MaterialLot, StepEntry, StepVerification
 
 AUDITED_TABLES = [
     AuditedTable("ebr_line", never_deleted=True),
@@ -9,4 +9,8 @@ AUDITED_TABLES = [
     AuditedTable("ebr_master_record", signed_fields=MasterRecord.signed_fields, never_deleted=True),
     AuditedTable("ebr_batch", never_deleted=True),
     AuditedTable("ebr_deviation", signed_fields=Deviation.signed_fields, never_deleted=True),
+    AuditedTable("ebr_step_entry", signed_fields=StepEntry.signed_fields, append_only=True),
+    AuditedTable(
+        "ebr_step_verification", signed_fields=StepVerification.signed_fields, append_only=True
+    ),
 ]

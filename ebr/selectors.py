@@ -11,7 +11,16 @@ from django.utils import timezone
 from audit.canonical import format_ts
 from audit.models import Signature
 from ebr.definitions import format_interval
-from ebr.models import Batch, Deviation, Line, MasterRecord, MaterialLot
+from ebr.execution import step_states
+from ebr.models import (
+    Batch,
+    Deviation,
+    Line,
+    MasterRecord,
+    MaterialLot,
+    StepEntry,
+    StepVerification,
+)
 from historian.models import Equipment, Tag
 
 
@@ -191,6 +200,7 @@ def batch_detail_json(batch: Batch) -> dict[str, Any]:
     record = batch.master_record
     return {
         **batch_json(batch),
+        "steps": steps_json(batch),
         "master": {
             "title": record.title,
             "product": record.product,
@@ -425,3 +435,57 @@ def deviation_json(
         "created_at": format_ts(deviation.created_at),
         "signatures": [signature_json(s) for s in signatures or []],
     }
+
+
+def entry_signatures(batch: Batch) -> dict[tuple[str, int], list[Signature]]:
+    """The manifestations on a batch's entries and verifications, by (table, id)."""
+    entries = list(StepEntry.objects.filter(batch=batch).values_list("id", flat=True))
+    checks = list(StepVerification.objects.filter(entry__batch=batch).values_list("id", flat=True))
+    found: dict[tuple[str, int], list[Signature]] = {}
+    for s in Signature.objects.filter(
+        Q(record_table="ebr_step_entry", record_pk__in=[str(i) for i in entries])
+        | Q(record_table="ebr_step_verification", record_pk__in=[str(i) for i in checks])
+    ).order_by("signed_at"):
+        found.setdefault((s.record_table, int(s.record_pk)), []).append(s)
+    return found
+
+
+def entry_json(entry: StepEntry, signed: dict[tuple[str, int], list[Signature]]) -> dict[str, Any]:
+    verification = getattr(entry, "verification", None)
+    return {
+        "id": entry.pk,
+        "step": entry.step_code,
+        "values": entry.values,
+        "corrects": entry.corrects_id,
+        "reason": entry.reason,
+        "out_of_limit": entry.out_of_limit,
+        "late": entry.late,
+        "performed": [signature_json(s) for s in signed.get(("ebr_step_entry", entry.pk), [])],
+        "verified": [
+            signature_json(s) for s in signed.get(("ebr_step_verification", verification.pk), [])
+        ]
+        if verification is not None
+        else [],
+        "created_at": format_ts(entry.created_at),
+    }
+
+
+def steps_json(batch: Batch) -> list[dict[str, Any]]:
+    """Each step of the batch: open or not, complete or not, and every entry (corrected
+    originals included, each marked by what corrects it)."""
+    signed = entry_signatures(batch)
+    out = []
+    for state in step_states(batch):
+        out.append(
+            {
+                "code": state.code,
+                "title": state.step.get("title", ""),
+                "open": state.is_open,
+                "complete": state.complete,
+                "opened_at": format_ts(state.opened_at) if state.opened_at else None,
+                "completed_at": format_ts(state.completed_at) if state.completed_at else None,
+                "needs_verification": state.needs_verification,
+                "entries": [entry_json(e, signed) for e in state.entries],
+            }
+        )
+    return out

@@ -229,3 +229,29 @@ DEVIATION_TRANSITION: Doc = {
         "statuses; a closed deviation never changes (the database guards the signed record)."
     ),
 }
+
+STEP_CODE = OpenApiParameter(
+    "step_code", str, OpenApiParameter.PATH, description="The step's code, e.g. `S20`."
+)
+ENTRY_CREATE: Doc = {
+    "summary": "Record a step's values (signed performed)",
+    "description": (
+        "`{values, signature}` on an open step of a running batch (a step opens when every "
+        "predecessor is complete — performed, and verified where asked; else 409). Values are "
+        "checked by field type (`lot`: a released, unexpired lot as `material/lot`; "
+        "`equipment`: an equipment path); out-of-limit numbers are accepted, flagged in "
+        "`out_of_limit`, and raise a `step_limit` deviation; entries later than the master "
+        "record's `late_after` after the step opened are flagged `late`. A correction adds "
+        "`corrects` (the entry's id) and `reason`, by its performer or a supervisor; the "
+        "original stays, and a corrected verified entry needs a new verification. Answers 201 "
+        "with the entry and its `id`. An integration account may carry the operator's "
+        "signature."
+    ),
+}
+ENTRY_VERIFY: Doc = {
+    "summary": "Verify a step (second person, signed verified)",
+    "description": (
+        "`{entry, signature}`: a supervisor verifies the step's entry waiting for it; its "
+        "performer → 403 `signature_failed`; nothing waiting → 409."
+    ),
+}

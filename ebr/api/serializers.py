@@ -168,6 +168,9 @@ class BatchSerializer(serializers.Serializer[Any]):
     unit = serializers.CharField()
     created_at = serializers.CharField()
     master = serializers.JSONField(required=False, help_text="The version's steps and specs")
+    steps = serializers.JSONField(
+        required=False, help_text="Each step: open, complete, its entries and signatures"
+    )
 
 
 class BatchListSerializer(serializers.Serializer[Any]):
@@ -236,3 +239,30 @@ class DeviationTransitionSerializer(serializers.Serializer[Any]):
     impact = serializers.CharField(required=False, allow_blank=True, default="")
     capa = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     signature = SignatureField(required=False, meanings=("approved",))
+
+
+class EntryCreateSerializer(serializers.Serializer[Any]):
+    values = serializers.JSONField(help_text="Field name → value, typed as the field says")
+    signature = SignatureField(meanings=("performed",))
+    corrects = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class EntrySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    values = serializers.JSONField()
+    corrects = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    out_of_limit = serializers.ListField(child=serializers.CharField())
+    late = serializers.BooleanField()
+    performed = SignatureShapeSerializer(many=True)
+    verified = SignatureShapeSerializer(many=True)
+    created_at = serializers.CharField()
+
+
+class VerifySerializer(serializers.Serializer[Any]):
+    entry = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the one waiting"
+    )
+    signature = SignatureField(meanings=("verified",))

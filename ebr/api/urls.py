@@ -24,6 +24,16 @@ urlpatterns = [
         name="api-ebr-batch-transition",
     ),
     path(
+        "batches/<str:batch_number>/steps/<str:step_code>/entries/",
+        views.EntryCreateView.as_view(),
+        name="api-ebr-entries",
+    ),
+    path(
+        "batches/<str:batch_number>/steps/<str:step_code>/verify/",
+        views.EntryVerifyView.as_view(),
+        name="api-ebr-verify",
+    ),
+    path(
         "batches/<str:batch_number>/close/",
         views.BatchCloseView.as_view(),
         name="api-ebr-batch-close",

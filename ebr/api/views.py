@@ -26,6 +26,8 @@ from ebr.api.serializers import (
     DeviationListSerializer,
     DeviationSerializer,
     DeviationTransitionSerializer,
+    EntryCreateSerializer,
+    EntrySerializer,
     LineCreateSerializer,
     LineListSerializer,
     LineSerializer,
@@ -38,6 +40,7 @@ from ebr.api.serializers import (
     MasterSerializer,
     MasterTransitionSerializer,
     MasterWriteSerializer,
+    VerifySerializer,
 )
 from ebr.apps import CARRY, READ
 from ebr.models import Batch, Deviation, Line, MasterRecord, MaterialLot
@@ -398,3 +401,51 @@ class DeviationTransitionView(LedgerlineAPIView):
             **body.validated_data,
         )  # fmt: skip
         return Response(_deviation(moved))
+
+
+class EntryCreateView(LedgerlineAPIView):
+    # Operators and supervisors sign; an MES may carry their signatures (the service checks).
+    capabilities = {"POST": ("ebr.execute_steps", CARRY)}
+    parser_classes = [JSONParser]
+    error_statuses = {"POST": {409}}
+
+    @extend_schema(
+        **docs.ENTRY_CREATE,
+        parameters=[docs.BATCH_NUMBER, docs.STEP_CODE],
+        request=EntryCreateSerializer,
+        responses={201: EntrySerializer},
+    )
+    def post(self, request: Request, batch_number: str, step_code: str) -> Response:
+        batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+        body = EntryCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry = services.entry_record(
+            actor=request.user, batch=batch, step_code=step_code, session=_session(request),
+            **body.validated_data,
+        )  # fmt: skip
+        signed = selectors.entry_signatures(batch)
+        return Response(selectors.entry_json(entry, signed), status=status.HTTP_201_CREATED)
+
+
+class EntryVerifyView(LedgerlineAPIView):
+    capabilities = {"POST": ("ebr.verify_steps", CARRY)}
+    parser_classes = [JSONParser]
+    error_statuses = {"POST": {409}}
+
+    @extend_schema(
+        **docs.ENTRY_VERIFY,
+        parameters=[docs.BATCH_NUMBER, docs.STEP_CODE],
+        request=VerifySerializer,
+        responses=EntrySerializer,
+    )
+    def post(self, request: Request, batch_number: str, step_code: str) -> Response:
+        batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+        body = VerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        verification = services.entry_verify(
+            actor=request.user, batch=batch, step_code=step_code, session=_session(request),
+            entry_id=body.validated_data["entry"], signature=body.validated_data["signature"],
+        )  # fmt: skip
+        entry = verification.entry
+        entry.refresh_from_db()
+        return Response(selectors.entry_json(entry, selectors.entry_signatures(batch)))

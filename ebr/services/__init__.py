@@ -9,6 +9,7 @@ from ebr.services.batches import (
     outlet_mass,
 )
 from ebr.services.deviations import deviation_raise, deviation_transition
+from ebr.services.execution import entry_record, entry_verify
 from ebr.services.lines_and_lots import (
     line_create,
     lot_check_usable,
@@ -28,6 +29,8 @@ __all__ = [
     "close_filled_batches",
     "deviation_raise",
     "deviation_transition",
+    "entry_record",
+    "entry_verify",
     "line_create",
     "lot_check_usable",
     "lot_create",

@@ -228,7 +228,10 @@ def batch_transition(
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
         locked = Batch.objects.select_for_update().select_related("line").get(pk=batch.pk)
         BATCH_STATES.move(locked, status)
-        if status == BatchStatus.CLOSED:
+        if status == BatchStatus.IN_PROGRESS:
+            locked.started_at = timezone.now()  # the first steps open now
+            locked.save(update_fields=["status", "started_at"])
+        elif status == BatchStatus.CLOSED:
             _close(locked, finish or _default_end(locked))
         else:
             locked.save(update_fields=["status"])

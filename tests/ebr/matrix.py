@@ -118,4 +118,19 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    # Operators and supervisors sign entries, supervisors verify; an MES may carry signatures.
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/batches/NOPE/steps/S10/entries/",
+        frozenset({R.OPERATOR, R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/batches/NOPE/steps/S10/verify/",
+        frozenset({R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
 ]
