@@ -42,3 +42,10 @@ class EbrConfig(AppConfig):
         # their roles allow (API.md, "Acting for a person").
         R.INTEGRATION: {READ, "ebr.manage_lots", "ebr.manage_batches", CARRY},
     }
+
+    def ready(self) -> None:
+        # The historian announces stored samples; the batch records watch their CPPs.
+        from ebr.services.monitoring import on_samples_stored
+        from historian.signals import samples_stored
+
+        samples_stored.connect(on_samples_stored, dispatch_uid="ebr-cpp-monitor")

@@ -201,3 +201,28 @@ WITH rows AS ({PLOT_ROWS}), extremes AS (
 SELECT k, {PLOT_AGGREGATES}
 FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 """
+
+
+# --- excursions (batch records watch their CPPs through historian.selectors.excursions) ------
+
+# Runs of consecutive usable samples outside [low, high] (gaps and islands): each run's first
+# and last time, the time of the sample after it (where the signal came back; NULL while it is
+# still outside), its count and its extremes. Bad and non-finite samples are left out.
+EXCURSIONS = f"""
+WITH s AS (
+    SELECT ts, value_num AS v,
+           (value_num < %(low)s OR value_num > %(high)s) AS outside
+    FROM historian_sample
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+      AND quality <> {Quality.BAD:d} AND value_num IS NOT NULL
+      AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
+), marked AS (
+    SELECT ts, v, outside, lead(ts) OVER (ORDER BY ts) AS next_ts,
+           row_number() OVER (ORDER BY ts)
+             - row_number() OVER (PARTITION BY outside ORDER BY ts) AS island
+    FROM s
+)
+SELECT min(ts), max(ts), (array_agg(next_ts ORDER BY ts DESC))[1], count(*), min(v), max(v)
+FROM marked WHERE outside
+GROUP BY island ORDER BY min(ts)
+"""

@@ -35,7 +35,7 @@ from historian.selectors.pages import (
     tag_list,
     trend_request,
 )
-from historian.selectors.rows import Point, current
+from historian.selectors.rows import Excursion, Point, current, excursions
 from historian.selectors.spec import AGGREGATES, MODES, ReadSpec
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "MODES",
     "AggregateSeries",
     "Bucket",
+    "Excursion",
     "InterpolatedSeries",
     "PlotInterval",
     "PlotSeries",
@@ -54,6 +55,7 @@ __all__ = [
     "display_json",
     "displays_of",
     "equipment_tree",
+    "excursions",
     "latest_values",
     "read",
     "rollups_disabled",

@@ -97,3 +97,36 @@ def apply_corrections(
                     value = float(value)  # non-finite floats are kept as their repr
                 kept.append(Point(ts, value, item.get("quality", "good"), corrected=True))
     return sorted(kept, key=lambda p: p.ts)
+
+
+@dataclass(frozen=True)
+class Excursion:
+    """A run of consecutive usable samples outside [low, high]: from its first sample to the
+    sample where the signal came back (`end`; None while it is still outside), with its
+    count and its worst value (the farthest beyond its limit)."""
+
+    start: datetime
+    last: datetime
+    end: datetime | None
+    count: int
+    worst: float
+
+
+def excursions(
+    tag: Tag, start: datetime, end: datetime, low: float | None, high: float | None
+) -> list[Excursion]:
+    """The tag's excursions outside [low, high] within [start, end), found in PostgreSQL."""
+    params: dict[str, Any] = {
+        "tag": tag.pk, "start": start, "end": end,
+        "low": -math.inf if low is None else low, "high": math.inf if high is None else high,
+    }  # fmt: skip
+    with reading_cursor() as cursor:
+        cursor.execute(sql.EXCURSIONS, params)
+        rows = cursor.fetchall()
+    found = []
+    for first, last, back, count, lowest, highest in rows:
+        above = highest - high if high is not None and highest > high else -math.inf
+        below = low - lowest if low is not None and lowest < low else -math.inf
+        worst = highest if above >= below else lowest
+        found.append(Excursion(first, last, back, count, worst))
+    return found
