@@ -17,6 +17,10 @@ class EbrConfig(AppConfig):
         NavItem("Lines and lots", "ebr:lines", "factory", READ, "batches", 10),
         NavItem("Master records", "ebr:masters", "book", READ, "batches", 20),
         NavItem("Batches", "ebr:batches", "layers", READ, "batches", 30),
+        NavItem(
+            "Verification queue", "ebr:verify_queue", "check", "ebr.verify_steps", "batches", 40
+        ),
+        NavItem("Deviations", "ebr:deviations", "alert", READ, "batches", 50),
     )
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps", "ebr.raise_deviations"},

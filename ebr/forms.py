@@ -59,3 +59,41 @@ class BatchPlanForm(forms.Form):
         field = self.fields["master_record"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = records
+
+
+def entry_values(step: dict[str, object], post: dict[str, str]) -> dict[str, object]:
+    """A step's values from the execution screen's inputs (`v_<field>`), typed as the service
+    expects them; what cannot be read as its type is passed on as given, for the service to
+    name (so one rule decides)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    values: dict[str, object] = {}
+    fields = step.get("fields") or []
+    assert isinstance(fields, list)
+    for field in fields:
+        name, kind = field["name"], field["type"]
+        raw = post.get(f"v_{name}", "")
+        if kind == "bool":
+            values[name] = raw == "on"
+            continue
+        if raw.strip() == "":
+            continue
+        if kind in ("number", "int"):
+            try:
+                number = float(raw)
+                values[name] = int(number) if kind == "int" and number.is_integer() else number
+            except ValueError:
+                values[name] = raw
+        elif kind == "timestamp":
+            try:
+                local = datetime.fromisoformat(raw)
+                if local.tzinfo is None:
+                    local = local.replace(tzinfo=timezone.get_current_timezone())
+                values[name] = local.isoformat()
+            except ValueError:
+                values[name] = raw
+        else:
+            values[name] = raw.strip()
+    return values

@@ -489,3 +489,83 @@ def steps_json(batch: Batch) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def execution_page(batch: Batch, user: Any) -> dict[str, Any]:
+    """The operator's screen: every step in order with its state, the open ones to record,
+    the released lots a `lot` field may take, and each entry's manifestations."""
+    signed = entry_signatures(batch)
+    states = step_states(batch)
+    rows = []
+    for state in states:
+        rows.append(
+            {
+                "state": state,
+                "step": state.step,
+                "entries": [entry_json(e, signed) for e in state.entries],
+                "can_record": state.is_open
+                and batch.status == "in_progress"
+                and (not state.current or state.step.get("repeatable")),
+            }
+        )
+    lots = MaterialLot.objects.filter(status="released").order_by("material", "lot")
+    return {
+        "batch": batch,
+        "rows": rows,
+        "lots": [f"{lot.material}/{lot.lot}" for lot in lots],
+        "may_record": user.has_perm("ebr.execute_steps"),
+    }
+
+
+def verification_queue(user: Any) -> list[dict[str, Any]]:
+    """Entries of running batches that wait for a second person, oldest first."""
+    queue = []
+    running = Batch.objects.filter(status="in_progress").select_related("master_record", "line")
+    for batch in running:
+        signed = entry_signatures(batch)
+        for state in step_states(batch):
+            if not state.needs_verification:
+                continue
+            for entry in state.current:
+                if getattr(entry, "verification", None) is None:
+                    queue.append(
+                        {
+                            "batch": batch,
+                            "step": state.step,
+                            "entry": entry_json(entry, signed),
+                            "own": entry.performed_by_id == user.pk,
+                            "dialog_id": f"verify-{entry.pk}",
+                        }
+                    )
+    return sorted(queue, key=lambda item: item["entry"]["created_at"])
+
+
+def deviation_page(deviation: Deviation, user: Any) -> dict[str, Any]:
+    """A deviation with its workflow (the moves the user may make) and, for one on a tag,
+    the trend around it (the trend viewer, embedded)."""
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from ebr.models import DEVIATION_STATES
+
+    moves = (
+        DEVIATION_STATES.allowed(deviation.status) if user.has_perm("ebr.review_batches") else []
+    )
+    trend = None
+    if deviation.tag is not None:
+        end = deviation.end or timezone.now()
+        margin = max(timedelta(minutes=10), (end - deviation.start) / 2)
+        query = {
+            "tags": deviation.tag.name,
+            "start": format_ts(deviation.start - margin),
+            "end": format_ts(end + margin),
+        }
+        trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
+    return {
+        "deviation": deviation,
+        "body": deviation_json(deviation, deviation_signatures([deviation])[deviation.pk]),
+        "moves": moves,
+        "trend_url": trend,
+    }

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.canonical import format_ts
@@ -19,8 +20,14 @@ from core.deferred import run_after_rollback
 from core.errors import DomainError
 from ebr import selectors, services
 from ebr.apps import READ
-from ebr.forms import BatchPlanForm, LotReceiveForm, MasterNewForm, TransitionForm
-from ebr.models import MasterRecord, MaterialLot
+from ebr.forms import (
+    BatchPlanForm,
+    LotReceiveForm,
+    MasterNewForm,
+    TransitionForm,
+    entry_values,
+)
+from ebr.models import Deviation, MasterRecord, MaterialLot
 
 
 @capability_required(READ)
@@ -287,4 +294,143 @@ def batch_move(request: HttpRequest, batch_number: str) -> HttpResponse:
         messages.error(request, f"Nothing changed: {exc.message} {_fields(exc)}")
         return back
     messages.success(request, f"Batch {moved} is now {moved.status.replace('_', ' ')}.")
+    return back
+
+
+@capability_required(READ)
+def batch_execute(request: HttpRequest, batch_number: str) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+    context = selectors.execution_page(batch, request.user)
+    context["signing_continuous"] = signing_continuous(request)
+    return render(request, "ebr/batch_execute.html", context)
+
+
+@require_POST
+@capability_required("ebr.execute_steps")
+def entry_new(request: HttpRequest, batch_number: str, step_code: str) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+    back = redirect(f"{reverse('ebr:batch_execute', args=[batch_number])}#step-{step_code}")
+    step = next((s for s in batch.master_record.steps if s["code"] == step_code), None)
+    sig = SignatureForm(request.POST)
+    if step is None or not sig.is_valid():
+        messages.error(request, "Not signed: the signature needs your password and a reason.")
+        return back
+    try:
+        entry = services.entry_record(
+            actor=request.user,
+            batch=batch,
+            step_code=step_code,
+            values=entry_values(step, request.POST),
+            signature=_signature_of(sig),
+            session=request.session,
+        )
+    except SignatureFailed as exc:
+        run_after_rollback(exc)
+        messages.error(request, f"Not signed: {exc}")
+        return back
+    except DomainError as exc:
+        messages.error(request, f"Not recorded: {exc.message} {_fields(exc)}")
+        return back
+    flags = (
+        (" Outside limits: " + ", ".join(entry.out_of_limit) + " (a deviation is raised).")
+        if entry.out_of_limit
+        else ""
+    )
+    messages.success(request, f"Step {step_code} recorded and signed.{flags}")
+    return back
+
+
+@capability_required("ebr.verify_steps")
+def verify_queue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "ebr/verify_queue.html",
+        {
+            "queue": selectors.verification_queue(request.user),
+            "signing_continuous": signing_continuous(request),
+        },
+    )
+
+
+@require_POST
+@capability_required("ebr.verify_steps")
+def entry_verify(request: HttpRequest, batch_number: str, step_code: str) -> HttpResponse:
+    batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
+    sig = SignatureForm(request.POST)
+    back = redirect("ebr:verify_queue")
+    if not sig.is_valid():
+        messages.error(request, "Not signed: the signature needs your password and a reason.")
+        return back
+    entry_id = request.POST.get("entry", "")
+    try:
+        services.entry_verify(
+            actor=request.user,
+            batch=batch,
+            step_code=step_code,
+            signature=_signature_of(sig),
+            entry_id=int(entry_id) if entry_id.isdigit() else None,
+            session=request.session,
+        )
+    except SignatureFailed as exc:
+        run_after_rollback(exc)
+        messages.error(request, f"Not verified: {exc}")
+        return back
+    except DomainError as exc:
+        messages.error(request, f"Not verified: {exc.message}")
+        return back
+    messages.success(request, f"Step {step_code} of batch {batch} verified and signed.")
+    return back
+
+
+@capability_required(READ)
+def deviation_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    return render(
+        request,
+        "ebr/deviation_list.html",
+        {"deviations": selectors.deviations(status=status)[:500], "status": status},
+    )
+
+
+@capability_required(READ)
+def deviation_detail(request: HttpRequest, number: str) -> HttpResponse:
+    deviation = get_object_or_404(selectors.deviations(), number=number)
+    context = selectors.deviation_page(deviation, request.user)
+    context["signing_continuous"] = signing_continuous(request)
+    return render(request, "ebr/deviation_detail.html", context)
+
+
+@require_POST
+@capability_required("ebr.review_batches")
+def deviation_move(request: HttpRequest, number: str) -> HttpResponse:
+    deviation = get_object_or_404(Deviation, number=number)
+    back = redirect("ebr:deviation", number=number)
+    signature = None
+    if request.POST.get("sig_meaning"):
+        sig = SignatureForm(request.POST)
+        if not sig.is_valid():
+            messages.error(request, "Not signed: the signature needs your password and a reason.")
+            return back
+        signature = _signature_of(sig)
+    post = request.POST
+    try:
+        moved = services.deviation_transition(
+            actor=request.user,
+            deviation=deviation,
+            status=post.get("status", ""),
+            reason=post.get("reason", "") or (signature.reason if signature else ""),
+            root_cause=post.get("root_cause", ""),
+            impact=post.get("impact", ""),
+            capa=post.get("capa", ""),
+            signature=signature,
+            session=request.session,
+        )
+    except SignatureFailed as exc:
+        run_after_rollback(exc)
+        messages.error(request, f"Not signed: {exc}")
+        return back
+    except DomainError as exc:
+        messages.error(request, f"Nothing changed: {exc.message} {_fields(exc)}")
+        return back
+    messages.success(request, f"{moved} is now {moved.status}.")
     return back

@@ -41,6 +41,18 @@ def when(value: datetime | None) -> SafeString | str:
     )
 
 
+@register.filter
+def when_text(value: str | None) -> SafeString | str:
+    """`when` for a canonical UTC text (`2026-03-01T06:00:00.000000Z`), as the API gives it."""
+    if not value:
+        return "—"
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return when(parsed)
+
+
 @register.simple_tag
 def times_note() -> str:
     """What a page says of its times: that they are UTC, or in which zone with UTC beside."""
