@@ -97,3 +97,21 @@ def entry_values(step: dict[str, object], post: dict[str, str]) -> dict[str, obj
         else:
             values[name] = raw.strip()
     return values
+
+
+class DeviationRaiseForm(forms.Form):
+    line = forms.ChoiceField(choices=[])
+    batch_number = forms.CharField(max_length=60, required=False, label="Batch (optional)")
+    severity = forms.ChoiceField(
+        choices=[("minor", "minor"), ("major", "major"), ("critical", "critical")]
+    )
+    start = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="Since"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+    def __init__(self, *args: object, lines: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["line"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, code) for code in lines]

@@ -198,9 +198,12 @@ def batch_detail_json(batch: Batch) -> dict[str, Any]:
     """The batch with the master record version it runs under (its snapshot): steps, the
     parameter specs watched over its window, the LIMS tests it needs."""
     record = batch.master_record
+    found = list(deviations(batch_number=batch.batch_number))
+    signed = deviation_signatures(found)
     return {
         **batch_json(batch),
         "steps": steps_json(batch),
+        "deviations": [deviation_json(d, signed[d.pk]) for d in found],
         "master": {
             "title": record.title,
             "product": record.product,
@@ -385,6 +388,7 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
     return {
         "batch": batch,
         "record": record,
+        "deviations": list(deviations(batch_number=batch.batch_number)),
         "moves": moves,
         "trend_url": trend,
         "late_after": format_interval(record.late_after),

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("verify/", views.verify_queue, name="verify_queue"),
     path("deviations/", views.deviation_list, name="deviations"),
+    path("deviations/new/", views.deviation_new, name="deviation_new"),
     path("deviations/<str:number>/", views.deviation_detail, name="deviation"),
     path("deviations/<str:number>/move/", views.deviation_move, name="deviation_move"),
     path("master-records/", views.master_list, name="masters"),

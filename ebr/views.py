@@ -22,6 +22,7 @@ from ebr import selectors, services
 from ebr.apps import READ
 from ebr.forms import (
     BatchPlanForm,
+    DeviationRaiseForm,
     LotReceiveForm,
     MasterNewForm,
     TransitionForm,
@@ -382,14 +383,49 @@ def entry_verify(request: HttpRequest, batch_number: str, step_code: str) -> Htt
     return back
 
 
+def _line_codes() -> list[str]:
+    return list(selectors.lines().values_list("code", flat=True))
+
+
 @capability_required(READ)
 def deviation_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     return render(
         request,
         "ebr/deviation_list.html",
-        {"deviations": selectors.deviations(status=status)[:500], "status": status},
+        {
+            "deviations": selectors.deviations(status=status)[:500],
+            "status": status,
+            "raise_form": DeviationRaiseForm(lines=_line_codes()),
+        },
     )
+
+
+@require_POST
+@capability_required("ebr.raise_deviations")
+def deviation_new(request: HttpRequest) -> HttpResponse:
+    form = DeviationRaiseForm(request.POST, lines=_line_codes())
+    if not form.is_valid():
+        messages.error(
+            request, f"Not raised: {_form_problems(form)}. Correct it and raise it again."
+        )
+        return redirect("ebr:deviations")
+    data = form.cleaned_data
+    try:
+        deviation, _ = services.deviation_raise(
+            actor=request.user,
+            line=data["line"],
+            batch_number=data["batch_number"] or None,
+            kind="manual",
+            severity=data["severity"],
+            start=format_ts(data["start"]),
+            description=data["description"],
+        )
+    except DomainError as exc:
+        messages.error(request, f"Not raised: {exc.message} {_fields(exc)}")
+        return redirect("ebr:deviations")
+    messages.success(request, f"{deviation} raised: QA investigates it.")
+    return redirect("ebr:deviation", number=deviation.number)
 
 
 @capability_required(READ)

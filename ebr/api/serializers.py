@@ -171,6 +171,7 @@ class BatchSerializer(serializers.Serializer[Any]):
     steps = serializers.JSONField(
         required=False, help_text="Each step: open, complete, its entries and signatures"
     )
+    deviations = serializers.JSONField(required=False, help_text="The batch's deviations")
 
 
 class BatchListSerializer(serializers.Serializer[Any]):

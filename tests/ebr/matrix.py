@@ -18,6 +18,7 @@ ROWS: list[Endpoint] = [
     Endpoint("GET", "/ebr/verify/", frozenset({R.SUPERVISOR})),
     Endpoint("POST", "/ebr/batches/NOPE/steps/S10/verify/", frozenset({R.SUPERVISOR})),
     Endpoint("GET", "/ebr/deviations/", DATA_READERS - {R.INTEGRATION}),
+    Endpoint("POST", "/ebr/deviations/new/", frozenset({R.OPERATOR, R.SUPERVISOR, R.QA_REVIEWER})),
     Endpoint("GET", "/ebr/deviations/DEV-0000/", DATA_READERS - {R.INTEGRATION}),
     Endpoint("POST", "/ebr/deviations/DEV-0000/move/", frozenset({R.QA_REVIEWER})),
     Endpoint("GET", "/ebr/master-records/", DATA_READERS - {R.INTEGRATION}),
