@@ -226,3 +226,11 @@ SELECT min(ts), max(ts), (array_agg(next_ts ORDER BY ts DESC))[1], count(*), min
 FROM marked WHERE outside
 GROUP BY island ORDER BY min(ts)
 """
+
+# The minutes of a tag in [start, end) as the minute rollups summarise them: the usable
+# samples' count and extremes, so the excursion search reads raw rows only where a minute
+# reaches outside the limits.
+EXCURSION_MINUTES = """
+SELECT bucket, n, min, max FROM historian_rollup
+WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s ORDER BY bucket
+"""

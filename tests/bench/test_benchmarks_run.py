@@ -21,6 +21,8 @@ TINY = {
     "BENCH_QUERY_DAYS": "1",
     "BENCH_TREND_HOURS": "0.25",
     "BENCH_TREND_RUNS": "1",
+    "BENCH_EBR_HOURS": "0.1",
+    "BENCH_EBR_ENTRIES": "3",
 }
 
 
@@ -41,8 +43,11 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for heading in ("== audit:", "== historian:", "== accounts:", "== trend:"):
+    for heading in ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:"):
         assert heading in done.stdout
-    figures = ("overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint")
+    figures = (
+        "overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint",
+        "excursion detection", "batch detail API",
+    )  # fmt: skip
     for figure in figures:
         assert figure in done.stdout, figure

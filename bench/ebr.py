@@ -1,0 +1,274 @@
+"""Batch-record benchmarks (issue: batch records part 2). Figures beside their targets.
+
+1. Excursion detection over a 24-hour batch window of 20 CPP tags at 1 Hz (1.73 M samples):
+   the historian's excursion search (gaps and islands in SQL) for every spec, median warm.
+   Target ≤ 500 ms. Baseline in the same run: counting the same rows (the least the database
+   must touch to look at them).
+2. The batch detail API (`GET /api/v1/ebr/batches/{n}/`) of a batch with 200 signed entries,
+   median warm, in-process (Django's test client). Target ≤ 200 ms. Baseline: the batch list
+   API of the same batch in the same client.
+3. Detection latency: from the REST ingest's response to the excursion's deviation existing,
+   with a served Ledgerline (runserver) and the background worker (`manage.py scheduler`)
+   running, median of 5 excursions. Target ≤ 5 s. Baseline: the ingest request itself.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tqdm import tqdm
+
+HOURS = float(os.environ.get("BENCH_EBR_HOURS", "24"))
+TAGS = 20
+ENTRIES = int(os.environ.get("BENCH_EBR_ENTRIES", "200"))
+START = datetime(2026, 2, 1, tzinfo=UTC)
+PASSWORD = "bench-password-9f3a"
+
+
+def _people() -> dict[str, Any]:
+    from accounts import roles as R
+    from accounts.services import service_account_create, user_create
+    from audit.actors import SystemActor
+    from audit.context import audit_context
+
+    actor = SystemActor("system:bench")
+    people: dict[str, Any] = {}
+    for name, role in (("b-eng", R.PROCESS_ENGINEER), ("b-qa", R.QA_REVIEWER),
+                       ("b-op", R.OPERATOR), ("b-sup", R.SUPERVISOR)):  # fmt: skip
+        user, _ = user_create(actor=actor, username=name, full_name=name, roles=[role],
+                              reason="bench")  # fmt: skip
+        with audit_context(actor=actor, reason="bench"):
+            user.set_password(PASSWORD)
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
+        people[name] = user
+    people["collector"] = service_account_create(
+        actor=actor, username="b-collector", full_name="collector", reason="bench"
+    )
+    return people
+
+
+def _sign(username: str, meaning: str) -> Any:
+    from audit.signing import SignatureRequest
+
+    return SignatureRequest(username=username, password=PASSWORD, meaning=meaning, reason="bench")
+
+
+def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
+    """Line BX with 20 CPP tags, 24 h of 1 Hz data with an excursion an hour per tag, an
+    effective master record watching them all, and a running batch over the day."""
+    from ebr import services
+    from historian.ingest import ingest_samples
+    from historian.services import tag_create
+
+    engineer, qa = people["b-eng"], people["b-qa"]
+    names = [f"BX.UNIT.CPP{i:02d}" for i in range(TAGS)]
+    for name in names:
+        tag_create(actor=engineer, name=name, equipment="BX/UNIT", unit="kg/h")
+    seconds = int(HOURS * 3600)
+    batch = 20_000
+    total = seconds * TAGS
+    with tqdm(total=total, desc="CPP data", unit="samples", leave=False) as bar:
+        for first in range(0, seconds, batch // TAGS):
+            items = [
+                {"tag": name, "ts": (START + timedelta(seconds=s)).isoformat(),
+                 "value": 112.0 if s % 3600 < 30 else 100.0 + (s % 7) * 0.1}
+                for s in range(first, min(seconds, first + batch // TAGS))
+                for name in names
+            ]  # fmt: skip
+            result = ingest_samples(actor=people["collector"], source="bench",
+                                    ingest_key=f"ebr-{first}", items=items)  # fmt: skip
+            assert result.status == 201, result.body
+            bar.update(len(items))
+    services.line_create(actor=engineer, code="BX", name="Bench line")
+    record = services.master_create(
+        actor=engineer, code="BX-MR", product="P", title="T", line="BX",
+        steps=[{"code": "S1", "title": "Checks", "repeatable": True,
+                "fields": [{"name": "weight", "type": "number", "low": 245, "high": 255}]}],
+        parameter_specs=[{"tag": name, "low": 95.0, "high": 105.0} for name in names],
+    )  # fmt: skip
+    record = services.master_transition(actor=engineer, record=record, status="in_review",
+                                        reason="bench")  # fmt: skip
+    approval = _sign("b-qa", "approved")
+    record = services.master_transition(actor=qa, record=record, status="approved",
+                                        reason="bench", signature=approval)  # fmt: skip
+    services.master_transition(actor=qa, record=record, status="effective", reason="bench",
+                               signature=_sign("b-qa", "released"))  # fmt: skip
+    created = services.batch_create(
+        actor=people["b-sup"], batch_number="BX-1", master_record="BX-MR", line="BX",
+        start=START.isoformat(), end=(START + timedelta(hours=HOURS)).isoformat(),
+    )  # fmt: skip
+    running = services.batch_transition(actor=people["b-sup"], batch=created,
+                                        status="in_progress", reason="bench")  # fmt: skip
+    return running, names
+
+
+def detection(batch: Any, names: list[str]) -> dict[str, float]:
+    from django.db import connection
+
+    from ebr.services.monitoring import cpp_check
+    from historian.models import Tag
+    from historian.selectors import excursions
+
+    tags = list(Tag.objects.filter(name__in=names))
+    end = START + timedelta(hours=HOURS)
+    raised = sum(len(cpp_check(batch, name)) for name in names)  # the first check raises
+
+    def search() -> float:
+        started = time.perf_counter()
+        for tag in tags:
+            excursions(tag, START, end, 95.0, 105.0)
+        return time.perf_counter() - started
+
+    def count() -> float:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for tag in tags:
+                cursor.execute(
+                    "SELECT count(*) FROM historian_sample WHERE tag_id = %s AND ts >= %s "
+                    "AND ts < %s",
+                    [tag.pk, START, end],
+                )
+        return time.perf_counter() - started
+
+    search()
+    return {
+        "search_s": statistics.median(search() for _ in range(3)),
+        "count_s": statistics.median(count() for _ in range(3)),
+        "deviations": float(raised),
+    }
+
+
+def detail(batch: Any, people: dict[str, Any]) -> dict[str, float]:
+    from django.test import Client
+
+    from ebr import services
+
+    for i in tqdm(range(ENTRIES), desc="signed entries", leave=False):
+        services.entry_record(
+            actor=people["b-op"], batch=batch, step_code="S1",
+            values={"weight": 250.0 + (i % 3)}, signature=_sign("b-op", "performed"),
+        )  # fmt: skip
+    client = Client()
+    client.force_login(people["b-sup"])
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        response = client.get(path)
+        assert response.status_code == 200, response.content[:300]
+        return time.perf_counter() - started
+
+    timed("/api/v1/ebr/batches/BX-1/")
+    return {
+        "detail_s": statistics.median(timed("/api/v1/ebr/batches/BX-1/") for _ in range(5)),
+        "list_s": statistics.median(timed("/api/v1/ebr/batches/?line=BX") for _ in range(5)),
+    }
+
+
+def run() -> None:
+    print(f"== ebr: CPP excursions over {HOURS:g} h of {TAGS} tags at 1 Hz; batch detail ==")
+    people = _people()
+    batch, names = _plant(people)
+    d = detection(batch, names)
+    print(
+        f"excursion detection, {TAGS} specs: {d['search_s'] * 1000:,.0f} ms (target ≤ 500 ms; "
+        f"{d['deviations']:.0f} deviations raised on the first check); baseline counting the "
+        f"same rows {d['count_s'] * 1000:,.0f} ms → {d['search_s'] / d['count_s']:.1f}×"
+    )
+    a = detail(batch, people)
+    lag = latency(people, names)
+    print(
+        f"detection latency (REST ingest answered → deviation exists, worker running): "
+        f"{lag['latency_s'] * 1000:,.0f} ms (target ≤ 5,000 ms); baseline the ingest request "
+        f"{lag['request_s'] * 1000:,.0f} ms"
+    )
+    print(
+        f"batch detail API, {ENTRIES} signed entries: {a['detail_s'] * 1000:,.0f} ms (target ≤ "
+        f"200 ms); baseline the batch list {a['list_s'] * 1000:,.1f} ms → "
+        f"{a['detail_s'] / a['list_s']:.1f}×"
+    )
+
+
+def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
+    """Excursions posted over REST at the batch's current time; the worker raises them."""
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    from django.db import connection
+
+    from accounts.services import token_issue
+    from audit.actors import SystemActor
+    from bench.historian import _free_port
+    from ebr import services
+    from ebr.models import Deviation
+
+    actor = SystemActor("system:bench")
+    _, key = token_issue(actor=actor, user=people["collector"], name="bench", reason="bench")
+    now = datetime.now(tz=UTC).replace(microsecond=0)
+    live = services.batch_create(
+        actor=people["b-sup"], batch_number="BX-LIVE", master_record="BX-MR", line="BX",
+        start=(now - timedelta(minutes=1)).isoformat(), end=(now + timedelta(hours=1)).isoformat(),
+    )  # fmt: skip
+    services.batch_transition(actor=people["b-sup"], batch=live, status="in_progress",
+                              reason="bench")  # fmt: skip
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "LEDGERLINE_DB_ROLE": "runtime",
+        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        + "/" + str(connection.settings_dict["NAME"]),
+        "DJANGO_DEBUG": "false",
+    }  # fmt: skip
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "scheduler"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    seen, requests = [], []
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(2)  # the worker listening
+        for n in range(5):
+            before = Deviation.objects.filter(batch=live).count()
+            at = now + timedelta(seconds=2 * n)
+            samples = [
+                {"tag": names[0], "ts": at.isoformat(), "value": 120.0},
+                {"tag": names[0], "ts": (at + timedelta(seconds=1)).isoformat(), "value": 100.0},
+            ]
+            body = json.dumps({"source": "bench", "ingest_key": f"live-{n}", "samples": samples})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/historian/samples/", data=body.encode(),
+                method="POST",
+                headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
+            )  # fmt: skip
+            sent = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                assert response.status == 201
+            answered = time.perf_counter()
+            requests.append(answered - sent)
+            while Deviation.objects.filter(batch=live).count() <= before:
+                if time.perf_counter() - answered > 60:
+                    raise RuntimeError("no deviation within 60 s: is the worker running?")
+                time.sleep(0.02)
+            seen.append(time.perf_counter() - answered)
+    finally:
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=10)
+    return {"latency_s": statistics.median(seen), "request_s": statistics.median(requests)}
