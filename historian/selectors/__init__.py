@@ -17,6 +17,7 @@ The pages' reads (pages.py): the tag browser's list, latest values and equipment
 from __future__ import annotations
 
 from historian.selectors.buckets import rollups_disabled
+from historian.selectors.excursions import Excursion, excursions
 from historian.selectors.modes import (
     AggregateSeries,
     Bucket,
@@ -35,7 +36,7 @@ from historian.selectors.pages import (
     tag_list,
     trend_request,
 )
-from historian.selectors.rows import Excursion, Point, current, excursions
+from historian.selectors.rows import Point, current
 from historian.selectors.spec import AGGREGATES, MODES, ReadSpec
 
 __all__ = [

@@ -28,6 +28,11 @@ LEVELS = (("hour", timedelta(hours=1)), ("minute", timedelta(minutes=1)))
 _use_rollups: ContextVar[bool] = ContextVar("historian_use_rollups", default=True)
 
 
+def rollups_enabled() -> bool:
+    """False inside `rollups_disabled()`."""
+    return _use_rollups.get()
+
+
 @contextmanager
 def rollups_disabled() -> Iterator[None]:
     """Inside, every read summarises raw points: tests and benchmarks compare the two paths."""
