@@ -205,26 +205,29 @@ FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 
 # --- excursions (batch records watch their CPPs through historian.selectors.excursions) ------
 
-# Runs of consecutive usable samples outside [low, high] (gaps and islands): each run's first
-# and last time, the time of the sample after it (where the signal came back; NULL while it is
-# still outside), its count and its extremes. Bad and non-finite samples are left out.
+# Runs of consecutive usable samples outside [low, high] within each of the spans given
+# (gaps and islands, per span): each run's first and last time, the time of the sample after
+# it in its span (where the signal came back; NULL while it is still outside at the span's
+# end), its count and its extremes. Bad and non-finite samples are left out.
 EXCURSIONS = f"""
-WITH s AS (
-    SELECT ts, value_num AS v,
-           (value_num < %(low)s OR value_num > %(high)s) AS outside
-    FROM historian_sample
-    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
-      AND quality <> {Quality.BAD:d} AND value_num IS NOT NULL
-      AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
+WITH spans AS (
+    SELECT a, b FROM unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) AS sp(a, b)
+), s AS (
+    SELECT sp.a AS span, h.ts, h.value_num AS v,
+           (h.value_num < %(low)s OR h.value_num > %(high)s) AS outside
+    FROM spans sp
+    JOIN historian_sample h ON h.tag_id = %(tag)s AND h.ts >= sp.a AND h.ts < sp.b
+    WHERE h.quality <> {Quality.BAD:d} AND h.value_num IS NOT NULL
+      AND h.value_num NOT IN ('NaN', 'Infinity', '-Infinity')
 ), marked AS (
-    SELECT ts, v, outside, lead(ts) OVER (ORDER BY ts) AS next_ts,
-           row_number() OVER (ORDER BY ts)
-             - row_number() OVER (PARTITION BY outside ORDER BY ts) AS island
+    SELECT span, ts, v, outside, lead(ts) OVER (PARTITION BY span ORDER BY ts) AS next_ts,
+           row_number() OVER (PARTITION BY span ORDER BY ts)
+             - row_number() OVER (PARTITION BY span, outside ORDER BY ts) AS island
     FROM s
 )
 SELECT min(ts), max(ts), (array_agg(next_ts ORDER BY ts DESC))[1], count(*), min(v), max(v)
 FROM marked WHERE outside
-GROUP BY island ORDER BY min(ts)
+GROUP BY span, island ORDER BY span, min(ts)
 """
 
 # The minutes of a tag in [start, end) as the minute rollups summarise them: the usable

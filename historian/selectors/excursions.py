@@ -89,14 +89,16 @@ def _excursions_in(
 ) -> list[Excursion]:
     """The excursions inside each span (gaps and islands in SQL); a run that reaches a span's
     end continues into the next span when no usable sample lies between them."""
-    rows: list[tuple[Any, ...]] = []
-    with reading_cursor() as cursor:
-        for a, b in spans:
-            if b <= a:
-                continue
-            params: dict[str, Any] = {"tag": tag.pk, "start": a, "end": b, "low": lo, "high": hi}
-            cursor.execute(sql.EXCURSIONS, params)
-            rows += cursor.fetchall()
+    spans = [(a, b) for a, b in spans if b > a]
+    if not spans:
+        return []
+    params: dict[str, Any] = {
+        "tag": tag.pk, "starts": [a for a, _ in spans], "ends": [b for _, b in spans],
+        "low": lo, "high": hi,
+    }  # fmt: skip
+    with reading_cursor() as cursor:  # every span in one statement
+        cursor.execute(sql.EXCURSIONS, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     found: list[Excursion] = []
     for first, last, back, count, lowest, highest in rows:
         previous = found[-1] if found else None
