@@ -18,7 +18,8 @@ from accounts import demo as people
 from accounts.models import User
 from audit.signing import SignatureRequest
 from ebr import services
-from ebr.models import Batch, Line, MaterialLot
+from ebr.models import Batch, Deviation, Line, MaterialLot
+from ebr.services.monitoring import cpp_check
 from historian.demo import DEMO_LINE
 from historian.models import Tag
 from historian.selectors import ReadSpec, read
@@ -181,7 +182,12 @@ def seed(out: OutputWrapper) -> list[str]:
         master_record=CODE, line=DEMO_LINE, start=(day + timedelta(days=1)).isoformat(),
         end=(day + timedelta(days=1, hours=8)).isoformat(), planned_quantity=160.0, unit="kg",
     )  # fmt: skip
+    # The day's data is stored already: check each closed batch's specs now, as the monitor
+    # does when samples arrive (the simulated faults become excursion deviations).
+    for batch in Batch.objects.filter(status="closed").select_related("master_record", "line"):
+        for spec in batch.master_record.parameter_specs:
+            cpp_check(batch, spec["tag"])
     count = Batch.objects.count()
     notes.append(f"line {DEMO_LINE}: {MaterialLot.objects.count()} lots, {CODE} v1 effective, "
-                 f"{count} batches")  # fmt: skip
+                 f"{count} batches, {Deviation.objects.count()} CPP deviations")  # fmt: skip
     return notes
