@@ -8,7 +8,8 @@ queue, so the ingest request never waits for it, and late data is checked like l
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +26,9 @@ from historian.models import Tag
 from historian.selectors import Excursion, excursions
 
 MONITOR = SystemActor("system:cpp-monitor")
+# A signal that comes back for less than this and leaves again is still the same excursion:
+# a value hovering at its limit is one deviation, not hundreds.
+REJOIN = timedelta(seconds=60)
 EXTENDED = "the excursion continued (the CPP monitor extends its deviation)"
 
 
@@ -53,7 +57,8 @@ def cpp_check(batch: Batch, tag_name: str, now: datetime | None = None) -> list[
     end = batch.end or now or timezone.now()
     if spec is None or tag is None or end <= batch.start:
         return []
-    found = excursions(tag, batch.start, end, spec.get("low"), spec.get("high"))
+    low, high = spec.get("low"), spec.get("high")
+    found = merged(excursions(tag, batch.start, end, low, high), low, high)
     touched = []
     with transaction.atomic():
         with connection.cursor() as cursor:  # one checker per batch and tag at a time
@@ -82,6 +87,34 @@ def cpp_check(batch: Batch, tag_name: str, now: datetime | None = None) -> list[
             elif _extend(match, spec, excursion):
                 touched.append(match)
     return touched
+
+
+def merged(found: list[Excursion], low: float | None, high: float | None) -> list[Excursion]:
+    """Excursions less than REJOIN apart taken as one: their counts added, the worse of their
+    worst values (the one farther beyond its limit)."""
+
+    def beyond(value: float) -> float:
+        return max(
+            value - high if high is not None else -math.inf,
+            low - value if low is not None else -math.inf,
+        )
+
+    out: list[Excursion] = []
+    for excursion in found:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.end is not None
+            and (excursion.start - previous.end < REJOIN)
+        ):
+            worst = max(previous.worst, excursion.worst, key=beyond)
+            out[-1] = Excursion(
+                previous.start, excursion.last, excursion.end,
+                previous.count + excursion.count, worst,
+            )  # fmt: skip
+        else:
+            out.append(excursion)
+    return out
 
 
 def _overlaps(deviation: Deviation, excursion: Excursion) -> bool:

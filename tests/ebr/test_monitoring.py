@@ -153,3 +153,20 @@ def test_the_rollup_guided_search_finds_what_the_raw_rows_hold(
             assert guided == raw, (start, end, low, high)
             compared += len(raw)
     assert compared > 20
+
+
+def test_a_value_hovering_at_its_limit_is_one_excursion(
+    batch: Batch, make_service_account: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    account, _ = make_service_account("hover")
+    # Out, back for 20 s, out again, back for good; then, 5 minutes later, out once more.
+    seconds = {0: 250.0, 60: 256.0, 80: 254.0, 100: 257.0, 120: 250.0, 420: 240.0, 440: 250.0}
+    items = [{"tag": TAG, "ts": iso(T0 + timedelta(seconds=s)), "value": v}
+             for s, v in seconds.items()]  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest_samples(actor=account, source="t", ingest_key="h", items=items).status == 201
+    cpp_check(batch, TAG, now=T0 + timedelta(minutes=10))
+    first, second = Deviation.objects.order_by("start")
+    assert (first.start, first.end) == (T0 + timedelta(seconds=60), T0 + timedelta(seconds=120))
+    assert (first.details["count"], first.details["worst"]) == (2, 257.0)
+    assert (second.start, second.details["worst"]) == (T0 + timedelta(seconds=420), 240.0)
