@@ -506,7 +506,11 @@ def execution_page(batch: Batch, user: Any) -> dict[str, Any]:
             {
                 "state": state,
                 "step": state.step,
-                "entries": [entry_json(e, signed) for e in state.entries],
+                "entries": [
+                    {**entry_json(e, signed), "dialog": f"correct-{e.pk}"} for e in state.entries
+                ],
+                # The entries still in force, which a correction may replace.
+                "current": [e.pk for e in state.current],
                 "can_record": state.is_open
                 and batch.status == "in_progress"
                 and (not state.current or state.step.get("repeatable")),

@@ -316,6 +316,7 @@ def entry_new(request: HttpRequest, batch_number: str, step_code: str) -> HttpRe
     if step is None or not sig.is_valid():
         messages.error(request, "Not signed: the signature needs your password and a reason.")
         return back
+    corrects = request.POST.get("corrects", "")
     try:
         entry = services.entry_record(
             actor=request.user,
@@ -323,6 +324,8 @@ def entry_new(request: HttpRequest, batch_number: str, step_code: str) -> HttpRe
             step_code=step_code,
             values=entry_values(step, request.POST),
             signature=_signature_of(sig),
+            corrects=int(corrects) if corrects.isdigit() else None,
+            reason=request.POST.get("reason", ""),
             session=request.session,
         )
     except SignatureFailed as exc:
@@ -337,7 +340,12 @@ def entry_new(request: HttpRequest, batch_number: str, step_code: str) -> HttpRe
         if entry.out_of_limit
         else ""
     )
-    messages.success(request, f"Step {step_code} recorded and signed.{flags}")
+    done = (
+        f"corrected (entry {entry.corrects_id} stays on record)"
+        if entry.corrects_id
+        else "recorded"
+    )
+    messages.success(request, f"Step {step_code} {done} and signed.{flags}")
     return back
 
 

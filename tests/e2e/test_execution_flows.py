@@ -78,6 +78,17 @@ def test_an_operator_executes_and_supervisors_verify_with_four_eyes(
     assert "waits for a second person" in s10.inner_text()
     assert "waits for S10" in page.locator("[data-step=S20] [data-testid=step-state]").inner_text()
     screenshot(page, "execute-operator")
+    # A correction before verification: the original stays, the new entry replaces it.
+    s10.locator("details[data-testid^=correct-] summary").click()
+    correction = s10.locator("details[data-testid^=correct-] form")
+    correction.locator("input[name=v_line_clear]").check()
+    correction.locator("input[name=reason]").fill("checked the wrong room first")
+    correction.locator("[data-testid=sign-correction]").click()
+    sign(page, "x-olga")
+    assert "corrected" in page.locator(".messages").inner_text()
+    s10 = page.locator("[data-step=S10]")
+    assert s10.locator(".exec-entry").count() == 2
+    assert "checked the wrong room first" in s10.locator(".exec-entry.correction").inner_text()
     assert page.goto("/ebr/verify/").status == 403  # operators do not verify
     page.goto("/accounts/login/")
     page.context.clear_cookies()
