@@ -16,10 +16,11 @@ from django.utils import timezone
 from audit.actors import SystemActor
 from audit.signing import SignatureFailed, SignatureRequest, signed_change
 from core.errors import Conflict
-from ebr.errors import EbrError
+from ebr.errors import EbrError, LotNotUsable
 from ebr.execution import StepState, step_states
-from ebr.models import Batch, BatchStatus, LotStatus, MaterialLot, StepEntry, StepVerification
+from ebr.models import Batch, BatchStatus, MaterialLot, StepEntry, StepVerification
 from ebr.services.deviations import deviation_raise
+from ebr.services.lines_and_lots import lot_check_usable
 from historian.models import Equipment
 from historian.timestamps import parse_ts
 
@@ -73,10 +74,10 @@ def _value(field: dict[str, Any], value: Any, at: datetime) -> tuple[Any, str | 
         lot = MaterialLot.objects.filter(material=material, lot=number).first()
         if lot is None:
             return None, "a lot as material/lot, e.g. API/API-02601"
-        if lot.status != LotStatus.RELEASED:
-            return None, f"lot {lot} is {lot.status}: only a released lot may be used"
-        if lot.expires_at is not None and lot.expires_at <= at:
-            return None, f"lot {lot} expired at {lot.expires_at.isoformat()}"
+        try:
+            lot_check_usable(lot, at)  # released and not expired: the one rule for lots
+        except LotNotUsable as refused:
+            return None, refused.message
         return f"{lot.material}/{lot.lot}", None
     if kind == "equipment":
         found = Equipment.objects.filter(path=str(value).strip("/")).exists()
