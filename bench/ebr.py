@@ -194,7 +194,8 @@ def run() -> None:
 
 
 def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
-    """Excursions posted over REST at the batch's current time; the worker raises them."""
+    """Excursions posted over REST into a running batch's window; the worker raises them.
+    (BENCH_WORKER_LOG names a file for the worker's output.)"""
     import json
     import subprocess
     import sys
@@ -213,7 +214,7 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
     now = datetime.now(tz=UTC).replace(microsecond=0)
     live = services.batch_create(
         actor=people["b-sup"], batch_number="BX-LIVE", master_record="BX-MR", line="BX",
-        start=(now - timedelta(minutes=1)).isoformat(), end=(now + timedelta(hours=1)).isoformat(),
+        start=(now - timedelta(minutes=15)).isoformat(), end=(now + timedelta(hours=1)).isoformat(),
     )  # fmt: skip
     services.batch_transition(actor=people["b-sup"], batch=live, status="in_progress",
                               reason="bench")  # fmt: skip
@@ -230,9 +231,10 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    worker_log = open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "w")  # noqa: SIM115
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=worker_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     seen, requests = [], []
     try:
@@ -246,7 +248,8 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
         time.sleep(2)  # the worker listening
         for n in range(5):
             before = Deviation.objects.filter(batch=live).count()
-            at = now + timedelta(seconds=2 * n)
+            # Two minutes apart: excursions closer than a minute are one (monitoring.REJOIN).
+            at = now - timedelta(minutes=12) + timedelta(minutes=2 * n)
             samples = [
                 {"tag": names[0], "ts": at.isoformat(), "value": 120.0},
                 {"tag": names[0], "ts": (at + timedelta(seconds=1)).isoformat(), "value": 100.0},
@@ -264,7 +267,10 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
             requests.append(answered - sent)
             while Deviation.objects.filter(batch=live).count() <= before:
                 if time.perf_counter() - answered > 60:
-                    raise RuntimeError("no deviation within 60 s: is the worker running?")
+                    from procrastinate.contrib.django.models import ProcrastinateJob
+
+                    jobs = list(ProcrastinateJob.objects.values_list("task_name", "status"))
+                    raise RuntimeError(f"no deviation within 60 s; the queue's jobs: {jobs}")
                 time.sleep(0.02)
             seen.append(time.perf_counter() - answered)
     finally:
