@@ -354,12 +354,13 @@ def batches_page() -> dict[str, Any]:
             for b in sorted(mine, key=lambda b: b.start)
         ]
         timelines.append({"line": line, "bars": bars, "first": first, "last": last})
-    effective = MasterRecord.objects.filter(status="effective").select_related("line")
-    return {
-        "batches": rows,
-        "timelines": timelines,
-        "effective": list(effective.order_by("code")),
-    }
+    return {"batches": rows, "timelines": timelines, "effective": effective_records()}
+
+
+def effective_records() -> list[MasterRecord]:
+    """The master record versions that may start batches now, by code."""
+    found = MasterRecord.objects.filter(status="effective").select_related("line")
+    return list(found.order_by("code"))
 
 
 def batch_page(batch: Batch, user: Any) -> dict[str, Any]:

@@ -102,6 +102,22 @@ def _signature_of(form: SignatureForm) -> SignatureRequest:
     )
 
 
+def _line_codes() -> list[str]:
+    return list(selectors.lines().values_list("code", flat=True))
+
+
+def _optional_signature(request: HttpRequest) -> tuple[bool, SignatureRequest | None]:
+    """The signing dialog's request when the form carries one: (False, None) after saying
+    what is missing, (True, None) for a move that is not signed."""
+    if not request.POST.get("sig_meaning"):
+        return True, None
+    sig = SignatureForm(request.POST)
+    if not sig.is_valid():
+        messages.error(request, "Not signed: the signature needs your password and a reason.")
+        return False, None
+    return True, _signature_of(sig)
+
+
 def _fields(exc: DomainError) -> str:
     return "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
 
@@ -126,7 +142,7 @@ def master_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("ebr.manage_master_records")
 def master_new(request: HttpRequest) -> HttpResponse:
-    form = MasterNewForm(request.POST, lines=selectors.master_list_page()["lines"])
+    form = MasterNewForm(request.POST, lines=_line_codes())
     if not form.is_valid():
         problems = _form_problems(form)
         messages.error(request, f"Not created: {problems}. Correct it and create it again.")
@@ -172,13 +188,9 @@ def master_move(request: HttpRequest, code: str, version: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Nothing changed: the move is missing. Reload the page.")
         return back
-    signature = None
-    if request.POST.get("sig_meaning"):
-        sig = SignatureForm(request.POST)
-        if not sig.is_valid():
-            messages.error(request, "Not signed: the signature needs your password and a reason.")
-            return back
-        signature = _signature_of(sig)
+    readable, signature = _optional_signature(request)
+    if not readable:
+        return back
     reason = form.cleaned_data["reason"] or (signature.reason if signature else "")
     try:
         moved = services.master_transition(
@@ -225,9 +237,7 @@ def master_diff(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _plan_choices(context: dict[str, object]) -> list[tuple[str, str]]:
-    records = context["effective"]
-    assert isinstance(records, list)
+def _plan_choices(records: list[MasterRecord]) -> list[tuple[str, str]]:
     return [
         (r.code, f"{r.code} v{r.version} on {r.line.code} ({r.batch_definition})") for r in records
     ]
@@ -236,21 +246,21 @@ def _plan_choices(context: dict[str, object]) -> list[tuple[str, str]]:
 @capability_required(READ)
 def batch_list(request: HttpRequest) -> HttpResponse:
     context = selectors.batches_page()
-    context["plan_form"] = BatchPlanForm(records=_plan_choices(context))
+    context["plan_form"] = BatchPlanForm(records=_plan_choices(context["effective"]))
     return render(request, "ebr/batch_list.html", context)
 
 
 @require_POST
 @capability_required("ebr.manage_batches")
 def batch_plan(request: HttpRequest) -> HttpResponse:
-    context = selectors.batches_page()
-    form = BatchPlanForm(request.POST, records=_plan_choices(context))
+    effective = selectors.effective_records()
+    form = BatchPlanForm(request.POST, records=_plan_choices(effective))
     if not form.is_valid():
         problems = _form_problems(form)
         messages.error(request, f"Not planned: {problems}. Correct it and plan it again.")
         return redirect("ebr:batches")
     data = form.cleaned_data
-    record = next(r for r in context["effective"] if r.code == data["master_record"])
+    record = next(r for r in effective if r.code == data["master_record"])
     try:
         batch = services.batch_create(
             actor=request.user,
@@ -391,10 +401,6 @@ def entry_verify(request: HttpRequest, batch_number: str, step_code: str) -> Htt
     return back
 
 
-def _line_codes() -> list[str]:
-    return list(selectors.lines().values_list("code", flat=True))
-
-
 @capability_required(READ)
 def deviation_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -449,13 +455,9 @@ def deviation_detail(request: HttpRequest, number: str) -> HttpResponse:
 def deviation_move(request: HttpRequest, number: str) -> HttpResponse:
     deviation = get_object_or_404(Deviation, number=number)
     back = redirect("ebr:deviation", number=number)
-    signature = None
-    if request.POST.get("sig_meaning"):
-        sig = SignatureForm(request.POST)
-        if not sig.is_valid():
-            messages.error(request, "Not signed: the signature needs your password and a reason.")
-            return back
-        signature = _signature_of(sig)
+    readable, signature = _optional_signature(request)
+    if not readable:
+        return back
     post = request.POST
     try:
         moved = services.deviation_transition(
