@@ -9,7 +9,11 @@
    API of the same batch in the same client.
 3. Detection latency: from the REST ingest's response to the excursion's deviation existing,
    with a served Ledgerline (runserver) and the background worker (`manage.py scheduler`)
-   running, median of 5 excursions. Target ≤ 5 s. Baseline: the ingest request itself.
+   running and the simulated line's 36 tags flowing at 1 Hz over REST into a batch watching
+   the demo's CPP specs (each second's request queues a check), median of 5 excursions two
+   seconds apart. Target ≤ 5 s. Baseline: the ingest request itself.
+
+The loaded day is vacuumed and analysed before timing (the steady state autovacuum keeps).
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
     from historian.ingest import ingest_samples
     from historian.services import tag_create
 
-    engineer, qa = people["b-eng"], people["b-qa"]
+    engineer = people["b-eng"]
     names = [f"BX.UNIT.CPP{i:02d}" for i in range(TAGS)]
     for name in names:
         tag_create(actor=engineer, name=name, equipment="BX/UNIT", unit="kg/h")
@@ -85,19 +89,12 @@ def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
             assert result.status == 201, result.body
             bar.update(len(items))
     services.line_create(actor=engineer, code="BX", name="Bench line")
-    record = services.master_create(
-        actor=engineer, code="BX-MR", product="P", title="T", line="BX",
+    _effective(
+        people, code="BX-MR",
         steps=[{"code": "S1", "title": "Checks", "repeatable": True,
                 "fields": [{"name": "weight", "type": "number", "low": 245, "high": 255}]}],
         parameter_specs=[{"tag": name, "low": 95.0, "high": 105.0} for name in names],
     )  # fmt: skip
-    record = services.master_transition(actor=engineer, record=record, status="in_review",
-                                        reason="bench")  # fmt: skip
-    approval = _sign("b-qa", "approved")
-    record = services.master_transition(actor=qa, record=record, status="approved",
-                                        reason="bench", signature=approval)  # fmt: skip
-    services.master_transition(actor=qa, record=record, status="effective", reason="bench",
-                               signature=_sign("b-qa", "released"))  # fmt: skip
     created = services.batch_create(
         actor=people["b-sup"], batch_number="BX-1", master_record="BX-MR", line="BX",
         start=START.isoformat(), end=(START + timedelta(hours=HOURS)).isoformat(),
@@ -105,6 +102,22 @@ def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
     running = services.batch_transition(actor=people["b-sup"], batch=created,
                                         status="in_progress", reason="bench")  # fmt: skip
     return running, names
+
+
+def _effective(people: dict[str, Any], **definition: Any) -> None:
+    """A master record of line BX, made effective by the engineer and QA."""
+    from ebr import services
+
+    qa = people["b-qa"]
+    record = services.master_create(actor=people["b-eng"], product="P", title="T", line="BX",
+                                    **definition)  # fmt: skip
+    record = services.master_transition(actor=people["b-eng"], record=record,
+                                        status="in_review", reason="bench")  # fmt: skip
+    approval = _sign("b-qa", "approved")
+    record = services.master_transition(actor=qa, record=record, status="approved",
+                                        reason="bench", signature=approval)  # fmt: skip
+    services.master_transition(actor=qa, record=record, status="effective", reason="bench",
+                               signature=_sign("b-qa", "released"))  # fmt: skip
 
 
 def detection(batch: Any, names: list[str]) -> dict[str, float]:
@@ -116,6 +129,11 @@ def detection(batch: Any, names: list[str]) -> dict[str, float]:
 
     tags = list(Tag.objects.filter(name__in=names))
     end = START + timedelta(hours=HOURS)
+    with connection.cursor() as cursor:
+        # The steady state of a running historian (autovacuum keeps it there): the day just
+        # loaded vacuumed and analysed, rather than timed while autovacuum works through it.
+        cursor.execute("VACUUM (ANALYZE) historian_sample")
+        cursor.execute("VACUUM (ANALYZE) historian_rollup")
     raised = sum(len(cpp_check(batch, name)) for name in names)  # the first check raises
 
     def search() -> float:
@@ -182,9 +200,10 @@ def run() -> None:
     a = detail(batch, people)
     lag = latency(people, names)
     print(
-        f"detection latency (REST ingest answered → deviation exists, worker running): "
-        f"{lag['latency_s'] * 1000:,.0f} ms (target ≤ 5,000 ms); baseline the ingest request "
-        f"{lag['request_s'] * 1000:,.0f} ms"
+        f"detection latency (REST ingest answered → deviation exists, worker running, the "
+        f"simulated line's 36 tags at 1 Hz flowing: {lag['flowed']:,.0f} samples during the "
+        f"measurement): {lag['latency_s'] * 1000:,.0f} ms (target ≤ 5,000 ms); baseline the "
+        f"ingest request {lag['request_s'] * 1000:,.0f} ms"
     )
     print(
         f"batch detail API, {ENTRIES} signed entries: {a['detail_s'] * 1000:,.0f} ms (target ≤ "
@@ -212,8 +231,9 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
     actor = SystemActor("system:bench")
     _, key = token_issue(actor=actor, user=people["collector"], name="bench", reason="bench")
     now = datetime.now(tz=UTC).replace(microsecond=0)
+    watched = _live_record(people, names[0])
     live = services.batch_create(
-        actor=people["b-sup"], batch_number="BX-LIVE", master_record="BX-MR", line="BX",
+        actor=people["b-sup"], batch_number="BX-LIVE", master_record=watched, line="BX",
         start=(now - timedelta(minutes=15)).isoformat(), end=(now + timedelta(hours=1)).isoformat(),
     )  # fmt: skip
     services.batch_transition(actor=people["b-sup"], batch=live, status="in_progress",
@@ -236,6 +256,14 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
         [sys.executable, "manage.py", "scheduler"],
         env=env, stdout=worker_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    # The line flowing: the simulator's 36 tags at 1 Hz over REST, one request a second,
+    # each one a CPP check of the live batch on the queue.
+    flow = subprocess.Popen(
+        [sys.executable, "manage.py", "simulate_line", "--line", "BX", "--speed", "realtime",
+         "--hours", "1", "--chunk", "1", "--via", "api", "--url", f"http://127.0.0.1:{port}",
+         "--token", key, "--quiet"],
+        env=env, stdout=subprocess.DEVNULL, stderr=worker_log,
+    )  # fmt: skip
     seen, requests = [], []
     try:
         deadline = time.time() + 30
@@ -245,8 +273,12 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
                 break
             except OSError:
                 time.sleep(0.2)
-        time.sleep(2)  # the worker listening
+        while _flowed() == 0 and time.time() < deadline + 30:
+            time.sleep(0.2)  # the line flowing
+        time.sleep(2)
+        flowing_from = _flowed()
         for n in range(5):
+            time.sleep(2)  # the excursions spread over the flow
             before = Deviation.objects.filter(batch=live).count()
             # Two minutes apart: excursions closer than a minute are one (monitoring.REJOIN).
             at = now - timedelta(minutes=12) + timedelta(minutes=2 * n)
@@ -273,8 +305,44 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
                     raise RuntimeError(f"no deviation within 60 s; the queue's jobs: {jobs}")
                 time.sleep(0.02)
             seen.append(time.perf_counter() - answered)
+        flowed = _flowed() - flowing_from
     finally:
-        for process in (server, worker):
+        for process in (flow, server, worker):
             process.terminate()
             process.wait(timeout=10)
-    return {"latency_s": statistics.median(seen), "request_s": statistics.median(requests)}
+    return {
+        "latency_s": statistics.median(seen),
+        "request_s": statistics.median(requests),
+        "flowed": float(flowed),
+    }
+
+
+def _live_record(people: dict[str, Any], excursion_tag: str) -> str:
+    """Line BX as the demo line runs: the simulator's 36 tags, and an effective master record
+    watching the demo's CPP specs on them (checked on every second's request) and the tag the
+    benchmark's excursions go to."""
+    from ebr import demo
+    from historian.management.commands.simulate_line import ensure_line
+
+    ensure_line("BX")
+    specs = [{**spec, "tag": spec["tag"].replace(f"{demo.DEMO_LINE}.", "BX.", 1)}
+             for spec in demo.SPECS]  # fmt: skip
+    _effective(
+        people, code="BX-LIVE",
+        steps=[{"code": "S1", "title": "Checks", "fields": [{"name": "ok", "type": "bool"}]}],
+        parameter_specs=[*specs, {"tag": excursion_tag, "low": 95.0, "high": 105.0}],
+    )  # fmt: skip
+    return "BX-LIVE"
+
+
+def _flowed() -> int:
+    """Samples of the simulated line's tags stored so far (the benchmark's CPP tags aside)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM historian_sample s JOIN historian_tag t ON t.id = s.tag_id "
+            "WHERE t.name LIKE 'BX.%%' AND t.name NOT LIKE 'BX.UNIT.%%' "
+            "AND s.ts > now() - interval '1 hour'"
+        )
+        return int(cursor.fetchone()[0])

@@ -230,10 +230,17 @@ FROM marked WHERE outside
 GROUP BY span, island ORDER BY span, min(ts)
 """
 
-# The minutes of a tag in [start, end) as the minute rollups summarise them: the usable
-# samples' count and extremes, so the excursion search reads raw rows only where a minute
-# reaches outside the limits.
+# The minutes of a tag in [start, end) where the minute rollups say an excursion begins or
+# goes on (a usable sample outside [low, high]) and the first minute of usable samples after
+# each such run (where the signal came back), in time order: the excursion search reads raw
+# rows only there. Minutes of only bad samples neither start nor end an excursion.
 EXCURSION_MINUTES = """
-SELECT bucket, n, min, max FROM historian_rollup
-WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s ORDER BY bucket
+SELECT bucket, outside FROM (
+    SELECT bucket, outside, lag(outside) OVER (ORDER BY bucket) AS was_outside
+    FROM (
+        SELECT bucket, (min < %(low)s OR max > %(high)s) AS outside FROM historian_rollup
+        WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s AND n > 0
+    ) AS minutes
+) AS marked
+WHERE outside OR was_outside ORDER BY bucket
 """

@@ -240,6 +240,7 @@ max_wal_size = 4GB
 min_wal_size = 512MB
 checkpoint_completion_target = 0.9
 random_page_cost = 1.1
+jit = off
 effective_io_concurrency = 200
 max_parallel_workers_per_gather = 1
 max_parallel_workers = 2

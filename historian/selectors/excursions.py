@@ -45,13 +45,13 @@ def excursions(
         spans.append((start, min(first, end)))  # the partial minute at the start
     if first < last:
         with reading_cursor() as cursor:
-            cursor.execute(sql.EXCURSION_MINUTES, {"tag": tag.pk, "start": first, "end": last})
+            cursor.execute(
+                sql.EXCURSION_MINUTES,
+                {"tag": tag.pk, "start": first, "end": last, "low": lo, "high": hi},
+            )
             minutes = cursor.fetchall()
         open_from: datetime | None = None
-        for bucket, n, lowest, highest in minutes:
-            if not n:
-                continue  # only bad samples: they neither start nor end an excursion
-            outside = lowest < lo or highest > hi
+        for bucket, outside in minutes:
             if outside and open_from is None:
                 open_from = bucket
             elif not outside and open_from is not None:
