@@ -49,7 +49,7 @@ class EbrConfig(AppConfig):
 
     def ready(self) -> None:
         # The historian announces stored samples; the batch records watch their CPPs.
-        from ebr.services.monitoring import on_samples_stored
+        from ebr.tasks import on_samples_stored
         from historian.signals import samples_stored
 
         samples_stored.connect(on_samples_stored, dispatch_uid="ebr-cpp-monitor")

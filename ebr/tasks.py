@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import connections
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from django.db import connections, transaction
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 
 from ebr.models import Batch
 from ebr.services import close_filled_batches
-from ebr.services.monitoring import cpp_check
+from ebr.services.monitoring import batches_watching, cpp_check
 
 
 @app.periodic(cron="* * * * *", periodic_id="close-filled-batches")
@@ -29,3 +34,16 @@ def check_cpp(batch_id: int, tag: str) -> None:
             cpp_check(batch, tag)
     finally:
         connections.close_all()
+
+
+def on_samples_stored(sender: Any, *, tags: list[str], start: datetime, end: datetime,
+                      **_: Any) -> None:  # fmt: skip
+    """Queue a check of every batch and spec the new samples touch (after the ingest
+    committed; the check itself runs on the background queue)."""
+    for batch_id, tag in batches_watching(tags, start, end):
+        # One waiting check per batch and tag is enough: it reads the whole window.
+        # (its own savepoint: a refused duplicate must not spoil a transaction around it)
+        with contextlib.suppress(AlreadyEnqueued), transaction.atomic():
+            check_cpp.configure(queueing_lock=f"cpp:{batch_id}:{tag}").defer(
+                batch_id=batch_id, tag=tag
+            )

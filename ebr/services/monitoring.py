@@ -2,12 +2,12 @@
 its window. Each excursion (a run of samples outside the spec's limits) is one `cpp_excursion`
 deviation, extended while it continues; a later excursion is a new one; checking the same data
 again changes nothing. The historian announces stored samples (`samples_stored`, after the
-ingest committed); `on_samples_stored` queues a check per batch and tag on the background
-queue, so the ingest request never waits for it, and late data is checked like live data."""
+ingest committed); `ebr.tasks.on_samples_stored` queues a check per batch and tag on the
+background queue, so the ingest request never waits for it, and late data is checked like live
+data."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from procrastinate.exceptions import AlreadyEnqueued
 
 from audit.actors import SystemActor
 from audit.canonical import format_ts
@@ -163,18 +162,3 @@ def _said(tag: str, spec: dict[str, Any], excursion: Excursion) -> str:
         f"{tag} outside its specification {limits}: worst {excursion.worst:g}, "
         f"{excursion.count} sample(s){ongoing}."
     )
-
-
-def on_samples_stored(sender: Any, *, tags: list[str], start: datetime, end: datetime,
-                      **_: Any) -> None:  # fmt: skip
-    """Queue a check of every batch and spec the new samples touch (after the ingest
-    committed; the check itself runs on the background queue)."""
-    from ebr.tasks import check_cpp
-
-    for batch_id, tag in batches_watching(tags, start, end):
-        # One waiting check per batch and tag is enough: it reads the whole window.
-        # (its own savepoint: a refused duplicate must not spoil a transaction around it)
-        with contextlib.suppress(AlreadyEnqueued), transaction.atomic():
-            check_cpp.configure(queueing_lock=f"cpp:{batch_id}:{tag}").defer(
-                batch_id=batch_id, tag=tag
-            )

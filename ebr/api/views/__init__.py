@@ -1,0 +1,39 @@
+"""Batch-record API (API.md, "Lines, lots, RTD and genealogy" and "Electronic batch
+records"): thin views over services and selectors."""
+
+from ebr.api.views.batches import (
+    BatchCloseView,
+    BatchDetailView,
+    BatchListView,
+    BatchTransitionView,
+)
+from ebr.api.views.deviations import DeviationDetailView, DeviationListView, DeviationTransitionView
+from ebr.api.views.execution import EntryCreateView, EntryVerifyView
+from ebr.api.views.lines_and_lots import (
+    LineDetailView,
+    LineListView,
+    LotDetailView,
+    LotDispositionView,
+    LotListView,
+)
+from ebr.api.views.master_records import MasterDetailView, MasterListView, MasterTransitionView
+
+__all__ = [
+    "BatchCloseView",
+    "BatchDetailView",
+    "BatchListView",
+    "BatchTransitionView",
+    "DeviationDetailView",
+    "DeviationListView",
+    "DeviationTransitionView",
+    "EntryCreateView",
+    "EntryVerifyView",
+    "LineDetailView",
+    "LineListView",
+    "LotDetailView",
+    "LotDispositionView",
+    "LotListView",
+    "MasterDetailView",
+    "MasterListView",
+    "MasterTransitionView",
+]

@@ -1,0 +1,81 @@
+"""Batch-record reads: lines and lots, master records, batches, executed steps, deviations."""
+
+from ebr.selectors.batches import (
+    BATCH_MOVES,
+    batch_detail_json,
+    batch_json,
+    batch_page,
+    batches,
+    batches_page,
+    effective_records,
+)
+from ebr.selectors.deviations import (
+    deviation_json,
+    deviation_page,
+    deviation_signatures,
+    deviations,
+)
+from ebr.selectors.execution import (
+    entry_json,
+    entry_signatures,
+    execution_page,
+    steps_json,
+    verification_queue,
+)
+from ebr.selectors.lines_and_lots import (
+    DISPOSITIONS,
+    line_feeders,
+    line_json,
+    line_tags,
+    lines,
+    lines_and_lots_page,
+    lot_dispositions,
+    lot_json,
+    lots,
+)
+from ebr.selectors.master_records import (
+    MOVES,
+    diff_rows,
+    master_json,
+    master_list_page,
+    master_page,
+    master_records,
+    master_signatures,
+)
+from ebr.selectors.signed import signature_json
+
+__all__ = [
+    "BATCH_MOVES",
+    "DISPOSITIONS",
+    "MOVES",
+    "batch_detail_json",
+    "batch_json",
+    "batch_page",
+    "batches",
+    "batches_page",
+    "deviation_json",
+    "deviation_page",
+    "deviation_signatures",
+    "deviations",
+    "diff_rows",
+    "effective_records",
+    "entry_json",
+    "entry_signatures",
+    "execution_page",
+    "line_feeders",
+    "line_json",
+    "line_tags",
+    "lines",
+    "lines_and_lots_page",
+    "lot_dispositions",
+    "lot_json",
+    "lots",
+    "master_json",
+    "master_list_page",
+    "master_page",
+    "master_records",
+    "master_signatures",
+    "signature_json",
+    "steps_json",
+    "verification_queue",
+]

@@ -1,0 +1,141 @@
+"""Batches: the list with its timeline, one batch with its steps and deviations (API and page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from audit.canonical import format_ts
+from ebr.definitions import format_interval
+from ebr.models import (
+    Batch,
+    MasterRecord,
+)
+from ebr.selectors.deviations import deviation_json, deviation_signatures, deviations
+from ebr.selectors.execution import steps_json
+from ebr.selectors.lines_and_lots import lines
+
+
+def batches(*, line: str = "", status: str = "") -> QuerySet[Batch]:
+    found = Batch.objects.select_related("line", "master_record").order_by("line__code", "start")
+    if line:
+        found = found.filter(line__code=line)
+    if status:
+        found = found.filter(status=status)
+    return found
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    record = batch.master_record
+    return {
+        "batch_number": batch.batch_number,
+        "line": batch.line.code,
+        "master_record": record.code,
+        "version": record.version,
+        "batch_definition": batch.batch_definition,
+        "status": batch.status,
+        "start": format_ts(batch.start),
+        "end": format_ts(batch.end) if batch.end else None,
+        "planned_quantity": batch.planned_quantity,
+        "actual_quantity": batch.actual_quantity,
+        "unit": batch.unit,
+        "created_at": format_ts(batch.created_at),
+    }
+
+
+def batch_detail_json(batch: Batch) -> dict[str, Any]:
+    """The batch with the master record version it runs under (its snapshot): steps, the
+    parameter specs watched over its window, the LIMS tests it needs."""
+    record = batch.master_record
+    found = list(deviations(batch_number=batch.batch_number))
+    signed = deviation_signatures(found)
+    return {
+        **batch_json(batch),
+        "steps": steps_json(batch),
+        "deviations": [deviation_json(d, signed[d.pk]) for d in found],
+        "master": {
+            "title": record.title,
+            "product": record.product,
+            "late_after": format_interval(record.late_after),
+            "steps": record.steps,
+            "parameter_specs": record.parameter_specs,
+            "lims_tests": record.lims_tests,
+        },
+    }
+
+
+BATCH_MOVES = {
+    "in_progress": ("Start", "ebr.manage_batches"),
+    "closed": ("Close the window", "ebr.manage_batches"),
+    "cancelled": ("Cancel", "ebr.manage_batches"),
+    "under_review": ("Take into review", "ebr.review_batches"),
+}
+
+
+def batches_page() -> dict[str, Any]:
+    """Each line's batches on a timeline (positions in % of the span they cover), newest
+    first in the table, and the effective master records a new batch may run under."""
+    now = timezone.now()
+    rows = list(batches().order_by("-start"))
+    timelines = []
+    for line in lines():
+        mine = [b for b in rows if b.line_id == line.pk]
+        if not mine:
+            continue
+        first = min(b.start for b in mine)
+        last = max(b.end or now for b in mine)
+        span = max((last - first).total_seconds(), 1.0)
+        bars = [
+            {
+                "batch": b,
+                "left": round(100 * (b.start - first).total_seconds() / span, 3),
+                "width": max(
+                    0.4, round(100 * ((b.end or now) - b.start).total_seconds() / span, 3)
+                ),
+                "open": b.end is None,
+            }
+            for b in sorted(mine, key=lambda b: b.start)
+        ]
+        timelines.append({"line": line, "bars": bars, "first": first, "last": last})
+    return {"batches": rows, "timelines": timelines, "effective": effective_records()}
+
+
+def effective_records() -> list[MasterRecord]:
+    """The master record versions that may start batches now, by code."""
+    found = MasterRecord.objects.filter(status="effective").select_related("line")
+    return list(found.order_by("code"))
+
+
+def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
+    """One batch: its window and quantities, the moves the user may make, its master record
+    version (the snapshot) and the CPP trends of its window (the trend viewer, embedded)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from ebr.models import BATCH_STATES
+
+    moves = [
+        {"status": target, "label": BATCH_MOVES[target][0]}
+        for target in BATCH_STATES.allowed(batch.status)
+        if target in BATCH_MOVES and user.has_perm(BATCH_MOVES[target][1])
+    ]
+    record = batch.master_record
+    tags = [s["tag"] for s in record.parameter_specs]
+    end = batch.end or timezone.now()
+    trend = None
+    if tags:
+        query = {"tags": ",".join(tags), "start": format_ts(batch.start), "end": format_ts(end)}
+        if len(tags) > 2:
+            query["layout"] = "lanes"  # a lane per CPP reads better than an axis per unit
+        trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
+    return {
+        "batch": batch,
+        "record": record,
+        "deviations": list(deviations(batch_number=batch.batch_number)),
+        "moves": moves,
+        "trend_url": trend,
+        "late_after": format_interval(record.late_after),
+    }
