@@ -21,6 +21,9 @@ class EbrConfig(AppConfig):
             "Verification queue", "ebr:verify_queue", "check", "ebr.verify_steps", "batches", 40
         ),
         NavItem("Deviations", "ebr:deviations", "alert", READ, "batches", 50),
+        NavItem(
+            "Batch review", "ebr:review_queue", "clipboard", "ebr.review_batches", "batches", 60
+        ),
     )
     role_permissions = {
         R.OPERATOR: {READ, "ebr.execute_steps", "ebr.raise_deviations"},
@@ -53,3 +56,10 @@ class EbrConfig(AppConfig):
         from historian.signals import samples_stored
 
         samples_stored.connect(on_samples_stored, dispatch_uid="ebr-cpp-monitor")
+        # The batch records' own review exceptions and release blockers, registered as any
+        # other app's are (the LIMS bridge and genealogy add theirs).
+        from ebr import providers
+        from ebr.selectors.review import batch_record_blockers, batch_record_exceptions
+
+        providers.register_review_exceptions(batch_record_exceptions)
+        providers.register_release_blockers(batch_record_blockers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from core.states import Blocker
@@ -19,10 +20,11 @@ from core.states import Blocker
 class ReviewException:
     """One item of a batch's review by exception (API.md `exceptions/`)."""
 
-    id: str
-    kind: str
+    id: str  # stable, naming its subject: `entry:123:late`, `deviation:DEV-0007`, `lims:7:oos`
+    kind: str  # one of ebr.models.ExceptionKind
     summary: str
-    ref: str
+    ref: str  # the record it is about, as its API names it
+    at: datetime | None = None  # when it arose (after the disposition: flagged as such)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,18 @@ urlpatterns = [
         name="entry_verify",
     ),
     path("verify/", views.verify_queue, name="verify_queue"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("batches/<str:batch_number>/review/", views.batch_review, name="batch_review"),
+    path(
+        "batches/<str:batch_number>/review/exception/",
+        views.exception_review,
+        name="exception_review",
+    ),
+    path(
+        "batches/<str:batch_number>/disposition/",
+        views.batch_disposition,
+        name="batch_disposition",
+    ),
     path("deviations/", views.deviation_list, name="deviations"),
     path("deviations/new/", views.deviation_new, name="deviation_new"),
     path("deviations/<str:number>/", views.deviation_detail, name="deviation"),

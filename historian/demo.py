@@ -1,5 +1,6 @@
-"""The demo's process data: a simulated day of line L1 with three faults, and a note on the
-first one. Idempotent: a line with data is left alone."""
+"""The demo's process data: the simulated 24 hours of line L1 that end when the demo is first
+seeded, with three faults, and a note on the first one. Idempotent: a line with data is left
+alone (`make db-reset` starts over)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import OutputWrapper
 
 from accounts.models import User
 from historian.models import Annotation, Tag
+from historian.selectors import ReadSpec, read
 from historian.services import annotation_create
 
 DEMO_LINE = "L1"
@@ -21,30 +23,36 @@ DEMO_FAULTS = [
 ]
 
 
+def demo_start() -> datetime | None:
+    """When the demo's simulated data begins (its first outlet sample), or None before."""
+    tag = Tag.objects.filter(name=f"{DEMO_LINE}.OUTLET.MASSFLOW").first()
+    if tag is None:
+        return None
+    ever = ReadSpec(start=datetime(2000, 1, 1, tzinfo=UTC), end=datetime(2100, 1, 1, tzinfo=UTC),
+                    mode="raw", limit=1)  # fmt: skip
+    first = read(tag, ever)
+    points = getattr(first, "points", [])
+    return points[0].ts if points else None
+
+
 def seed(out: OutputWrapper, hours: float | None = None) -> list[str]:
-    """A day (or `hours`) of simulated line data from yesterday's midnight UTC, once, and a
-    note on its first fault."""
-    day = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    """The 24 hours (or `hours`) of simulated line data that end now, once, and a note on
+    its first fault."""
     if Tag.objects.filter(name__startswith=f"{DEMO_LINE}.").exists():
         out.write(f"line {DEMO_LINE} has data already: no sample added")
     else:
-        start = day - timedelta(days=1)
-        out.write(f"simulating a day of line {DEMO_LINE} from {start.isoformat()} …")
-        args = ["simulate_line", "--line", DEMO_LINE, "--start", start.isoformat()]
         hours = DEMO_HOURS if hours is None else hours
+        start = datetime.now(tz=UTC).replace(second=0, microsecond=0) - timedelta(hours=hours)
+        out.write(f"simulating line {DEMO_LINE} from {start.isoformat()} until now …")
+        args = ["simulate_line", "--line", DEMO_LINE, "--start", start.isoformat()]
         args += ["--hours", str(hours), "--seed", "42"]  # with its progress bar
         for fault in DEMO_FAULTS:
             args += ["--fault", fault]
         call_command(*args, stdout=out)
     tag = Tag.objects.get(name=f"{DEMO_LINE}.FEEDER1.MASSFLOW")
-    if Annotation.objects.filter(tag=tag).exists():
+    begin = demo_start()
+    if Annotation.objects.filter(tag=tag).exists() or begin is None:
         return []
-    first = tag.history.order_by("history_date").first()
-    begin = (first.history_date if first else day).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    if begin >= day:
-        begin = day - timedelta(days=1)
     annotation_create(
         actor=User.objects.get(username="demo-seed"),
         tag=tag,

@@ -35,4 +35,6 @@ def trend(request: HttpRequest) -> HttpResponse:
     context["displays"] = [selectors.display_json(d) for d in selectors.displays_of(request.user)]
     if request.GET.get("embed") == "1":
         context.update(layout="embed.html", embed=True)
+    if request.GET.get("shade"):  # spans the opening page shades (trend.js), named in the key
+        context["shaded"] = request.GET.get("shade_label", "")[:80] or "marked spans"
     return render(request, "historian/trend.html", context)

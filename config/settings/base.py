@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
         "MasterStatusEnum": "ebr.models.MasterStatus",
         "BatchStatusEnum": "ebr.models.BatchStatus",
         "DeviationStatusEnum": "ebr.models.DeviationStatus",
+        "ExceptionKindEnum": "ebr.models.ExceptionKind",
         "VerificationStatusEnum": "audit.models.VerificationRun.Status",
     },
 }

@@ -236,8 +236,10 @@ STEP_CODE = OpenApiParameter(
 ENTRY_CREATE: Doc = {
     "summary": "Record a step's values (signed performed)",
     "description": (
-        "`{values, signature}` on an open step of a running batch (a step opens when every "
-        "predecessor is complete — performed, and verified where asked; else 409). Values are "
+        "`{values, signature}` on an open step of a batch in progress — or closed or under "
+        "review, until QA's disposition (then 409: the record is read-only) — (a step opens "
+        "when every predecessor is complete — performed, and verified where asked; else 409). "
+        "Values are "
         "checked by field type (`lot`: a released, unexpired lot as `material/lot`; "
         "`equipment`: an equipment path); out-of-limit numbers are accepted, flagged in "
         "`out_of_limit`, and raise a `step_limit` deviation; entries later than the master "
@@ -253,5 +255,48 @@ ENTRY_VERIFY: Doc = {
     "description": (
         "`{entry, signature}`: a supervisor verifies the step's entry waiting for it; its "
         "performer → 403 `signature_failed`; nothing waiting → 409."
+    ),
+}
+
+EXCEPTION_ID = OpenApiParameter(
+    "exception_id", str, OpenApiParameter.PATH,
+    description="The exception's id as its list gives it, e.g. `entry:123:late`.",
+)  # fmt: skip
+BATCH_EXCEPTIONS: Doc = {
+    "summary": "A batch's review by exception",
+    "description": (
+        "`{exceptions, blockers, disposition}`. Each exception has a stable `id` naming its "
+        "subject and a `kind`: `entry_out_of_limit`, `entry_corrected`, `entry_late`, "
+        "`deviation`, `cpp_excursion`, `lims_oos`, `lims_warning`, `lims_revised`, "
+        "`lims_missing`, `step_unsigned`, `step_unverified` (these two once the window has "
+        "closed), `audit_change` (the batch's record changed after it was executed: its window "
+        "moved after it started, or a signed correction of its CPP tags' values in its window — "
+        "who, what, when, why), `diversion`; with its review (`reviewed_by`, `reviewed_at`, "
+        "`comment`, the signature) or nulls, `post_disposition` when it arose after QA's "
+        "disposition, and `resolved` for a reviewed one an action has since cleared. "
+        "`blockers` is what stops a release now (the 409 of `disposition/` lists the same)."
+    ),
+}
+EXCEPTION_REVIEW: Doc = {
+    "summary": "Review one exception (signed reviewed)",
+    "description": (
+        "`{comment, signature}`: QA records that it looked (meaning `reviewed`). It does not "
+        "resolve what needs an action: open deviations and unsigned or unverified steps block "
+        "the release until resolved. Answers 200 with the exception and its review; an unknown "
+        "id → 404; reviewed already → 409; exceptions found after the disposition are "
+        "reviewed the same way. An integration account may carry a QA reviewer's signature."
+    ),
+}
+BATCH_DISPOSITION: Doc = {
+    "summary": "Release or reject a batch (signed released / rejected)",
+    "description": (
+        "`{decision, signature}`: `release` (meaning `released`) or `reject` (`rejected`), from "
+        "`closed` or `under_review` (else 409 naming the current and allowed statuses). A "
+        "release while anything blocks it → 409 `conflict` with `items: [{kind, ref, detail}]` "
+        "listing every blocker: `deviation_open`, `step_unsigned`, `step_unverified`, "
+        "`exception_unreviewed`, and those other apps add (`lims_missing`, …); nothing changes. "
+        "The signature covers the batch as disposed: from then on its entries, steps and "
+        "disposition are read-only (409); deviations and exceptions found later still attach, "
+        "flagged `post_disposition`. Answers 200 with the batch's detail."
     ),
 }

@@ -12,6 +12,7 @@ from ebr.models import (
     BatchStatus,
     DeviationKind,
     DeviationStatus,
+    ExceptionKind,
     LotStatus,
     MasterStatus,
     Severity,
@@ -172,6 +173,17 @@ class BatchSerializer(serializers.Serializer[Any]):
         required=False, help_text="Each step: open, complete, its entries and signatures"
     )
     deviations = serializers.JSONField(required=False, help_text="The batch's deviations")
+    exceptions = serializers.JSONField(
+        required=False, help_text="Its review by exception, as `exceptions/` gives it"
+    )
+    blockers = serializers.JSONField(
+        required=False, help_text="What stops its release now: `[{kind, ref, detail}]`"
+    )
+    disposition = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="QA's disposition `{decision, status, signature}`, or null",
+    )
 
 
 class BatchListSerializer(serializers.Serializer[Any]):
@@ -267,3 +279,55 @@ class VerifySerializer(serializers.Serializer[Any]):
         required=False, allow_null=True, default=None, help_text="Default: the one waiting"
     )
     signature = SignatureField(meanings=("verified",))
+
+
+class ExceptionSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField(help_text="Stable; names its subject, e.g. `entry:123:late`")
+    kind = serializers.ChoiceField(choices=ExceptionKind.choices)
+    summary = serializers.CharField()
+    ref = serializers.CharField(
+        help_text="The record it is about: `S20/123` (step/entry), `DEV-0007`, `S20` (step), "
+        "`audit_event/456`, `L1.NIR.API_CONC/correction/12`"
+    )
+    arose_at = serializers.CharField(allow_null=True, help_text="When it arose (UTC)")
+    post_disposition = serializers.BooleanField(help_text="It arose after QA's disposition")
+    resolved = serializers.BooleanField(
+        help_text="Reviewed, and since resolved by an action (e.g. the step was verified)"
+    )
+    reviewed_by = serializers.CharField(allow_null=True)
+    reviewed_at = serializers.CharField(allow_null=True)
+    comment = serializers.CharField(allow_null=True)
+    signature = SignatureShapeSerializer(allow_null=True, help_text="QA's `reviewed` signature")
+
+
+class BlockerSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(
+        help_text="`deviation_open`, `step_unsigned`, `step_unverified`, `exception_unreviewed`, "
+        "and the kinds other apps add (e.g. `lims_missing`)"
+    )
+    ref = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class DispositionShapeSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=["release", "reject"])
+    status = serializers.CharField()
+    signature = SignatureShapeSerializer()
+
+
+class BatchReviewSerializer(serializers.Serializer[Any]):
+    batch_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=BatchStatus.choices)
+    exceptions = ExceptionSerializer(many=True)
+    blockers = BlockerSerializer(many=True, help_text="What stops a release now")
+    disposition = DispositionShapeSerializer(allow_null=True)
+
+
+class ExceptionReviewSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(max_length=4000, help_text="What QA found")
+    signature = SignatureField(meanings=("reviewed",))
+
+
+class BatchDispositionSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=["release", "reject"])
+    signature = SignatureField(meanings=("released", "rejected"))

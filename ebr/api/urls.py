@@ -38,6 +38,21 @@ urlpatterns = [
         views.BatchCloseView.as_view(),
         name="api-ebr-batch-close",
     ),
+    path(
+        "batches/<str:batch_number>/exceptions/",
+        views.BatchExceptionsView.as_view(),
+        name="api-ebr-batch-exceptions",
+    ),
+    path(
+        "batches/<str:batch_number>/exceptions/<str:exception_id>/review/",
+        views.ExceptionReviewView.as_view(),
+        name="api-ebr-exception-review",
+    ),
+    path(
+        "batches/<str:batch_number>/disposition/",
+        views.BatchDispositionView.as_view(),
+        name="api-ebr-batch-disposition",
+    ),
     path("deviations/", views.DeviationListView.as_view(), name="api-ebr-deviations"),
     path("deviations/<str:number>/", views.DeviationDetailView.as_view(), name="api-ebr-deviation"),
     path(

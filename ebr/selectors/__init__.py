@@ -42,6 +42,13 @@ from ebr.selectors.master_records import (
     master_records,
     master_signatures,
 )
+from ebr.selectors.review import (
+    batch_exceptions,
+    disposition_json,
+    release_blockers,
+    review_json,
+)
+from ebr.selectors.review_pages import batch_review_page, review_queue
 from ebr.selectors.signed import signature_json
 
 __all__ = [
@@ -49,8 +56,10 @@ __all__ = [
     "DISPOSITIONS",
     "MOVES",
     "batch_detail_json",
+    "batch_exceptions",
     "batch_json",
     "batch_page",
+    "batch_review_page",
     "batches",
     "batches_page",
     "deviation_json",
@@ -58,6 +67,7 @@ __all__ = [
     "deviation_signatures",
     "deviations",
     "diff_rows",
+    "disposition_json",
     "effective_records",
     "entry_json",
     "entry_signatures",
@@ -75,6 +85,9 @@ __all__ = [
     "master_page",
     "master_records",
     "master_signatures",
+    "release_blockers",
+    "review_json",
+    "review_queue",
     "signature_json",
     "steps_json",
     "verification_queue",

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.canonical import format_ts
 from ebr.definitions import format_interval
 from ebr.models import (
     Batch,
+    DeviationKind,
     MasterRecord,
 )
 from ebr.selectors.deviations import deviation_json, deviation_signatures, deviations
 from ebr.selectors.execution import steps_json
 from ebr.selectors.lines_and_lots import lines
+from ebr.selectors.review import review_json
 
 
 def batches(*, line: str = "", status: str = "") -> QuerySet[Batch]:
@@ -51,10 +55,14 @@ def batch_detail_json(batch: Batch) -> dict[str, Any]:
     record = batch.master_record
     found = list(deviations(batch_number=batch.batch_number))
     signed = deviation_signatures(found)
+    review = review_json(batch)
     return {
         **batch_json(batch),
         "steps": steps_json(batch),
         "deviations": [deviation_json(d, signed[d.pk]) for d in found],
+        "exceptions": review["exceptions"],
+        "blockers": review["blockers"],
+        "disposition": review["disposition"],
         "master": {
             "title": record.title,
             "product": record.product,
@@ -108,13 +116,29 @@ def effective_records() -> list[MasterRecord]:
     return list(found.order_by("code"))
 
 
+def batch_trend_url(batch: Batch) -> str | None:
+    """The CPP trends of the window, with every CPP excursion's span shaded."""
+    tags = [s["tag"] for s in batch.master_record.parameter_specs]
+    if not tags:
+        return None
+    now = timezone.now()
+    end = batch.end or now
+    spans = [
+        f"{format_ts(d.start)}/{format_ts(d.end or now)}"
+        for d in batch.deviations.filter(kind=DeviationKind.CPP_EXCURSION).order_by("start")
+    ]
+    query = {"tags": ",".join(tags), "start": format_ts(batch.start), "end": format_ts(end)}
+    if len(tags) > 2:
+        query["layout"] = "lanes"
+    if spans:
+        query["shade"] = ",".join(spans)
+        query["shade_label"] = "CPP excursions"
+    return reverse("historian:trend") + "?" + urlencode(query, safe=",:/")
+
+
 def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
     """One batch: its window and quantities, the moves the user may make, its master record
     version (the snapshot) and the CPP trends of its window (the trend viewer, embedded)."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     from ebr.models import BATCH_STATES
 
     moves = [
@@ -123,14 +147,7 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
         if target in BATCH_MOVES and user.has_perm(BATCH_MOVES[target][1])
     ]
     record = batch.master_record
-    tags = [s["tag"] for s in record.parameter_specs]
-    end = batch.end or timezone.now()
-    trend = None
-    if tags:
-        query = {"tags": ",".join(tags), "start": format_ts(batch.start), "end": format_ts(end)}
-        if len(tags) > 2:
-            query["layout"] = "lanes"  # a lane per CPP reads better than an axis per unit
-        trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
+    trend = batch_trend_url(batch)
     return {
         "batch": batch,
         "record": record,

@@ -104,9 +104,12 @@ def execution_page(batch: Batch, user: Any) -> dict[str, Any]:
 
 
 def verification_queue(user: Any) -> list[dict[str, Any]]:
-    """Entries of running batches that wait for a second person, oldest first."""
+    """Entries of batches not yet disposed that wait for a second person, oldest first."""
     queue = []
-    running = Batch.objects.filter(status="in_progress").select_related("master_record", "line")
+    # Until QA's disposition a batch's entries may still wait for their check.
+    running = Batch.objects.filter(
+        status__in=["in_progress", "closed", "under_review"]
+    ).select_related("master_record", "line")
     for batch in running:
         signed = entry_signatures(batch)
         for state in step_states(batch):

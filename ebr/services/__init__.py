@@ -21,9 +21,11 @@ from ebr.services.master_records import (
     master_transition,
     master_update,
 )
+from ebr.services.review import batch_dispose, exception_review
 
 __all__ = [
     "batch_create",
+    "batch_dispose",
     "batch_move_end",
     "batch_transition",
     "close_filled_batches",
@@ -31,6 +33,7 @@ __all__ = [
     "deviation_transition",
     "entry_record",
     "entry_verify",
+    "exception_review",
     "line_create",
     "lot_check_usable",
     "lot_create",

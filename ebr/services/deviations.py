@@ -25,6 +25,7 @@ from ebr.models import (
     Line,
     Severity,
 )
+from ebr.services.locking import lock_batch
 from historian.models import Tag
 from historian.timestamps import parse_ts
 
@@ -96,6 +97,8 @@ def deviation_raise(
         raise EbrError("The deviation is not valid: see fields.", fields=problems)
     assert begin is not None
     with transaction.atomic(), audit_context(actor=actor, reason=reason):
+        if batch is not None:
+            lock_batch(batch)  # a disposition under way sees it, or it comes after
         if source_key:
             known = Deviation.objects.filter(source_key=source_key).first()
             if known is not None:

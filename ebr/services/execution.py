@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.actors import SystemActor
@@ -21,6 +21,7 @@ from ebr.execution import StepState, step_states
 from ebr.models import Batch, BatchStatus, MaterialLot, StepEntry, StepVerification
 from ebr.services.deviations import deviation_raise
 from ebr.services.lines_and_lots import lot_check_usable
+from ebr.services.locking import lock_batch
 from historian.models import Equipment
 from historian.timestamps import parse_ts
 
@@ -29,11 +30,19 @@ VERIFY = "ebr.verify_steps"
 MONITOR = SystemActor("system:batch-execution")
 
 
-def _lock_batch(batch: Batch) -> Batch:
-    """One writer per batch's steps at a time: two operators on the same step queue."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ebr_batch:{batch.pk}"])
-    return Batch.objects.select_related("master_record", "line").get(pk=batch.pk)
+# A batch's record is written while it runs and, until QA's disposition, after its window
+# closed (an entry made then is flagged late, and QA sees it); never before it starts, and
+# never after the disposition (read-only).
+RECORDABLE = (BatchStatus.IN_PROGRESS, BatchStatus.CLOSED, BatchStatus.UNDER_REVIEW)
+
+
+def _check_recordable(batch: Batch) -> None:
+    if batch.status in RECORDABLE:
+        return
+    if batch.status in (BatchStatus.RELEASED, BatchStatus.REJECTED):
+        raise Conflict(f"Batch {batch} is {batch.status}: its record is read-only after QA's "
+                       "disposition (raise a deviation for what was found since).")  # fmt: skip
+    raise Conflict(f"Batch {batch} is {batch.status}: steps are recorded once it has started.")
 
 
 def _state(batch: Batch, step_code: str) -> StepState:
@@ -141,9 +150,8 @@ def entry_record(
         signer = signed.signer
         if not signer.has_perm(PERFORM):
             raise SignatureFailed(f"{signer.username} may not record batch steps.")
-        locked = _lock_batch(batch)
-        if locked.status != BatchStatus.IN_PROGRESS:
-            raise Conflict(f"Batch {locked} is {locked.status}: entries are made while it runs.")
+        locked = lock_batch(batch)
+        _check_recordable(locked)
         state = _state(locked, step_code)
         now = timezone.now()
         original = None
@@ -208,7 +216,8 @@ def entry_verify(
         signer = signed.signer
         if not signer.has_perm(VERIFY):
             raise SignatureFailed(f"{signer.username} may not verify steps: supervisors do.")
-        locked = _lock_batch(batch)
+        locked = lock_batch(batch)
+        _check_recordable(locked)
         state = _state(locked, step_code)
         if not state.needs_verification:
             raise Conflict(f"Step {step_code} asks for no verification.")

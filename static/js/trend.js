@@ -53,10 +53,27 @@
     return [points.map((p) => p[0]), points.map((p) => p[1])];
   }
 
+  // Spans the page that opened the trend asked to shade (`shade=start/end,…`, UTC): a batch's
+  // CPP excursions. Spans that do not parse are left out.
+  const shaded = (new URL(window.location.href).searchParams.get("shade") || "").split(",")
+    .map((span) => span.split("/").map((t) => Date.parse(t) / 1000))
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a)
+    .map(([start, end]) => ({ start, end }));
+  state.shaded = shaded;
+
   function drawHooks(u) {
     const ctx = u.ctx;
     const top = u.bbox.top, height = u.bbox.height;
     ctx.save();
+    for (const span of shaded) {
+      if (span.end < state.start || span.start > state.end) continue;
+      const x0 = u.valToPos(Math.max(span.start, state.start), "x", true);
+      const x1 = u.valToPos(Math.min(span.end, state.end), "x", true);
+      ctx.fillStyle = "rgba(185,28,28,0.16)";
+      ctx.fillRect(x0, top, Math.max(3 * devicePixelRatio, x1 - x0), height);
+      ctx.fillStyle = "#b91c1c";
+      ctx.fillRect(x0, top, Math.max(3 * devicePixelRatio, x1 - x0), 3 * devicePixelRatio);
+    }
     for (const mark of state.marks) {
       const x0 = u.valToPos(Math.max(mark.start, state.start), "x", true);
       const x1 = u.valToPos(Math.min(mark.end, state.end), "x", true);

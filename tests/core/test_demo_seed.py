@@ -13,7 +13,9 @@ import historian.demo
 from accounts import roles as R
 from accounts.models import User
 from audit.models import AuditEvent, Checkpoint, Signature
+from ebr.execution import step_states
 from ebr.models import Batch, Line, MasterRecord, MaterialLot
+from ebr.selectors import batch_exceptions, release_blockers
 from historian.models import Annotation, Tag
 from tests.audit.helpers import audit_verify
 
@@ -43,10 +45,24 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
     assert Signature.objects.filter(record_table="ebr_material_lot").count() == released.count()
     record = MasterRecord.objects.get(code="DC-TAB-10")
     assert (record.status, len(record.steps)) == ("effective", 7)
-    assert [b.status for b in Batch.objects.order_by("start")] == [
-        "closed", "closed", "closed", "planned"
+    # Three batches over the simulated span, the whole flow at once: released (reviewed and
+    # signed by QA), closed and waiting for QA (with what blocks it), in progress (S40 open).
+    released, waiting, running = Batch.objects.order_by("start")
+    assert [released.status, waiting.status, running.status] == [
+        "released", "closed", "in_progress"
     ]  # fmt: skip
-    assert Batch.objects.order_by("start").first().actual_quantity > 0  # type: ignore[union-attr]
+    assert released.actual_quantity is not None
+    assert released.actual_quantity > 0
+    assert Signature.objects.filter(record_table="ebr_batch", meaning="released").count() == 1
+    assert release_blockers(released) == []
+    blocking = {b.kind for b in release_blockers(waiting)}
+    assert blocking == {"deviation_open", "exception_unreviewed"}  # the 241.9 mg weight check
+    kinds = {e["kind"] for e in batch_exceptions(waiting)}
+    assert {"entry_out_of_limit", "entry_corrected", "deviation"} <= kinds
+    states = {s.code: s for s in step_states(running)}
+    assert states["S30"].complete
+    assert states["S40"].is_open
+    assert not states["S40"].entries
     assert Checkpoint.objects.count() == 1
     events = AuditEvent.objects.count()
     again = StringIO()

@@ -17,6 +17,14 @@ class Batch:
     number = "B-001"
 
 
+@pytest.fixture(autouse=True)
+def registries_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty registries (the batch records' own providers are set aside): this module tests
+    the mechanism with a stand-in batch."""
+    for name in ("_blockers", "_exceptions", "_sections"):
+        monkeypatch.setattr(providers, name, [])
+
+
 @pytest.fixture
 def lims_like() -> Iterator[list[Any]]:
     """Test-only providers, as the LIMS bridge will register them from its ready()."""

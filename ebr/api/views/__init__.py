@@ -17,10 +17,17 @@ from ebr.api.views.lines_and_lots import (
     LotListView,
 )
 from ebr.api.views.master_records import MasterDetailView, MasterListView, MasterTransitionView
+from ebr.api.views.review import (
+    BatchDispositionView,
+    BatchExceptionsView,
+    ExceptionReviewView,
+)
 
 __all__ = [
     "BatchCloseView",
     "BatchDetailView",
+    "BatchDispositionView",
+    "BatchExceptionsView",
     "BatchListView",
     "BatchTransitionView",
     "DeviationDetailView",
@@ -28,6 +35,7 @@ __all__ = [
     "DeviationTransitionView",
     "EntryCreateView",
     "EntryVerifyView",
+    "ExceptionReviewView",
     "LineDetailView",
     "LineListView",
     "LotDetailView",
