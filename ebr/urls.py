@@ -23,14 +23,10 @@ urlpatterns = [
     ),
     path("verify/", views.verify_queue, name="verify_queue"),
     path("review/", views.review_queue, name="review_queue"),
-    path("batches/<str:batch_number>/review/", views.batch_review, name="batch_review"),
+    path("review/<str:batch_number>/", views.batch_review, name="batch_review"),
+    path("review/<str:batch_number>/exception/", views.exception_review, name="exception_review"),
     path(
-        "batches/<str:batch_number>/review/exception/",
-        views.exception_review,
-        name="exception_review",
-    ),
-    path(
-        "batches/<str:batch_number>/disposition/",
+        "review/<str:batch_number>/disposition/",
         views.batch_disposition,
         name="batch_disposition",
     ),

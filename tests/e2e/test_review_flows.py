@@ -87,7 +87,7 @@ def test_qa_releases_only_after_deviations_closed_and_exceptions_reviewed(
     row = page.locator("[data-testid=review-queue] tbody tr", has_text="B-4")
     assert "closed" in row.inner_text()
     row.locator("[data-testid=review-B-4]").click()
-    page.wait_for_url("**/ebr/batches/B-4/review/")
+    page.wait_for_url("**/ebr/review/B-4/")
     blockers = page.locator("[data-testid=blockers]").inner_text()
     assert blockers.count("open deviation") == 2
     assert page.locator("[data-testid=release]").is_disabled()
@@ -110,10 +110,11 @@ def test_qa_releases_only_after_deviations_closed_and_exceptions_reviewed(
         sign(page, "r-qa")
         assert page.locator("[data-testid=deviation-status]").inner_text() == "closed"
     # Then every exception, reviewed one by one with a comment and a signature.
-    page.goto("/ebr/batches/B-4/review/")
+    page.goto("/ebr/review/B-4/")
     reviewed = 0
-    while page.locator("[data-testid^='review-entry'], [data-testid^='review-deviation']").count():
-        button = page.locator("[data-testid^='review-entry'], [data-testid^='review-deviation']")
+    buttons = "[data-exception] button[data-testid^='review-']"
+    while page.locator(buttons).count():
+        button = page.locator(buttons)
         form = button.first.locator("xpath=ancestor::form")
         form.locator("textarea[name=comment]").fill("Looked at the record and the trend: fine.")
         button.first.click()
