@@ -256,14 +256,7 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
         [sys.executable, "manage.py", "scheduler"],
         env=env, stdout=worker_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    # The line flowing: the simulator's 36 tags at 1 Hz over REST, one request a second,
-    # each one a CPP check of the live batch on the queue.
-    flow = subprocess.Popen(
-        [sys.executable, "manage.py", "simulate_line", "--line", "BX", "--speed", "realtime",
-         "--hours", "1", "--chunk", "1", "--via", "api", "--url", f"http://127.0.0.1:{port}",
-         "--token", key, "--quiet"],
-        env=env, stdout=subprocess.DEVNULL, stderr=worker_log,
-    )  # fmt: skip
+    flow: subprocess.Popen[bytes] | None = None
     seen, requests = [], []
     try:
         deadline = time.time() + 30
@@ -273,8 +266,18 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
                 break
             except OSError:
                 time.sleep(0.2)
-        while _flowed() == 0 and time.time() < deadline + 30:
-            time.sleep(0.2)  # the line flowing
+        # The line flowing once the server listens: the simulator's 36 tags at 1 Hz over
+        # REST, one request a second, each one a CPP check of the live batch on the queue.
+        flow = subprocess.Popen(
+            [sys.executable, "manage.py", "simulate_line", "--line", "BX", "--speed",
+             "realtime", "--hours", "1", "--chunk", "1", "--via", "api",
+             "--url", f"http://127.0.0.1:{port}", "--token", key, "--quiet"],
+            env=env, stdout=subprocess.DEVNULL, stderr=worker_log,
+        )  # fmt: skip
+        while _flowed() == 0:
+            if time.time() > deadline + 30 or flow.poll() is not None:
+                raise RuntimeError("the simulated line did not flow (BENCH_WORKER_LOG says why)")
+            time.sleep(0.2)
         time.sleep(2)
         flowing_from = _flowed()
         for n in range(5):
@@ -308,8 +311,9 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
         flowed = _flowed() - flowing_from
     finally:
         for process in (flow, server, worker):
-            process.terminate()
-            process.wait(timeout=10)
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
     return {
         "latency_s": statistics.median(seen),
         "request_s": statistics.median(requests),

@@ -83,3 +83,14 @@ def step_states(batch: Batch, entries: list[StepEntry] | None = None) -> list[St
         states[state.code] = state
         ordered.append(state)
     return ordered
+
+
+def read_states(batch: Batch) -> list[StepState]:
+    """`step_states` for reads, computed once per batch object: a page or an API answer asks
+    for them several times (steps, exceptions, blockers). Writers call `step_states` on the
+    batch they locked and read afresh."""
+    cached: list[StepState] | None = getattr(batch, "_read_states", None)
+    if cached is None:
+        cached = step_states(batch)
+        batch._read_states = cached  # type: ignore[attr-defined]
+    return cached

@@ -16,7 +16,12 @@ from ebr.models import (
     DeviationKind,
     MasterRecord,
 )
-from ebr.selectors.deviations import deviation_json, deviation_signatures, deviations
+from ebr.selectors.deviations import (
+    batch_deviations,
+    deviation_json,
+    deviation_signatures,
+    deviations,
+)
 from ebr.selectors.execution import steps_json
 from ebr.selectors.lines_and_lots import lines
 from ebr.selectors.review import review_json
@@ -53,7 +58,7 @@ def batch_detail_json(batch: Batch) -> dict[str, Any]:
     """The batch with the master record version it runs under (its snapshot): steps, the
     parameter specs watched over its window, the LIMS tests it needs."""
     record = batch.master_record
-    found = list(deviations(batch_number=batch.batch_number))
+    found = batch_deviations(batch)
     signed = deviation_signatures(found)
     review = review_json(batch)
     return {

@@ -9,10 +9,8 @@ from django.utils import timezone
 
 from audit.canonical import format_ts
 from audit.models import Signature
-from ebr.models import (
-    Deviation,
-)
-from ebr.selectors.signed import signature_json
+from ebr.models import Batch, Deviation
+from ebr.selectors.signed import SHOWN, signature_json
 
 
 def deviations(
@@ -28,11 +26,29 @@ def deviations(
     return found
 
 
+def batch_deviations(batch: Batch) -> list[Deviation]:
+    """The batch's deviations, newest first, read once per batch object (its detail asks for
+    them as a list, as exceptions and as blockers)."""
+    cached: list[Deviation] | None = getattr(batch, "_read_deviations", None)
+    if cached is None:
+        own = [f.name for f in Deviation._meta.concrete_fields]
+        found = Deviation.objects.filter(batch=batch).select_related("tag").only(*own, "tag__name")
+        cached = list(found.order_by("-start", "-id"))
+        for d in cached:  # the batch and its line are known: not read again per deviation
+            d.batch, d.line = batch, batch.line
+        batch._read_deviations = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def deviation_signatures(found: list[Deviation]) -> dict[int, list[Signature]]:
     by_record: dict[int, list[Signature]] = {d.pk: [] for d in found}
-    for s in Signature.objects.filter(
-        record_table="ebr_deviation", record_pk__in=[str(d.pk) for d in found]
-    ).order_by("signed_at"):
+    for s in (
+        Signature.objects.filter(
+            record_table="ebr_deviation", record_pk__in=[str(d.pk) for d in found]
+        )
+        .only(*SHOWN)
+        .order_by("signed_at")
+    ):
         by_record[int(s.record_pk)].append(s)
     return by_record
 

@@ -9,14 +9,14 @@ from django.db.models import Q
 
 from audit.canonical import format_ts
 from audit.models import Signature
-from ebr.execution import step_states
+from ebr.execution import read_states
 from ebr.models import (
     Batch,
     MaterialLot,
     StepEntry,
     StepVerification,
 )
-from ebr.selectors.signed import signature_json
+from ebr.selectors.signed import SHOWN, signature_json
 
 
 def entry_signatures(batch: Batch) -> dict[tuple[str, int], list[Signature]]:
@@ -24,10 +24,14 @@ def entry_signatures(batch: Batch) -> dict[tuple[str, int], list[Signature]]:
     entries = list(StepEntry.objects.filter(batch=batch).values_list("id", flat=True))
     checks = list(StepVerification.objects.filter(entry__batch=batch).values_list("id", flat=True))
     found: dict[tuple[str, int], list[Signature]] = {}
-    for s in Signature.objects.filter(
-        Q(record_table="ebr_step_entry", record_pk__in=[str(i) for i in entries])
-        | Q(record_table="ebr_step_verification", record_pk__in=[str(i) for i in checks])
-    ).order_by("signed_at"):
+    for s in (
+        Signature.objects.filter(
+            Q(record_table="ebr_step_entry", record_pk__in=[str(i) for i in entries])
+            | Q(record_table="ebr_step_verification", record_pk__in=[str(i) for i in checks])
+        )
+        .only(*SHOWN)
+        .order_by("signed_at")
+    ):
         found.setdefault((s.record_table, int(s.record_pk)), []).append(s)
     return found
 
@@ -57,7 +61,7 @@ def steps_json(batch: Batch) -> list[dict[str, Any]]:
     originals included, each marked by what corrects it)."""
     signed = entry_signatures(batch)
     out = []
-    for state in step_states(batch):
+    for state in read_states(batch):
         out.append(
             {
                 "code": state.code,
@@ -77,7 +81,7 @@ def execution_page(batch: Batch, user: Any) -> dict[str, Any]:
     """The operator's screen: every step in order with its state, the open ones to record,
     the released lots a `lot` field may take, and each entry's manifestations."""
     signed = entry_signatures(batch)
-    states = step_states(batch)
+    states = read_states(batch)
     rows = []
     for state in states:
         rows.append(
@@ -112,7 +116,7 @@ def verification_queue(user: Any) -> list[dict[str, Any]]:
     ).select_related("master_record", "line")
     for batch in running:
         signed = entry_signatures(batch)
-        for state in step_states(batch):
+        for state in read_states(batch):
             if not state.needs_verification:
                 continue
             for entry in state.current:

@@ -18,7 +18,7 @@ from audit.models import AuditEvent, Signature
 from core.states import Blocker
 from ebr import providers
 from ebr.definitions import format_interval
-from ebr.execution import step_states
+from ebr.execution import read_states
 from ebr.models import (
     Batch,
     BatchStatus,
@@ -29,6 +29,7 @@ from ebr.models import (
     StepEntry,
 )
 from ebr.providers import ReviewException
+from ebr.selectors.deviations import batch_deviations
 from ebr.selectors.signed import signature_json
 from historian.models import Correction
 
@@ -51,7 +52,7 @@ def _entry_ref(entry: StepEntry) -> str:
 def _entry_exceptions(batch: Batch) -> list[ReviewException]:
     found: list[ReviewException] = []
     late_after = format_interval(batch.master_record.late_after)
-    entries = StepEntry.objects.filter(batch=batch).select_related("performed_by").order_by("id")
+    entries = sorted((e for state in read_states(batch) for e in state.entries), key=lambda e: e.pk)
     for e in entries:
         who = e.performed_by.username
         if e.out_of_limit:
@@ -83,7 +84,7 @@ def _step_exceptions(batch: Batch) -> list[ReviewException]:
     if batch.status not in RECORD_COMPLETE:
         return []
     found: list[ReviewException] = []
-    for state in step_states(batch):
+    for state in read_states(batch):
         if state.complete:
             continue
         title = f"Step {state.code} ({state.step.get('title', '')})"
@@ -102,7 +103,7 @@ def _step_exceptions(batch: Batch) -> list[ReviewException]:
 
 def _deviation_exceptions(batch: Batch) -> list[ReviewException]:
     found = []
-    for d in batch.deviations.select_related("tag").order_by("start", "id"):
+    for d in sorted(batch_deviations(batch), key=lambda d: (d.start, d.pk)):
         kind = (
             ExceptionKind.CPP_EXCURSION
             if d.kind == DeviationKind.CPP_EXCURSION
@@ -177,9 +178,10 @@ def batch_record_blockers(batch: Batch) -> list[Blocker]:
         Blocker("deviation_open", d.number,
                 f"{d.number} ({d.kind}) is {d.status}: QA closes it with root cause, impact "
                 "and CAPA.")
-        for d in batch.deviations.exclude(status=DeviationStatus.CLOSED).order_by("start", "id")
+        for d in sorted(batch_deviations(batch), key=lambda d: (d.start, d.pk))
+        if d.status != DeviationStatus.CLOSED
     ]  # fmt: skip
-    for state in step_states(batch):
+    for state in read_states(batch):
         if state.complete:
             continue
         if not state.current:

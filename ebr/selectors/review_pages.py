@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from audit.models import Signature
-from ebr.models import Batch, BatchStatus, ExceptionKind
+from ebr.models import Batch, BatchStatus, ExceptionKind, StepEntry, StepVerification
 from ebr.selectors.batches import batch_trend_url
 from ebr.selectors.deviations import deviation_signatures, deviations
 from ebr.selectors.execution import entry_signatures
@@ -85,9 +85,15 @@ def _signatures(batch: Batch, found_deviations: list[Any]) -> list[dict[str, Any
         {"what": f"Master record {record}", "signature": s}
         for s in master_signatures([record])[record.pk]
     ]
-    for (table, pk), signed in entry_signatures(batch).items():
-        what = f"Entry {pk}" if table == "ebr_step_entry" else f"Verification {pk}"
-        rows += [{"what": what, "signature": s} for s in signed]
+    steps = {
+        ("ebr_step_entry", pk): f"Step {code}, entry {pk}"
+        for pk, code in StepEntry.objects.filter(batch=batch).values_list("id", "step_code")
+    }
+    checks = StepVerification.objects.filter(entry__batch=batch)
+    for pk, code, entry in checks.values_list("id", "entry__step_code", "entry_id"):
+        steps[("ebr_step_verification", pk)] = f"Step {code}, entry {entry} (verification)"
+    for key, signed in entry_signatures(batch).items():
+        rows += [{"what": steps.get(key, f"{key[0]} {key[1]}"), "signature": s} for s in signed]
     by_deviation = deviation_signatures(found_deviations)
     for d in found_deviations:
         rows += [{"what": f"Deviation {d.number}", "signature": s} for s in by_deviation[d.pk]]

@@ -16,3 +16,9 @@ def signature_json(signature: Signature) -> dict[str, Any]:
         "signed_at": format_ts(signature.signed_at),
         "reason": signature.reason,
     }
+
+
+# What a manifestation shows and what groups signatures by record: the rest of a signature
+# (its signed fields, hashes, the server's signature) is for the verifier, not for pages.
+SHOWN = ("meaning", "signer_username", "printed_name", "signed_at", "reason", "record_table",
+         "record_pk")  # fmt: skip
