@@ -70,7 +70,9 @@ def batch_detail(request: HttpRequest, batch_number: str) -> HttpResponse:
 def batch_move(request: HttpRequest, batch_number: str) -> HttpResponse:
     batch = get_object_or_404(selectors.batches(), batch_number=batch_number)
     form = TransitionForm(request.POST)
-    back = redirect("ebr:batch", batch_number=batch_number)
+    # QA takes a batch into review from its review page, and goes on there.
+    page = "ebr:batch_review" if request.POST.get("back") == "review" else "ebr:batch"
+    back = redirect(page, batch_number=batch_number)
     if not form.is_valid():
         messages.error(request, "Nothing changed: the move is missing. Reload the page.")
         return back

@@ -304,3 +304,21 @@ def test_two_reviewers_at_once_make_one_review_and_one_disposition(run: dict[str
         lambda: dispose(c["quinn2"], "reject", username="quinn2").status_code,
     ]) == [200, 409]  # fmt: skip
     assert Batch.objects.get().status in ("released", "rejected")
+
+
+@pytest.mark.django_db
+def test_qa_takes_a_closed_batch_into_review_from_its_review_page(run: dict[str, Any]) -> None:
+    close(run)
+    page = run["c"]["quinn"].get("/ebr/review/B-1/")
+    assert page.status_code == 200
+    assert b'data-testid="take-into-review"' in page.content
+    assert b"unsigned step" in page.content  # both steps block, said as blockers
+    moved = run["c"]["quinn"].post(
+        "/ebr/batches/B-1/move/",
+        {"status": "under_review", "reason": "QA review", "back": "review"},
+    )
+    assert moved.status_code == 302
+    assert moved["Location"] == "/ebr/review/B-1/"
+    assert Batch.objects.get().status == "under_review"
+    queue = run["c"]["quinn"].get("/ebr/review/")
+    assert b"B-1" in queue.content
