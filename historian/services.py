@@ -46,9 +46,9 @@ CHANGEABLE = ("description", "equipment", "classification", "range_low", "range_
 LOCKED_WITH_SAMPLES = ("unit", "value_type", "step")
 
 
-def _clean(instance: Any) -> None:
+def _clean(instance: Any, *, unique: bool = True) -> None:
     try:
-        instance.full_clean()
+        instance.full_clean(validate_unique=unique)
     except ValidationError as exc:
         raise HistorianError(" ".join(exc.messages), fields=exc.message_dict) from exc
 
@@ -68,7 +68,9 @@ def equipment_ensure(*, actor: Any, path: str) -> Equipment:
             node = Equipment.objects.filter(path=full).first()
             if node is None:
                 node = Equipment(path=full, name=name, parent=parent, level=LEVELS[depth])
-                _clean(node)
+                # Uniqueness is the database's to say: a node a concurrent request made since
+                # the read above is taken below, not refused as a duplicate here.
+                _clean(node, unique=False)
                 try:
                     with transaction.atomic():
                         node.save()
