@@ -186,3 +186,38 @@ def _with_tail(t: Array, e: Array) -> tuple[Array, Array]:
     step = t[1] - t[0]
     extra = t[-1] + step * np.arange(1, int(reach / step) + 2)
     return np.concatenate([t, extra]), np.concatenate([e, e[-1] * np.exp(-rate * (extra - t[-1]))])
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A lot in a feeder over `[start, end)` (seconds on one clock; `end` None: still in)."""
+
+    lot: str
+    start: float
+    end: float | None = None
+
+
+def window_fractions(
+    model: RtdModel, charges: list[Charge], start: float, end: float
+) -> dict[str, float]:
+    """Each lot's mass fraction in what left the outlet over `[start, end)`, at constant flow:
+    the window average of F(t − a) − F(t − b) for every charge `[a, b)` of the lot, exact from
+    G = ∫F. Material that entered before the first charge is reported under "" (unknown), so
+    the fractions always sum to 1."""
+    if not end > start:
+        raise RtdError("end: after start")
+    width = end - start
+
+    def mean_f(shift: float) -> float:  # the average over the window of F(t − shift)
+        g = model.cdf_integral(np.array([end - shift, start - shift]))
+        return float(g[0] - g[1]) / width
+
+    fractions: dict[str, float] = {}
+    for charge in charges:
+        share = mean_f(charge.start) - (mean_f(charge.end) if charge.end is not None else 0.0)
+        if share > 0:
+            fractions[charge.lot] = fractions.get(charge.lot, 0.0) + share
+    known = sum(fractions.values())
+    if known < 1 - 1e-12:
+        fractions[""] = fractions.get("", 0.0) + (1 - known)
+    return fractions

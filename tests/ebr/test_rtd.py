@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from ebr.rtd import RtdError, RtdModel
+from ebr.rtd import Charge, RtdError, RtdModel, window_fractions
 
 TAU = 300.0
 
@@ -105,3 +105,31 @@ def test_closed_axial_dispersion_against_its_moments(peclet: float) -> None:
 def test_parameters_that_are_no_rtd_are_named(fields: dict[str, object], field: str) -> None:
     with pytest.raises(RtdError, match=field):
         RtdModel(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n", [0.6, 3.0, 9.5])
+def test_window_fractions_of_lot_switches_against_numerical_integration(n: float) -> None:
+    """Lot A until 1,000 s, then B until 1,400 s, then C: each one's share of what left in a
+    window, against the average of F(t − a) − F(t − b) integrated numerically."""
+    model = RtdModel("tanks_in_series", tau_s=TAU, n=n, delay_s=25.0)
+    charges = [Charge("A", 0.0, 1000.0), Charge("B", 1000.0, 1400.0), Charge("C", 1400.0)]
+    for start, end in ((900.0, 1300.0), (1200.0, 1250.0), (1500.0, 3000.0)):
+        found = window_fractions(model, charges, start, end)
+        assert sum(found.values()) == pytest.approx(1.0, abs=1e-12)
+        for charge in charges:
+
+            def inside(t: float, c: Charge = charge) -> float:
+                leaving = float(model.cdf(t - c.start))
+                return leaving - (float(model.cdf(t - c.end)) if c.end is not None else 0.0)
+
+            numeric = integrate.quad(inside, start, end, limit=400)[0] / (end - start)
+            assert found.get(charge.lot, 0.0) == pytest.approx(numeric, abs=1e-4)
+
+
+def test_material_from_before_the_first_charge_is_unknown() -> None:
+    model = RtdModel("tanks_in_series", tau_s=TAU, n=2.0)
+    found = window_fractions(model, [Charge("A", 100.0)], 0.0, 200.0)
+    assert set(found) == {"A", ""}
+    assert found["A"] + found[""] == pytest.approx(1.0)
+    with pytest.raises(RtdError):
+        window_fractions(model, [], 10.0, 10.0)
