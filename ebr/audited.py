@@ -24,4 +24,5 @@ AUDITED_TABLES = [
     AuditedTable(
         "ebr_exception_review", signed_fields=ExceptionReview.signed_fields, append_only=True
     ),
+    AuditedTable("ebr_rtd_model", append_only=True),
 ]

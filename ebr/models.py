@@ -492,3 +492,45 @@ class ExceptionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.exception_id}"
+
+
+class RtdModelVersion(models.Model):
+    """The residence time distribution from one feeder of a line to its outlet (ebr.rtd), as a
+    version effective from a moment: the model used for material that left at time t is the
+    latest version effective at t. A change is a new version with a reason; versions are never
+    changed or deleted (append-only)."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="rtd_models")
+    feeder = models.CharField(max_length=60, db_collation="C")
+    version = models.PositiveIntegerField()
+    model = models.CharField(max_length=20)
+    n = models.FloatField(null=True, blank=True)
+    peclet = models.FloatField(null=True, blank=True)
+    boundary = models.CharField(max_length=6, default="closed")
+    tau_s = models.FloatField()
+    delay_s = models.FloatField(default=0.0)
+    effective_from = models.DateTimeField()
+    reason = models.TextField()
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "ebr_rtd_model"
+        ordering = ["line_id", "feeder", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "feeder", "version"], name="ebr_rtd_model_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(model__in=["tanks_in_series", "axial_dispersion"]),
+                name="ebr_rtd_model_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tau_s__gt=0) & models.Q(delay_s__gte=0),
+                name="ebr_rtd_model_times",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="ebr_rtd_model_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}/{self.feeder} v{self.version}"

@@ -50,7 +50,8 @@ class RtdModel:
     delay_s: float = 0.0
 
     def __post_init__(self) -> None:
-        problems = check(self)
+        problems = check(self.kind, self.tau_s, n=self.n, peclet=self.peclet,
+                         boundary=self.boundary, delay_s=self.delay_s)  # fmt: skip
         if problems:
             raise RtdError("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
@@ -102,23 +103,24 @@ class RtdModel:
         return f"{kind} ({shape}), τ = {self.tau_s:g} s, delay {self.delay_s:g} s"
 
 
-def check(model: RtdModel) -> dict[str, str]:
+def check(
+    kind: Any, tau_s: Any, *, n: Any = None, peclet: Any = None, boundary: Any = "closed",
+    delay_s: Any = 0.0,
+) -> dict[str, str]:  # fmt: skip
     """Why the parameters are not an RTD, by field (empty when they are)."""
     problems: dict[str, str] = {}
-    if model.kind not in MODELS:
+    if kind not in MODELS:
         problems["model"] = f"one of {', '.join(MODELS)}"
-    if not _positive(model.tau_s):
+    if not _positive(tau_s):
         problems["tau_s"] = "the mean residence time in seconds, > 0"
-    if not (isinstance(model.delay_s, int | float) and math.isfinite(model.delay_s)) or (
-        model.delay_s < 0
-    ):
+    if not (_positive(delay_s) or delay_s == 0):
         problems["delay_s"] = "a dead time in seconds, ≥ 0"
-    if model.kind == "tanks_in_series" and not _positive(model.n):
+    if kind == "tanks_in_series" and not _positive(n):
         problems["n"] = "the number of tanks, a real number > 0"
-    if model.kind == "axial_dispersion":
-        if not _positive(model.peclet):
+    if kind == "axial_dispersion":
+        if not _positive(peclet):
             problems["peclet"] = "the Peclet number, > 0"
-        if model.boundary not in BOUNDARIES:
+        if boundary not in BOUNDARIES:
             problems["boundary"] = "closed (Danckwerts, the default) or open"
     return problems
 

@@ -300,3 +300,21 @@ BATCH_DISPOSITION: Doc = {
         "flagged `post_disposition`. Answers 200 with the batch's detail."
     ),
 }
+
+RTD_MODELS_LIST: Doc = {
+    "summary": "A line's RTD model versions",
+    "description": "Every version per feeder, newest first (cursor-paginated); `?feeder=` "
+    "for one feeder.",
+}
+RTD_MODEL_CREATE: Doc = {
+    "summary": "A new RTD model version (feeder → outlet)",
+    "description": (
+        "`{feeder, model, n | peclet (+ boundary), tau_s, delay_s, effective_from, reason}`: "
+        "`tanks_in_series` with `n` (real, > 0) or `axial_dispersion` with `peclet` and "
+        "`boundary` (`closed`, Danckwerts, the default, or `open`); `tau_s` is the mean "
+        "residence time after the dead time `delay_s`. Each call is the feeder's next version "
+        "(numbered by the server), effective from `effective_from` (default now); the version "
+        "in force at a time is the latest effective by then. Versions are never changed or "
+        "deleted. Answers 201 with the version; parameters that are no RTD → 400 naming them."
+    ),
+}

@@ -331,3 +331,46 @@ class ExceptionReviewSerializer(serializers.Serializer[Any]):
 class BatchDispositionSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=["release", "reject"])
     signature = SignatureField(meanings=("released", "rejected"))
+
+
+class RtdModelCreateSerializer(serializers.Serializer[Any]):
+    feeder = serializers.CharField(max_length=60, help_text="A feeder of the line (a child node)")
+    model = serializers.ChoiceField(choices=["tanks_in_series", "axial_dispersion"])
+    n = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="Tanks: their number, > 0"
+    )
+    peclet = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="Axial dispersion: Pe, > 0"
+    )
+    boundary = serializers.ChoiceField(
+        choices=["closed", "open"], required=False, default="closed",
+        help_text="Axial dispersion: `closed` (Danckwerts closed-closed) or `open`",
+    )  # fmt: skip
+    tau_s = serializers.FloatField(help_text="The mean residence time (s), after the dead time")
+    delay_s = serializers.FloatField(required=False, default=0.0, help_text="Dead time (s)")
+    effective_from = serializers.CharField(
+        required=False, allow_null=True, default=None, help_text="Default: now"
+    )
+    reason = serializers.CharField(max_length=1000)
+
+
+class RtdModelSerializer(serializers.Serializer[Any]):
+    line = serializers.CharField()
+    feeder = serializers.CharField()
+    version = serializers.IntegerField()
+    model = serializers.CharField()
+    n = serializers.FloatField(allow_null=True)
+    peclet = serializers.FloatField(allow_null=True)
+    boundary = serializers.CharField(allow_null=True)
+    tau_s = serializers.FloatField()
+    delay_s = serializers.FloatField()
+    effective_from = serializers.CharField()
+    reason = serializers.CharField()
+    author = serializers.CharField()
+    created_at = serializers.CharField()
+    described = serializers.CharField(help_text="The model in words")
+
+
+class RtdModelListSerializer(serializers.Serializer[Any]):
+    results = RtdModelSerializer(many=True)
+    next = serializers.CharField(allow_null=True)

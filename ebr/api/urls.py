@@ -5,6 +5,11 @@ from ebr.api import views
 urlpatterns = [
     path("lines/", views.LineListView.as_view(), name="api-ebr-lines"),
     path("lines/<str:code>/", views.LineDetailView.as_view(), name="api-ebr-line"),
+    path(
+        "lines/<str:code>/rtd-models/",
+        views.RtdModelListView.as_view(),
+        name="api-ebr-rtd-models",
+    ),
     path("master-records/", views.MasterListView.as_view(), name="api-ebr-masters"),
     path(
         "master-records/<str:code>/<int:version>/",

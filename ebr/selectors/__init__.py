@@ -49,6 +49,7 @@ from ebr.selectors.review import (
     review_json,
 )
 from ebr.selectors.review_pages import batch_review_page, review_queue
+from ebr.selectors.rtd_models import rtd_json, rtd_model_at, rtd_models
 from ebr.selectors.signed import signature_json
 
 __all__ = [
@@ -88,6 +89,9 @@ __all__ = [
     "release_blockers",
     "review_json",
     "review_queue",
+    "rtd_json",
+    "rtd_model_at",
+    "rtd_models",
     "signature_json",
     "steps_json",
     "verification_queue",

@@ -22,6 +22,7 @@ from ebr.services.master_records import (
     master_update,
 )
 from ebr.services.review import batch_dispose, exception_review
+from ebr.services.rtd_models import rtd_model_create
 
 __all__ = [
     "batch_create",
@@ -42,4 +43,5 @@ __all__ = [
     "master_transition",
     "master_update",
     "outlet_mass",
+    "rtd_model_create",
 ]

@@ -161,4 +161,12 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint("GET", "/api/v1/ebr/lines/NOPE/rtd-models/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lines/NOPE/rtd-models/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={},
+    ),
 ]

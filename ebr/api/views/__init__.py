@@ -22,6 +22,7 @@ from ebr.api.views.review import (
     BatchExceptionsView,
     ExceptionReviewView,
 )
+from ebr.api.views.rtd_models import RtdModelListView
 
 __all__ = [
     "BatchCloseView",
@@ -44,4 +45,5 @@ __all__ = [
     "MasterDetailView",
     "MasterListView",
     "MasterTransitionView",
+    "RtdModelListView",
 ]
