@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.memo import once_per
 from ebr.models import Batch, StepEntry
 
 
@@ -89,8 +90,4 @@ def read_states(batch: Batch) -> list[StepState]:
     """`step_states` for reads, computed once per batch object: a page or an API answer asks
     for them several times (steps, exceptions, blockers). Writers call `step_states` on the
     batch they locked and read afresh."""
-    cached: list[StepState] | None = getattr(batch, "_read_states", None)
-    if cached is None:
-        cached = step_states(batch)
-        batch._read_states = cached  # type: ignore[attr-defined]
-    return cached
+    return once_per(batch, "_read_states", lambda: step_states(batch))

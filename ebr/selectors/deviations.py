@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.canonical import format_ts
 from audit.models import Signature
+from core.memo import once_per
 from ebr.models import Batch, Deviation
 from ebr.selectors.signed import SHOWN, signature_json
 
@@ -29,15 +30,16 @@ def deviations(
 def batch_deviations(batch: Batch) -> list[Deviation]:
     """The batch's deviations, newest first, read once per batch object (its detail asks for
     them as a list, as exceptions and as blockers)."""
-    cached: list[Deviation] | None = getattr(batch, "_read_deviations", None)
-    if cached is None:
+
+    def read() -> list[Deviation]:
         own = [f.name for f in Deviation._meta.concrete_fields]
         found = Deviation.objects.filter(batch=batch).select_related("tag").only(*own, "tag__name")
-        cached = list(found.order_by("-start", "-id"))
-        for d in cached:  # the batch and its line are known: not read again per deviation
+        listed = list(found.order_by("-start", "-id"))
+        for d in listed:  # the batch and its line are known: not read again per deviation
             d.batch, d.line = batch, batch.line
-        batch._read_deviations = cached  # type: ignore[attr-defined]
-    return cached
+        return listed
+
+    return once_per(batch, "_read_deviations", read)
 
 
 def deviation_signatures(found: list[Deviation]) -> dict[int, list[Signature]]:
