@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ebr.api.urls import genealogy_urlpatterns
+
 urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
@@ -11,6 +13,7 @@ urlpatterns = [
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),
     path("api/v1/ebr/", include("ebr.api.urls")),
+    path("api/v1/genealogy/", include(genealogy_urlpatterns)),
     path("ebr/", include("ebr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

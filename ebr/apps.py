@@ -26,7 +26,7 @@ class EbrConfig(AppConfig):
         ),
     )
     role_permissions = {
-        R.OPERATOR: {READ, "ebr.execute_steps", "ebr.raise_deviations"},
+        R.OPERATOR: {READ, "ebr.execute_steps", "ebr.raise_deviations", "ebr.charge_feeds"},
         R.SUPERVISOR: {
             READ,
             "ebr.execute_steps",
@@ -34,6 +34,7 @@ class EbrConfig(AppConfig):
             "ebr.manage_lots",
             "ebr.manage_batches",
             "ebr.raise_deviations",
+            "ebr.charge_feeds",
         },
         R.QA_REVIEWER: {
             READ,
@@ -47,7 +48,7 @@ class EbrConfig(AppConfig):
         R.PROCESS_ENGINEER: {READ, "ebr.manage_master_records", "ebr.manage_lines"},
         # An MES or LIMS: reads, creates lots, and carries people's signatures for what
         # their roles allow (API.md, "Acting for a person").
-        R.INTEGRATION: {READ, "ebr.manage_lots", "ebr.manage_batches", CARRY},
+        R.INTEGRATION: {READ, "ebr.manage_lots", "ebr.manage_batches", "ebr.charge_feeds", CARRY},
     }
 
     def ready(self) -> None:
@@ -63,3 +64,7 @@ class EbrConfig(AppConfig):
 
         providers.register_review_exceptions(batch_record_exceptions)
         providers.register_release_blockers(batch_record_blockers)
+        # Genealogy: material inside the diversion window of a CPP excursion on a feeder.
+        from ebr.selectors.genealogy import diversion_exceptions
+
+        providers.register_review_exceptions(diversion_exceptions)

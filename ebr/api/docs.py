@@ -318,3 +318,56 @@ RTD_MODEL_CREATE: Doc = {
         "deleted. Answers 201 with the version; parameters that are no RTD → 400 naming them."
     ),
 }
+FEEDS_LIST: Doc = {
+    "summary": "A line's feeds",
+    "description": "Every lot charged to the line's feeders, newest first (cursor-paginated); "
+    "`?feeder=` for one feeder. `until` is when the lot left the feeder: its `end`, at the "
+    "latest the next feed's `start` (null while it is still in).",
+}
+FEED_CREATE: Doc = {
+    "summary": "Charge a lot to a feeder",
+    "description": (
+        "`{feeder, material, lot, start, end?}`: the lot is in the feeder from `start` until "
+        "`end` if given, at the latest until the next feed on that feeder begins. 201 with the "
+        "feed; the same feed sent again (same feeder, start, lot and end) answers 200 with the "
+        "stored one and stores nothing. 409 when the lot is not released or expired at "
+        "`start`, or when the feeder has another feed beginning at `start`; 400 naming the "
+        "field for an unknown feeder or lot, a start in the future or an end before start."
+    ),
+}
+GENEALOGY_BACKWARD: Doc = {
+    "summary": "Backward genealogy of an output window",
+    "description": (
+        "The input lots in the material that left the line in `[start, end)`: per feeder, each "
+        "lot's mass fraction averaged over the window (fractions per feeder sum to 1), from "
+        "the feeds and the RTD version in force while the material left, weighted by the "
+        "outlet mass-flow tag (`weighted_by`; its mean per interval of whole minutes, at most "
+        "2,000 intervals; an interval without data takes the window's mean) where the line has "
+        "one. Material fed before the first recorded feed is reported with `material` and "
+        "`lot` null; time when a feeder fed nothing (a feed ended before the next began) is "
+        "left out. `rtd_models` lists the versions used. 409 when a feeder has feeds but no "
+        "RTD model in force; 404 for an unknown line."
+    ),
+}
+GENEALOGY_FORWARD: Doc = {
+    "summary": "Forward genealogy of a lot",
+    "description": (
+        "Where the lot went: the output windows in which its fraction at the outlet exceeds "
+        "`threshold` (default 0.001), cut by the batches they overlap (`batch_number` null "
+        "where no batch ran), each with the lot's largest fraction there; edges to 1 s. `end` "
+        "null: the lot is still in its feeder. `material` may be left out when the lot number "
+        "is unique (else 400). 404 for an unknown lot."
+    ),
+}
+DIVERSION: Doc = {
+    "summary": "Outlet diversion window for an inlet disturbance",
+    "description": (
+        "For a disturbance `[start, end)` on a feeder: the outlet window from the RTD's "
+        "`quantile` after `start` to its `1 − quantile` after `end` (the version in force at "
+        "`start`), rounded outward to whole seconds. With `size` (the deviation the "
+        "disturbance would cause at the outlet if it lasted) and a CQA limit (`low`, `high`, "
+        "around `nominal`), only the part where `nominal + size·(F(t − start) − F(t − end))` "
+        "is beyond a limit — `divert_start`/`divert_end` null when it never is — and "
+        "`peak_deviation`. 409 without an RTD model in force."
+    ),
+}

@@ -374,3 +374,90 @@ class RtdModelSerializer(serializers.Serializer[Any]):
 class RtdModelListSerializer(serializers.Serializer[Any]):
     results = RtdModelSerializer(many=True)
     next = serializers.CharField(allow_null=True)
+
+
+class FeedCreateSerializer(serializers.Serializer[Any]):
+    feeder = serializers.CharField(max_length=60, help_text="A feeder of the line (a child node)")
+    material = serializers.CharField(max_length=100)
+    lot = serializers.CharField(max_length=100, help_text="A released lot of the material")
+    start = serializers.CharField(help_text="When the lot began to be fed (ISO 8601, offset)")
+    end = serializers.CharField(
+        required=False, allow_null=True, default=None,
+        help_text="Optional: when it stopped; else open until the next feed on the feeder",
+    )  # fmt: skip
+
+
+class FeedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    line = serializers.CharField()
+    feeder = serializers.CharField()
+    material = serializers.CharField()
+    lot = serializers.CharField()
+    start = serializers.CharField()
+    end = serializers.CharField(allow_null=True, help_text="The end given, if any")
+    until = serializers.CharField(
+        allow_null=True, help_text="Its end, or the next feed's start; null while still in"
+    )
+    recorded_by = serializers.CharField()
+    created_at = serializers.CharField()
+
+
+class FeedListSerializer(serializers.Serializer[Any]):
+    results = FeedSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class RtdVersionUsedSerializer(serializers.Serializer[Any]):
+    feeder = serializers.CharField()
+    version = serializers.IntegerField()
+    effective_from = serializers.CharField()
+    described = serializers.CharField()
+
+
+class GenealogyInputSerializer(serializers.Serializer[Any]):
+    feeder = serializers.CharField()
+    material = serializers.CharField(allow_null=True, help_text="null: fed before any record")
+    lot = serializers.CharField(allow_null=True, help_text="null: fed before any record")
+    fraction = serializers.FloatField(help_text="Mass fraction of the feeder's material")
+
+
+class BackwardSerializer(serializers.Serializer[Any]):
+    line = serializers.CharField()
+    start = serializers.CharField()
+    end = serializers.CharField()
+    weighted_by = serializers.CharField(
+        allow_null=True, help_text="The outlet mass-flow tag weighting the window; null: even"
+    )
+    inputs = GenealogyInputSerializer(many=True)
+    rtd_models = RtdVersionUsedSerializer(many=True)
+
+
+class GenealogyOutputSerializer(serializers.Serializer[Any]):
+    batch_number = serializers.CharField(allow_null=True, help_text="null: no batch ran then")
+    line = serializers.CharField()
+    feeder = serializers.CharField()
+    start = serializers.CharField()
+    end = serializers.CharField(allow_null=True, help_text="null: the lot is still in")
+    max_fraction = serializers.FloatField()
+
+
+class ForwardSerializer(serializers.Serializer[Any]):
+    material = serializers.CharField()
+    lot = serializers.CharField()
+    threshold = serializers.FloatField()
+    outputs = GenealogyOutputSerializer(many=True)
+    rtd_models = RtdVersionUsedSerializer(many=True)
+
+
+class DiversionSerializer(serializers.Serializer[Any]):
+    line = serializers.CharField()
+    feeder = serializers.CharField()
+    start = serializers.CharField()
+    end = serializers.CharField(allow_null=True)
+    quantile = serializers.FloatField()
+    divert_start = serializers.CharField(allow_null=True, help_text="null: nothing to divert")
+    divert_end = serializers.CharField(allow_null=True)
+    peak_deviation = serializers.FloatField(
+        required=False, help_text="With `size`: the largest deviation at the outlet"
+    )
+    rtd_model = RtdVersionUsedSerializer()

@@ -10,6 +10,8 @@ urlpatterns = [
         views.RtdModelListView.as_view(),
         name="api-ebr-rtd-models",
     ),
+    path("lines/<str:code>/feeds/", views.FeedListView.as_view(), name="api-ebr-feeds"),
+    path("lines/<str:code>/diversion/", views.DiversionView.as_view(), name="api-ebr-diversion"),
     path("master-records/", views.MasterListView.as_view(), name="api-ebr-masters"),
     path(
         "master-records/<str:code>/<int:version>/",
@@ -72,4 +74,10 @@ urlpatterns = [
         views.LotDispositionView.as_view(),
         name="api-ebr-lot-disposition",
     ),
+]
+
+# Mounted at /api/v1/genealogy/ (API.md): genealogy is part of the batch records.
+genealogy_urlpatterns = [
+    path("backward/", views.BackwardView.as_view(), name="api-genealogy-backward"),
+    path("forward/", views.ForwardView.as_view(), name="api-genealogy-forward"),
 ]

@@ -13,6 +13,7 @@ from ebr.models.execution import StepEntry, StepVerification
 from ebr.models.lines_and_lots import (
     LOT_STATES,
     EbrCapability,
+    Feed,
     Line,
     LotStatus,
     MaterialLot,
@@ -42,6 +43,7 @@ __all__ = [
     "EbrCapability",
     "ExceptionKind",
     "ExceptionReview",
+    "Feed",
     "Line",
     "LotStatus",
     "MasterRecord",

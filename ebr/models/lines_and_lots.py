@@ -1,4 +1,5 @@
-"""Lines and material lots, the batch records' capabilities, and each line's RTD model versions.
+"""Lines and material lots, the batch records' capabilities, each line's RTD model versions and
+the lots fed to its feeders.
 Every table here is a GxP record, audited row by row."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class EbrCapability(models.Model):
             ("act_for_people", "Carry a person's signature for what their role allows"),
             ("manage_batches", "Create, start and close batches; cancel a planned one"),
             ("raise_deviations", "Raise a manual deviation"),
+            ("charge_feeds", "Charge a lot to a feeder of a line"),
         ]
 
     def __str__(self) -> str:
@@ -152,3 +154,34 @@ class RtdModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}/{self.feeder} v{self.version}"
+
+
+class Feed(models.Model):
+    """A lot charged to a feeder of a line from `start` — a refill with a new lot, a lot
+    switch. It is in the feeder until its `end` when one was given, and at the latest until
+    the next feed on that feeder begins. The record of what was fed (the simulator's LOT
+    tags are process signals); append-only."""
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="feeds")
+    feeder = models.CharField(max_length=60, db_collation="C")
+    lot = models.ForeignKey(MaterialLot, on_delete=models.PROTECT, related_name="feeds")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "ebr_feed"
+        ordering = ["line_id", "feeder", "start"]
+        constraints = [
+            # One feed begins at a moment on a feeder: a replay finds it, a different lot at
+            # the same moment is a conflict.
+            models.UniqueConstraint(fields=["line", "feeder", "start"], name="ebr_feed_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                name="ebr_feed_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} → {self.line_id}/{self.feeder} from {self.start.isoformat()}"

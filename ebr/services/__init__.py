@@ -10,6 +10,7 @@ from ebr.services.batches import (
 )
 from ebr.services.deviations import deviation_raise, deviation_transition
 from ebr.services.execution import entry_record, entry_verify
+from ebr.services.feeds import feed_charge
 from ebr.services.lines_and_lots import (
     line_create,
     lot_check_usable,
@@ -35,6 +36,7 @@ __all__ = [
     "entry_record",
     "entry_verify",
     "exception_review",
+    "feed_charge",
     "line_create",
     "lot_check_usable",
     "lot_create",

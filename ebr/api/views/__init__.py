@@ -9,6 +9,7 @@ from ebr.api.views.batches import (
 )
 from ebr.api.views.deviations import DeviationDetailView, DeviationListView, DeviationTransitionView
 from ebr.api.views.execution import EntryCreateView, EntryVerifyView
+from ebr.api.views.genealogy import BackwardView, DiversionView, FeedListView, ForwardView
 from ebr.api.views.lines_and_lots import (
     LineDetailView,
     LineListView,
@@ -25,6 +26,7 @@ from ebr.api.views.review import (
 from ebr.api.views.rtd_models import RtdModelListView
 
 __all__ = [
+    "BackwardView",
     "BatchCloseView",
     "BatchDetailView",
     "BatchDispositionView",
@@ -34,9 +36,12 @@ __all__ = [
     "DeviationDetailView",
     "DeviationListView",
     "DeviationTransitionView",
+    "DiversionView",
     "EntryCreateView",
     "EntryVerifyView",
     "ExceptionReviewView",
+    "FeedListView",
+    "ForwardView",
     "LineDetailView",
     "LineListView",
     "LotDetailView",
