@@ -238,6 +238,12 @@ class DeviationSerializer(serializers.Serializer[Any]):
     raised_by = serializers.CharField()
     created_at = serializers.CharField()
     signatures = SignatureShapeSerializer(many=True)
+    diversion = serializers.JSONField(
+        required=False, allow_null=True,
+        help_text="One deviation in full (not in lists): for a CPP excursion on a feeder's tag, "
+        "the outlet window to divert (`feeder`, `divert_start`, `divert_end` — null while the "
+        "excursion goes on —, `rtd_model`; or `problem` without an RTD model); else null",
+    )  # fmt: skip
 
 
 class DeviationListSerializer(serializers.Serializer[Any]):

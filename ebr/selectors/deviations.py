@@ -17,7 +17,9 @@ from ebr.selectors.signed import SHOWN, signature_json
 def deviations(
     *, line: str = "", batch_number: str = "", status: str = "", kind: str = ""
 ) -> QuerySet[Deviation]:
-    found = Deviation.objects.select_related("line", "batch", "tag").order_by("-start", "-id")
+    found = Deviation.objects.select_related("line__equipment", "batch", "tag__equipment").order_by(
+        "-start", "-id"
+    )
     for key, value in (
         ("line__code", line), ("batch__batch_number", batch_number), ("status", status),
         ("kind", kind),

@@ -169,4 +169,15 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint("GET", "/api/v1/ebr/lines/NOPE/feeds/", DATA_READERS, api=True),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lines/NOPE/feeds/",
+        frozenset({R.OPERATOR, R.SUPERVISOR, R.INTEGRATION}),
+        api=True,
+        data={},
+    ),
+    Endpoint("GET", "/api/v1/ebr/lines/NOPE/diversion/", DATA_READERS, api=True),
+    Endpoint("GET", "/api/v1/genealogy/backward/", DATA_READERS, api=True),
+    Endpoint("GET", "/api/v1/genealogy/forward/", DATA_READERS, api=True),
 ]

@@ -26,9 +26,12 @@ from ebr.models import Deviation
 
 
 def _deviation(deviation: Deviation) -> dict[str, Any]:
-    return selectors.deviation_json(
+    """One deviation in full: with the outlet diversion window its excursion implies."""
+    body = selectors.deviation_json(
         deviation, selectors.deviation_signatures([deviation])[deviation.pk]
     )
+    body["diversion"] = selectors.deviation_diversion(deviation)
+    return body
 
 
 class DeviationListView(LedgerlineAPIView, generics.GenericAPIView[Deviation]):

@@ -75,6 +75,7 @@ def _rtd_problem(exc: RtdError) -> EbrError:
 
 class FeedListView(LedgerlineAPIView, generics.GenericAPIView[Feed]):
     capabilities = {"GET": READ, "POST": "ebr.charge_feeds"}
+    error_statuses = {"POST": {409}}
     parser_classes = [JSONParser]
     serializer_class = FeedCreateSerializer
 
@@ -111,6 +112,7 @@ class FeedListView(LedgerlineAPIView, generics.GenericAPIView[Feed]):
 
 class BackwardView(LedgerlineAPIView):
     capabilities = {"GET": READ}
+    error_statuses = {"GET": {404, 409}}
 
     @extend_schema(
         **docs.GENEALOGY_BACKWARD,
@@ -135,6 +137,7 @@ class BackwardView(LedgerlineAPIView):
 
 class ForwardView(LedgerlineAPIView):
     capabilities = {"GET": READ}
+    error_statuses = {"GET": {404, 409}}
 
     @extend_schema(
         **docs.GENEALOGY_FORWARD,
@@ -171,6 +174,7 @@ class ForwardView(LedgerlineAPIView):
 
 class DiversionView(LedgerlineAPIView):
     capabilities = {"GET": READ}
+    error_statuses = {"GET": {409}}
 
     @extend_schema(
         **docs.DIVERSION,
