@@ -108,7 +108,8 @@ def test_feeds_are_charged_replayed_and_open_until_the_next(plant: dict[str, Any
     assert charge(olga, "FEEDER1", "API-1", T0).status_code == 200  # a replay stores nothing
     assert Feed.objects.count() == 1
     other = charge(olga, "FEEDER1", "API-2", T0)  # the same moment with another lot
-    assert other.status_code == 409 and "API-1" in other.json()["detail"]
+    assert other.status_code == 409
+    assert "API-1" in other.json()["detail"]
     second = charge(plant["clients"]["mes"], "FEEDER1", "API-2", at(60))
     assert second.status_code == 201, second.content
     listed = olga.get(FEEDS, {"feeder": "FEEDER1"}).json()["results"]
@@ -116,7 +117,8 @@ def test_feeds_are_charged_replayed_and_open_until_the_next(plant: dict[str, Any
     ended = charge(olga, "FEEDER2", "MCC-1", T0, end=iso(at(30)))
     assert ended.json()["until"] == iso(at(30))
     events = AuditEvent.objects.filter(table_name="ebr_feed", action="insert")
-    assert events.count() == 3 and {e.actor_username for e in events} >= {"olga", "mes"}
+    assert events.count() == 3
+    assert {e.actor_username for e in events} >= {"olga", "mes"}
 
 
 @pytest.mark.parametrize(
@@ -203,11 +205,13 @@ def test_backward_refuses_what_it_cannot_answer(plant: dict[str, Any]) -> None:
     window = {"start": iso(at(0)), "end": iso(at(10))}
     assert olga.get(BACKWARD, {"line": "NOPE", **window}).status_code == 404
     bad = olga.get(BACKWARD, {"line": "L7", "start": iso(at(10)), "end": iso(at(0))})
-    assert bad.status_code == 400 and "end" in bad.json()["fields"]
+    assert bad.status_code == 400
+    assert "end" in bad.json()["fields"]
     assert olga.get(BACKWARD, {"start": iso(at(0))}).json()["fields"].keys() >= {"line"}
     early = olga.get(BACKWARD, {"line": "L7", "start": "2025-01-01T00:00:00Z",
                                 "end": "2025-01-02T00:00:00Z"})  # fmt: skip
-    assert early.status_code == 409 and "no RTD model in force" in early.json()["detail"]
+    assert early.status_code == 409
+    assert "no RTD model in force" in early.json()["detail"]
 
 
 def batches(plant: dict[str, Any], spec_tag: str | None = None) -> tuple[Batch, Batch]:
@@ -254,7 +258,8 @@ def test_forward_refuses_what_it_cannot_answer(plant: dict[str, Any]) -> None:
     olga = plant["clients"]["olga"]
     assert olga.get(FORWARD, {"lot": "NOPE"}).status_code == 404
     twice = olga.get(FORWARD, {"lot": "X-1"})
-    assert twice.status_code == 400 and "material" in twice.json()["fields"]
+    assert twice.status_code == 400
+    assert "material" in twice.json()["fields"]
     assert olga.get(FORWARD, {"lot": "API-1", "threshold": "2"}).status_code == 400
     assert olga.get(FORWARD, {"lot": "API-1", "threshold": "nan"}).status_code == 400
     assert olga.get(FORWARD, {"lot": "API-1"}).json()["outputs"] == []  # never fed
@@ -275,7 +280,8 @@ def test_diversion_is_the_rtd_quantiles_and_honours_limits(plant: dict[str, Any]
                                    "high": "10.5"}).json()  # fmt: skip
     expected = genealogy.diversion(MIXER, at(10).timestamp(), at(14).timestamp(), size=-4.5,
                                    nominal=10.0, low=9.5, high=10.5)  # fmt: skip
-    assert expected.start is not None and expected.end is not None
+    assert expected.start is not None
+    assert expected.end is not None
     assert datetime.fromisoformat(limited["divert_start"]).timestamp() == pytest.approx(
         expected.start, abs=1.0
     )
@@ -314,7 +320,8 @@ def test_a_feeder_excursion_diverts_material_of_every_batch_it_reaches(
         assert f"diversion:{deviation.number}" in ids, batch
     listed = olga.get(f"/api/v1/ebr/batches/{second.batch_number}/exceptions/").json()
     (item,) = [e for e in listed["exceptions"] if e["kind"] == "diversion"]
-    assert item["ref"] == deviation.number and "FEEDER1" in item["summary"]
+    assert item["ref"] == deviation.number
+    assert "FEEDER1" in item["summary"]
 
 
 def test_forward_and_backward_agree(plant: dict[str, Any]) -> None:
