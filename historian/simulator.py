@@ -167,14 +167,16 @@ def parse_duration(text: str) -> float:
 
 @dataclass(frozen=True)
 class Fault:
-    """`kind@offset[+duration][:key=value,...]`: feeder_drop, nir_drift, force_spike."""
+    """`kind@offset[+duration][:key=value,...]`: feeder_drop, nir_drift, force_spike, and
+    tracer_step (an RTD test: one feeder's rate times `factor`, default 1.08, its NIR response
+    at the blender outlet)."""
 
     kind: str
     start: float
     end: float
     args: dict[str, str]
 
-    KINDS = ("feeder_drop", "nir_drift", "force_spike")
+    KINDS = ("feeder_drop", "nir_drift", "force_spike", "tracer_step")
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -238,12 +240,15 @@ class Simulator:
         out: list[tuple[str, Any, str]] = []
         flows = {}
         drop = self._fault("feeder_drop", t)
+        tracer = self._fault("tracer_step", t)
         for feeder in self.feeders:
             setpoint = TOTAL_FLOW * feeder.share
             feeder.noise = 0.9 * feeder.noise + rng.gauss(0, 0.004)
             flow = setpoint * (1 + feeder.noise + (rng.gauss(0, 0.02) if feeder.refilling else 0))
             if drop and drop.args.get("feeder", "FEEDER1") == feeder.code:
                 flow *= float(drop.args.get("factor", "0.5"))
+            if tracer and tracer.args.get("feeder", "FEEDER1") == feeder.code:
+                flow *= float(tracer.args.get("factor", "1.08"))
             flow = max(flow, 0.0)
             feeder.hopper -= flow / 3600.0
             if feeder.refilling:

@@ -371,3 +371,17 @@ DIVERSION: Doc = {
         "`peak_deviation`. 409 without an RTD model in force."
     ),
 }
+RTD_FIT: Doc = {
+    "summary": "Fit an RTD model to a recorded step or pulse test",
+    "description": (
+        "`{feeder, input_tag, output_tag, start, end, model, boundary?}`: reads both numeric "
+        "tags over the test's window (2 min to 12 h; bad samples left out; put on a 1 s grid, "
+        "gaps over 10 s left empty) and fits the model's response to the input's change "
+        "(baseline and gain by linear least squares, n or Pe, τ and the dead time by bounded "
+        "least squares). Answers 200 with the parameters, R², RMSE and the input, measured "
+        "and fitted curves (at most 1,500 points). Nothing is saved: POST the parameters to "
+        "`rtd-models/` with a reason to make them a version. 400 naming the field for an "
+        "unknown or text tag, a window that is no test (too short, too long, the input not "
+        "changing, fewer than 30 usable seconds)."
+    ),
+}

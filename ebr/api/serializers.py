@@ -467,3 +467,43 @@ class DiversionSerializer(serializers.Serializer[Any]):
         required=False, help_text="With `size`: the largest deviation at the outlet"
     )
     rtd_model = RtdVersionUsedSerializer()
+
+
+class RtdFitRequestSerializer(serializers.Serializer[Any]):
+    feeder = serializers.CharField(max_length=60, help_text="The feeder the test was made on")
+    input_tag = serializers.CharField(help_text="The tracer or feed signal at the feeder")
+    output_tag = serializers.CharField(help_text="The response at the outlet (e.g. NIR)")
+    start = serializers.CharField(help_text="The test's start (ISO 8601, offset)")
+    end = serializers.CharField(help_text="The test's end: 2 min to 12 h after start")
+    model = serializers.ChoiceField(choices=["tanks_in_series", "axial_dispersion"])
+    boundary = serializers.ChoiceField(choices=["closed", "open"], required=False,
+                                       default="closed")  # fmt: skip
+
+
+class RtdFitCurvesSerializer(serializers.Serializer[Any]):
+    t_s = serializers.ListField(child=serializers.FloatField(), help_text="Seconds from start")
+    input = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    measured = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    fitted = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class RtdFitSerializer(serializers.Serializer[Any]):
+    line = serializers.CharField()
+    feeder = serializers.CharField()
+    input_tag = serializers.CharField()
+    output_tag = serializers.CharField()
+    start = serializers.CharField()
+    end = serializers.CharField()
+    model = serializers.CharField()
+    n = serializers.FloatField(allow_null=True)
+    peclet = serializers.FloatField(allow_null=True)
+    boundary = serializers.CharField(allow_null=True)
+    tau_s = serializers.FloatField(help_text="Mean residence time after the dead time")
+    delay_s = serializers.FloatField(help_text="Dead time")
+    described = serializers.CharField()
+    gain = serializers.FloatField(help_text="Response per unit of input change")
+    baseline = serializers.FloatField(help_text="The response before the test")
+    r2 = serializers.FloatField(help_text="Coefficient of determination of the response")
+    rmse = serializers.FloatField(help_text="Root mean square error, in the output's unit")
+    samples = serializers.IntegerField(help_text="Seconds of the response fitted")
+    curves = RtdFitCurvesSerializer()

@@ -10,6 +10,11 @@ urlpatterns = [
         views.RtdModelListView.as_view(),
         name="api-ebr-rtd-models",
     ),
+    path(
+        "lines/<str:code>/rtd-models/fit/",
+        views.RtdFitView.as_view(),
+        name="api-ebr-rtd-fit",
+    ),
     path("lines/<str:code>/feeds/", views.FeedListView.as_view(), name="api-ebr-feeds"),
     path("lines/<str:code>/diversion/", views.DiversionView.as_view(), name="api-ebr-diversion"),
     path("master-records/", views.MasterListView.as_view(), name="api-ebr-masters"),

@@ -60,6 +60,7 @@ from ebr.selectors.review import (
     review_json,
 )
 from ebr.selectors.review_pages import batch_review_page, review_queue
+from ebr.selectors.rtd_fit import rtd_fit_from_tags
 from ebr.selectors.rtd_models import rtd_json, rtd_model_at, rtd_models
 from ebr.selectors.signed import signature_json
 
@@ -109,6 +110,7 @@ __all__ = [
     "release_blockers",
     "review_json",
     "review_queue",
+    "rtd_fit_from_tags",
     "rtd_json",
     "rtd_model_at",
     "rtd_models",

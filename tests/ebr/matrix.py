@@ -169,6 +169,13 @@ ROWS: list[Endpoint] = [
         api=True,
         data={},
     ),
+    Endpoint(
+        "POST",
+        "/api/v1/ebr/lines/NOPE/rtd-models/fit/",
+        frozenset({R.PROCESS_ENGINEER}),
+        api=True,
+        data={},
+    ),
     Endpoint("GET", "/api/v1/ebr/lines/NOPE/feeds/", DATA_READERS, api=True),
     Endpoint(
         "POST",

@@ -23,7 +23,7 @@ from ebr.api.views.review import (
     BatchExceptionsView,
     ExceptionReviewView,
 )
-from ebr.api.views.rtd_models import RtdModelListView
+from ebr.api.views.rtd_models import RtdFitView, RtdModelListView
 
 __all__ = [
     "BackwardView",
@@ -50,5 +50,6 @@ __all__ = [
     "MasterDetailView",
     "MasterListView",
     "MasterTransitionView",
+    "RtdFitView",
     "RtdModelListView",
 ]

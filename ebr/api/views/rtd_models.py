@@ -13,6 +13,8 @@ from core.api.views import LedgerlineAPIView
 from ebr import selectors, services
 from ebr.api import docs
 from ebr.api.serializers import (
+    RtdFitRequestSerializer,
+    RtdFitSerializer,
     RtdModelCreateSerializer,
     RtdModelListSerializer,
     RtdModelSerializer,
@@ -52,3 +54,20 @@ class RtdModelListView(LedgerlineAPIView, generics.GenericAPIView[RtdModelVersio
         body.is_valid(raise_exception=True)
         version = services.rtd_model_create(actor=request.user, line=line, **body.validated_data)
         return Response(selectors.rtd_json(version), status=status.HTTP_201_CREATED)
+
+
+class RtdFitView(LedgerlineAPIView):
+    capabilities = {"POST": "ebr.manage_lines"}
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        **docs.RTD_FIT,
+        parameters=[docs.LINE_CODE],
+        request=RtdFitRequestSerializer,
+        responses={200: RtdFitSerializer},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        line = get_object_or_404(selectors.lines(), code=code)
+        body = RtdFitRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(selectors.rtd_fit_from_tags(line, **body.validated_data))
