@@ -21,6 +21,7 @@ from accounts.models import User
 from audit.signing import SignatureRequest
 from ebr import services
 from ebr.demo_batches import seed_batches
+from ebr.demo_genealogy import fit_link, seed_feeds, seed_rtd
 from ebr.models import Batch, Deviation, Line, MaterialLot
 from historian.demo import DEMO_LINE, demo_start
 from historian.models import Tag
@@ -147,6 +148,7 @@ def seed(out: OutputWrapper) -> list[str]:
     services.lot_create(actor=supervisor, material="MCC", lot="MCC-01999", supplier="Old stock",
                         quantity=20.0, unit="kg",
                         expires_at=(day - timedelta(days=30)).isoformat())  # fmt: skip
+    seed_rtd(engineer, begin)
     record = services.master_create(
         actor=engineer, code=CODE, product="Tablet 10 mg (API 10 % w/w)",
         title="Continuous direct compression, 250 mg tablets", line=DEMO_LINE,
@@ -170,8 +172,11 @@ def seed(out: OutputWrapper) -> list[str]:
     if not {"operator", "supervisor"} <= set(people.PASSWORDS):
         notes.append("No batch executed: the demo signs only for people it created in this run.")
         return notes
+    feeds = seed_feeds(User.objects.get(username="operator"), begin, now)
     notes += seed_batches(CODE, begin, now)
     count = Batch.objects.count()
-    notes.append(f"line {DEMO_LINE}: {MaterialLot.objects.count()} lots, {CODE} v1 effective, "
-                 f"{count} batches, {Deviation.objects.count()} deviations")  # fmt: skip
+    notes.append(f"the RTD tracer study, fitted: {fit_link(begin)}")
+    lots, deviations = MaterialLot.objects.count(), Deviation.objects.count()
+    notes.append(f"line {DEMO_LINE}: {lots} lots, {feeds} feeds, {CODE} v1 effective, {count} "
+                 f"batches, {deviations} deviations")  # fmt: skip
     return notes

@@ -141,9 +141,10 @@ def seed_batches(code: str, start: datetime, end: datetime) -> list[str]:
         return (start + span * fraction).replace(microsecond=0)
 
     number = f"B-{start:%y%m%d}"
-    first = story.plan(f"{number}-1", start, at(5 / 24))
+    # The first hour is the RTD tracer study (historian.demo): production begins after it.
+    first = story.plan(f"{number}-1", at(1 / 24), at(5 / 24))
     story.start_up(first)
-    story.run(first, [(at(f / 24), w) for f, w in ((1, 250.2), (2.5, 249.8), (4, 250.4))])
+    story.run(first, [(at(f / 24), w) for f, w in ((1.5, 250.2), (2.5, 249.8), (4, 250.4))])
     story.enter(first, "S60", HARDNESS)
     first = story.close(first)
     _monitor(first)

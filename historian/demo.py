@@ -1,6 +1,6 @@
 """The demo's process data: the simulated 24 hours of line L1 that end when the demo is first
-seeded, with three faults, and a note on the first one. Idempotent: a line with data is left
-alone (`make db-reset` starts over)."""
+seeded, with an RTD tracer study and three faults, and a note on the first fault. Idempotent: a
+line with data is left alone (`make db-reset` starts over)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from historian.services import annotation_create
 DEMO_LINE = "L1"
 DEMO_HOURS = 24.0
 DEMO_FAULTS = [
+    # An RTD tracer study before production: the API feeder's rate +10 % for 25 minutes.
+    "tracer_step@20m+25m:feeder=FEEDER1,factor=1.1",
     "feeder_drop@6h+6m:feeder=FEEDER1,factor=0.55",
     "nir_drift@14h+40m:rate=1.5",
     "force_spike@20h+2m:kN=7",

@@ -14,8 +14,8 @@ from accounts import roles as R
 from accounts.models import User
 from audit.models import AuditEvent, Checkpoint, Signature
 from ebr.execution import step_states
-from ebr.models import Batch, Line, MasterRecord, MaterialLot
-from ebr.selectors import batch_exceptions, release_blockers
+from ebr.models import Batch, Feed, Line, MasterRecord, MaterialLot
+from ebr.selectors import batch_exceptions, genealogy_backward, release_blockers
 from historian.models import Annotation, Tag
 from tests.audit.helpers import audit_verify
 
@@ -45,6 +45,13 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
     assert Signature.objects.filter(record_table="ebr_material_lot").count() == released.count()
     record = MasterRecord.objects.get(code="DC-TAB-10")
     assert (record.status, len(record.steps)) == ("effective", 7)
+    # Genealogy: an RTD version per feeder, a feed for every lot the LOT tags name.
+    assert sorted(line.rtd_models.values_list("feeder", flat=True)) == [
+        "FEEDER1", "FEEDER2", "FEEDER3"
+    ]  # fmt: skip
+    fed = {(f.feeder, f.lot.lot) for f in Feed.objects.select_related("lot")}
+    assert {feeder for feeder, _ in fed} == {"FEEDER1", "FEEDER2", "FEEDER3"}
+    assert {lot for _, lot in fed} <= {lot.lot for lot in released}
     # Three batches over the simulated span, the whole flow at once: released (reviewed and
     # signed by QA), closed and waiting for QA (with what blocks it), in progress (S40 open).
     released, waiting, running = Batch.objects.order_by("start")
@@ -59,6 +66,10 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
     assert blocking == {"deviation_open", "exception_unreviewed"}  # the 241.9 mg weight check
     kinds = {e["kind"] for e in batch_exceptions(waiting)}
     assert {"entry_out_of_limit", "entry_corrected", "deviation"} <= kinds
+    traced = genealogy_backward(line, released.start, released.end or released.start)
+    for feeder in ("FEEDER1", "FEEDER2", "FEEDER3"):
+        share = sum(i["fraction"] for i in traced["inputs"] if i["feeder"] == feeder)
+        assert share == pytest.approx(1.0)
     states = {s.code: s for s in step_states(running)}
     assert states["S30"].complete
     assert states["S40"].is_open

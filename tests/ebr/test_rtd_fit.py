@@ -116,9 +116,11 @@ def tracer_test(make_user: Any, make_service_account: Any) -> APIClient:
 
 
 def body(**more: Any) -> dict[str, Any]:
-    return {"feeder": "FEEDER1", "input_tag": "L8.FEEDER1.MASSFLOW",
-            "output_tag": "L8.NIR.API_CONC", "start": format_ts(T0 + timedelta(minutes=2)),
-            "end": format_ts(T0 + timedelta(minutes=40)), "model": "tanks_in_series", **more}  # fmt: skip
+    return {
+        "feeder": "FEEDER1", "input_tag": "L8.FEEDER1.MASSFLOW", "output_tag": "L8.NIR.API_CONC",
+        "start": format_ts(T0 + timedelta(minutes=2)), "end": format_ts(T0 + timedelta(minutes=40)),
+        "model": "tanks_in_series", **more,
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
