@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
-	@echo "[setup] front-end libraries from the npm registry (uPlot)"
+	@echo "[setup] front-end libraries from the npm registry (uPlot, ECharts)"
 	@command -v npm >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
 	  else echo "npm is missing: install Node.js and npm" >&2; exit 1; fi; }

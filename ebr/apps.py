@@ -21,6 +21,7 @@ class EbrConfig(AppConfig):
             "Verification queue", "ebr:verify_queue", "check", "ebr.verify_steps", "batches", 40
         ),
         NavItem("Deviations", "ebr:deviations", "alert", READ, "batches", 50),
+        NavItem("Genealogy", "ebr:genealogy", "share", READ, "batches", 55),
         NavItem(
             "Batch review", "ebr:review_queue", "clipboard", "ebr.review_batches", "batches", 60
         ),

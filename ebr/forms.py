@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -115,3 +117,82 @@ class DeviationRaiseForm(forms.Form):
         field = self.fields["line"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(code, code) for code in lines]
+
+
+def _moment(label: str, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, required=required, help_text="In the site's time zone.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"},
+                                   format="%Y-%m-%dT%H:%M:%S"),
+    )  # fmt: skip
+
+
+def _choices(field: forms.Field, values: list[str]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = [(v, v) for v in values]
+
+
+class BackwardForm(forms.Form):
+    """Which lots are in what left a line over a window."""
+
+    line = forms.ChoiceField(choices=[])
+    start = _moment("From")
+    end = _moment("Until")
+
+    def __init__(self, *args: object, lines: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _choices(self.fields["line"], lines)
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "after From")
+        return data
+
+
+class ForwardForm(forms.Form):
+    """Where a lot went."""
+
+    lot = forms.ChoiceField(choices=[], help_text="Lots that were fed")
+    threshold = forms.FloatField(initial=0.001, min_value=1e-6, max_value=0.5,
+                                 help_text="Smallest fraction shown")  # fmt: skip
+
+    def __init__(self, *args: object, lots: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _choices(self.fields["lot"], lots)
+
+
+class RtdFitForm(forms.Form):
+    """A recorded step or pulse test to fit."""
+
+    feeder = forms.ChoiceField(choices=[])
+    input_tag = forms.ChoiceField(choices=[], label="Input (at the feeder)")
+    output_tag = forms.ChoiceField(choices=[], label="Response (at the outlet)")
+    start = _moment("Test from")
+    end = _moment("Test until")
+    model = forms.ChoiceField(choices=[("tanks_in_series", "tanks in series"),
+                                       ("axial_dispersion", "axial dispersion")])  # fmt: skip
+    boundary = forms.ChoiceField(choices=[("closed", "closed (Danckwerts)"), ("open", "open")],
+                                 required=False, help_text="Axial dispersion only")  # fmt: skip
+
+    def __init__(self, *args: object, feeders: list[str], tags: list[str], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _choices(self.fields["feeder"], feeders)
+        _choices(self.fields["input_tag"], tags)
+        _choices(self.fields["output_tag"], tags)
+
+
+class RtdSaveForm(forms.Form):
+    """A fitted (or typed) model saved as the feeder's next version."""
+
+    feeder = forms.CharField(max_length=60)
+    model = forms.ChoiceField(choices=[("tanks_in_series", "tanks in series"),
+                                       ("axial_dispersion", "axial dispersion")])  # fmt: skip
+    n = forms.FloatField(required=False)
+    peclet = forms.FloatField(required=False)
+    boundary = forms.CharField(required=False)
+    tau_s = forms.FloatField(label="τ (s)")
+    delay_s = forms.FloatField(label="Dead time (s)", required=False)
+    effective_from = _moment("Effective from", required=False)
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

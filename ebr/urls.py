@@ -6,6 +6,9 @@ app_name = "ebr"
 
 urlpatterns = [
     path("lines/", views.lines_and_lots, name="lines"),
+    path("lines/<str:code>/rtd/", views.line_rtd, name="line_rtd"),
+    path("lines/<str:code>/rtd/save/", views.line_rtd_save, name="line_rtd_save"),
+    path("genealogy/", views.genealogy, name="genealogy"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/plan/", views.batch_plan, name="batch_plan"),
     path("batches/<str:batch_number>/", views.batch_detail, name="batch"),

@@ -33,8 +33,10 @@ from ebr.selectors.genealogy import (
 )
 from ebr.selectors.genealogy import backward as genealogy_backward
 from ebr.selectors.genealogy import forward as genealogy_forward
+from ebr.selectors.genealogy_pages import backward_page, forward_page
 from ebr.selectors.lines_and_lots import (
     DISPOSITIONS,
+    fed_lots,
     line_feeders,
     line_json,
     line_tags,
@@ -43,6 +45,7 @@ from ebr.selectors.lines_and_lots import (
     lot_dispositions,
     lot_json,
     lots,
+    numeric_line_tags,
 )
 from ebr.selectors.master_records import (
     MOVES,
@@ -69,6 +72,7 @@ __all__ = [
     "DISPOSITIONS",
     "MOVES",
     "NoRtdModel",
+    "backward_page",
     "batch_detail_json",
     "batch_exceptions",
     "batch_json",
@@ -89,9 +93,11 @@ __all__ = [
     "entry_json",
     "entry_signatures",
     "execution_page",
+    "fed_lots",
     "feed_json",
     "feed_until",
     "feeds",
+    "forward_page",
     "genealogy_backward",
     "genealogy_forward",
     "line_feeders",
@@ -107,6 +113,7 @@ __all__ = [
     "master_page",
     "master_records",
     "master_signatures",
+    "numeric_line_tags",
     "release_blockers",
     "review_json",
     "review_queue",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -151,9 +152,17 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
         for target in BATCH_STATES.allowed(batch.status)
         if target in BATCH_MOVES and user.has_perm(BATCH_MOVES[target][1])
     ]
+    from ebr.selectors.genealogy_pages import backward_page
+
     record = batch.master_record
     trend = batch_trend_url(batch)
+    until = batch.end or max(timezone.now(), batch.start + timedelta(seconds=1))
+    site = "%Y-%m-%dT%H:%M:%S"
+    query = {"line": batch.line.code, "start": timezone.localtime(batch.start).strftime(site),
+             "end": timezone.localtime(until).strftime(site)}  # fmt: skip
     return {
+        "genealogy": backward_page(batch.line, batch.start, until),
+        "genealogy_url": reverse("ebr:genealogy") + "?" + urlencode(query),
         "batch": batch,
         "record": record,
         "deviations": list(deviations(batch_number=batch.batch_number)),

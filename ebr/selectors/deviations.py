@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -104,9 +105,17 @@ def deviation_page(deviation: Deviation, user: Any) -> dict[str, Any]:
             "end": format_ts(end + margin),
         }
         trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
+    from ebr.selectors.genealogy import deviation_diversion
+
+    diversion = deviation_diversion(deviation)
+    if diversion and diversion.get("divert_start"):
+        diversion["begins"] = datetime.fromisoformat(diversion["divert_start"])
+        ends = diversion.get("divert_end")
+        diversion["ends"] = datetime.fromisoformat(ends) if ends else None
     return {
         "deviation": deviation,
         "body": deviation_json(deviation, deviation_signatures([deviation])[deviation.pk]),
         "moves": moves,
         "trend_url": trend,
+        "diversion": diversion,
     }

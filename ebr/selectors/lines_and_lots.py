@@ -30,6 +30,18 @@ def line_tags(line: Line) -> QuerySet[Tag]:
     ).order_by("name")
 
 
+def numeric_line_tags(line: Line) -> list[str]:
+    return list(
+        line_tags(line).filter(value_type__in=("float", "int")).values_list("name", flat=True)
+    )
+
+
+def fed_lots() -> list[str]:
+    """`material/lot` of every lot charged to a feeder, for choosing one to trace."""
+    found = MaterialLot.objects.filter(feeds__isnull=False).distinct().order_by("material", "lot")
+    return [f"{lot.material}/{lot.lot}" for lot in found]
+
+
 def line_feeders(line: Line) -> list[str]:
     """The line's feeders (API.md): the children of its node, addressed by name."""
     children = Equipment.objects.filter(parent=line.equipment).order_by("name")

@@ -3,6 +3,7 @@
 from ebr.views.batches import batch_detail, batch_list, batch_move, batch_plan
 from ebr.views.deviations import deviation_detail, deviation_list, deviation_move, deviation_new
 from ebr.views.execution import batch_execute, entry_new, entry_verify, verify_queue
+from ebr.views.genealogy import genealogy, line_rtd, line_rtd_save
 from ebr.views.lines_and_lots import lines_and_lots, lot_disposition, lot_receive
 from ebr.views.master_records import (
     master_detail,
@@ -29,6 +30,9 @@ __all__ = [
     "entry_new",
     "entry_verify",
     "exception_review",
+    "genealogy",
+    "line_rtd",
+    "line_rtd_save",
     "lines_and_lots",
     "lot_disposition",
     "lot_receive",
