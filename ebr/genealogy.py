@@ -42,19 +42,29 @@ def charge_shares(
     that ended before the next began). Material from before the first charge is UNKNOWN."""
     width = np.diff(edges)
 
-    def mean_f(shift: float) -> Array:
-        mean: Array = np.diff(model.cdf_integral(edges - shift)) / width
+    def mean_f(shift: float, lo: int = 0, hi: int | None = None) -> Array:
+        part = edges[lo : (hi + 1 if hi is not None else None)]
+        mean: Array = np.diff(model.cdf_integral(part - shift)) / np.diff(part)
         return mean
 
+    early, reach = model.delay_s, settle_time(model)
     shares: dict[str, Array] = {}
     known = np.zeros(len(width))
     for charge in charges:
-        share = mean_f(charge.start)
+        # Only the intervals from its first material out to its last one settled change: before
+        # them the share is 0, between its two edges' tails 1 (to SETTLED), after them 0.
+        last = charge.end if charge.end is not None else math.inf
+        lo = max(int(np.searchsorted(edges, charge.start + early, side="right")) - 1, 0)
+        hi = min(int(np.searchsorted(edges, last + reach, side="left")), len(width))
+        if hi <= lo:
+            continue
+        share = mean_f(charge.start, lo, hi)
         if charge.end is not None:
-            share = share - mean_f(charge.end)
+            share = share - mean_f(charge.end, lo, hi)
         share = np.clip(share, 0.0, 1.0)
-        shares[charge.lot] = shares.get(charge.lot, 0.0) + share
-        known += share
+        whole = shares.setdefault(charge.lot, np.zeros(len(width)))
+        whole[lo:hi] += share
+        known[lo:hi] += share
     before = np.clip(1.0 - mean_f(charges[0].start), 0.0, 1.0) if charges else np.ones(len(width))
     shares[UNKNOWN] = before  # lot numbers are never empty: UNKNOWN is no lot's
     gap = np.clip(1.0 - known - before, 0.0, 1.0)

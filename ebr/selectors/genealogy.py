@@ -186,7 +186,9 @@ def outlet_flow(line: Line, start: datetime, end: datetime) -> tuple[Array, Arra
     if tag is None:
         return None
     span = (end - start).total_seconds()
-    step = 60 * max(1, math.ceil(span / MAX_WEIGHT_INTERVALS / 60))
+    # Whole minutes, or whole hours past 2 days: the rollups answer them.
+    unit = 3600 if span > 2 * 86400 else 60
+    step = unit * max(1, math.ceil(span / MAX_WEIGHT_INTERVALS / unit))
     series = read(tag, ReadSpec(start=start, end=end, mode="aggregate",
                                 interval=timedelta(seconds=step), aggregates=("avg",)))  # fmt: skip
     s, e = start.timestamp(), end.timestamp()
