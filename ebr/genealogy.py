@@ -230,7 +230,14 @@ def diversion(
         under = low - value if low is not None else -np.inf
         return np.maximum(over, under)
 
-    grid = np.arange(start + model.delay_s, end + settle_time(model) + STEP_S, STEP_S / 4)
+    # Sampled where the outlet can change: after each edge of the disturbance until the RTD has
+    # settled (in between a long disturbance's edges the deviation is `size`, constant).
+    reach = settle_time(model) + STEP_S
+    if end - start > reach:
+        grid = np.concatenate([np.arange(start + model.delay_s, start + reach, STEP_S / 4),
+                               np.arange(end + model.delay_s, end + reach, STEP_S / 4)])  # fmt: skip
+    else:
+        grid = np.arange(start + model.delay_s, end + reach, STEP_S / 4)
     excess = beyond(grid)
     window = model.cdf(grid - start) - model.cdf(grid - end)
     peak = float(size * window.max(initial=0.0))  # the most extreme outlet deviation

@@ -48,7 +48,7 @@ def setup(make_user: Any) -> dict[str, Any]:
     TagFactory(actor=engineer, name="L9.PRESS.WEIGHT", equipment="L9/PRESS", unit="mg")
     services.line_create(actor=engineer, code="L9", name="Line 9")
     effective(services.master_create(actor=engineer, **BODY), engineer, qa)
-    return {"engineer": engineer, "supervisor": make_user(R.SUPERVISOR, username="sam")}
+    return {"engineer": engineer, "qa": qa, "supervisor": make_user(R.SUPERVISOR, username="sam")}
 
 
 def client_of(user: Any) -> APIClient:
@@ -86,3 +86,32 @@ def test_parallel_drafts_of_the_next_version_make_one(setup: dict[str, Any]) -> 
 
     assert at_once([draft, draft, draft]) == [201, 409, 409]
     assert MasterRecord.objects.filter(code="DC-TAB-10", status="draft").count() == 1
+
+
+def test_the_same_feed_sent_in_parallel_is_stored_once(setup: dict[str, Any]) -> None:
+    """Replays racing each other: one 201, the others 200 with the stored feed; a different lot
+    at the same moment, racing too, is a 409."""
+    from audit.signing import SignatureRequest
+    from ebr import services
+    from ebr.models import Feed
+    from tests.factories import PASSWORD
+
+    engineer, qa, supervisor = setup["engineer"], setup["qa"], setup["supervisor"]
+    TagFactory(actor=engineer, name="L9.FEEDER1.MASSFLOW", equipment="L9/FEEDER1", unit="kg/h")
+    for number in ("A-1", "A-2"):
+        lot = services.lot_create(actor=supervisor, material="API", lot=number)
+        services.lot_dispose(actor=qa, lot=lot, decision="release", signature=SignatureRequest(
+            username="quinn", password=PASSWORD, meaning="released", reason="COA"))  # fmt: skip
+
+    def charge(number: str) -> Callable[[], int]:
+        body = {"feeder": "FEEDER1", "material": "API", "lot": number,
+                "start": "2026-03-01T06:00:00Z"}  # fmt: skip
+        return lambda: (
+            client_of(supervisor)
+            .post("/api/v1/ebr/lines/L9/feeds/", body, format="json")
+            .status_code
+        )
+
+    assert at_once([charge("A-1")] * 4) == [200, 200, 200, 201]
+    assert at_once([charge("A-2")] * 2) == [409, 409]
+    assert Feed.objects.count() == 1

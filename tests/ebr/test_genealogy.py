@@ -262,6 +262,7 @@ def test_forward_refuses_what_it_cannot_answer(plant: dict[str, Any]) -> None:
     assert "material" in twice.json()["fields"]
     assert olga.get(FORWARD, {"lot": "API-1", "threshold": "2"}).status_code == 400
     assert olga.get(FORWARD, {"lot": "API-1", "threshold": "nan"}).status_code == 400
+    assert olga.get(FORWARD, {"lot": "API-1", "threshold": "1e-300"}).status_code == 400
     assert olga.get(FORWARD, {"lot": "API-1"}).json()["outputs"] == []  # never fed
 
 

@@ -167,3 +167,14 @@ def test_diversion_refuses_what_is_no_disturbance(kwargs: dict[str, float], mess
     args = {"start": 10.0, "end": 20.0, **kwargs}
     with pytest.raises(RtdError, match=message):
         genealogy.diversion(MODELS[0], **args)  # type: ignore[arg-type]
+
+
+def test_a_disturbance_of_years_is_answered_from_its_edges() -> None:
+    model = MODELS[0]
+    year = 365 * 86400.0
+    found = genealogy.diversion(model, 0.0, 50 * year, size=-4.5, nominal=10.0, low=9.5, high=10.5)
+    first = genealogy.diversion(model, 0.0, 10_000.0, size=-4.5, nominal=10.0, low=9.5, high=10.5)
+    assert found.start == pytest.approx(first.start, abs=1e-3)
+    assert found.end is not None
+    assert found.end - 50 * year == pytest.approx((first.end or 0) - 10_000.0, abs=1e-3)
+    assert found.peak == pytest.approx(-4.5, abs=1e-6)

@@ -31,6 +31,9 @@ from ebr.models import Feed, MaterialLot
 from ebr.rtd import RtdError
 from historian.timestamps import parse_ts
 
+# Fractions below this are within the traces' numerical tolerance (ebr.genealogy.SETTLED).
+MIN_THRESHOLD = 1e-6
+
 
 def _param(name: str, kind: type, text: str, *, required: bool = False) -> OpenApiParameter:
     return OpenApiParameter(name, kind, description=text, required=required)
@@ -144,7 +147,7 @@ class ForwardView(LedgerlineAPIView):
         parameters=[
             _param("lot", str, "The lot number", required=True),
             _param("material", str, "The material; may be left out when the lot is unique"),
-            _param("threshold", float, "Smallest fraction reported, default 0.001"),
+            _param("threshold", float, "Smallest fraction reported, 1e-6 to 1, default 0.001"),
         ],
         responses=ForwardSerializer,
     )
@@ -153,8 +156,8 @@ class ForwardView(LedgerlineAPIView):
         lot_number, material = query.get("lot", "").strip(), query.get("material", "").strip()
         threshold = number(query, "threshold", 0.001)
         problems = {} if lot_number else {"lot": "required: the lot number"}
-        if threshold is None or not 0 < threshold < 1:
-            problems["threshold"] = "a fraction between 0 and 1, exclusive"
+        if threshold is None or not MIN_THRESHOLD <= threshold < 1:
+            problems["threshold"] = f"a fraction from {MIN_THRESHOLD:g} to 1, exclusive"
         if problems:
             raise EbrError("The forward trace needs a lot and a threshold: see fields.",
                            fields=problems)  # fmt: skip
