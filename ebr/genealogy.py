@@ -234,8 +234,8 @@ def diversion(
     # settled (in between a long disturbance's edges the deviation is `size`, constant).
     reach = settle_time(model) + STEP_S
     if end - start > reach:
-        grid = np.concatenate([np.arange(start + model.delay_s, start + reach, STEP_S / 4),
-                               np.arange(end + model.delay_s, end + reach, STEP_S / 4)])  # fmt: skip
+        edges = [np.arange(a + model.delay_s, a + reach, STEP_S / 4) for a in (start, end)]
+        grid = np.concatenate(edges)
     else:
         grid = np.arange(start + model.delay_s, end + reach, STEP_S / 4)
     excess = beyond(grid)
