@@ -26,40 +26,12 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bench.people import bench_people, sign
+
 HOURS = float(os.environ.get("BENCH_EBR_HOURS", "24"))
 TAGS = 20
 ENTRIES = int(os.environ.get("BENCH_EBR_ENTRIES", "200"))
 START = datetime(2026, 2, 1, tzinfo=UTC)
-PASSWORD = "bench-password-9f3a"
-
-
-def _people() -> dict[str, Any]:
-    from accounts import roles as R
-    from accounts.services import service_account_create, user_create
-    from audit.actors import SystemActor
-    from audit.context import audit_context
-
-    actor = SystemActor("system:bench")
-    people: dict[str, Any] = {}
-    for name, role in (("b-eng", R.PROCESS_ENGINEER), ("b-qa", R.QA_REVIEWER),
-                       ("b-op", R.OPERATOR), ("b-sup", R.SUPERVISOR)):  # fmt: skip
-        user, _ = user_create(actor=actor, username=name, full_name=name, roles=[role],
-                              reason="bench")  # fmt: skip
-        with audit_context(actor=actor, reason="bench"):
-            user.set_password(PASSWORD)
-            user.must_change_password = False
-            user.save(update_fields=["password", "must_change_password"])
-        people[name] = user
-    people["collector"] = service_account_create(
-        actor=actor, username="b-collector", full_name="collector", reason="bench"
-    )
-    return people
-
-
-def _sign(username: str, meaning: str) -> Any:
-    from audit.signing import SignatureRequest
-
-    return SignatureRequest(username=username, password=PASSWORD, meaning=meaning, reason="bench")
 
 
 def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
@@ -113,11 +85,11 @@ def _effective(people: dict[str, Any], **definition: Any) -> None:
                                     **definition)  # fmt: skip
     record = services.master_transition(actor=people["b-eng"], record=record,
                                         status="in_review", reason="bench")  # fmt: skip
-    approval = _sign("b-qa", "approved")
+    approval = sign("b-qa", "approved")
     record = services.master_transition(actor=qa, record=record, status="approved",
                                         reason="bench", signature=approval)  # fmt: skip
     services.master_transition(actor=qa, record=record, status="effective", reason="bench",
-                               signature=_sign("b-qa", "released"))  # fmt: skip
+                               signature=sign("b-qa", "released"))  # fmt: skip
 
 
 def detection(batch: Any, names: list[str]) -> dict[str, float]:
@@ -169,7 +141,7 @@ def detail(batch: Any, people: dict[str, Any]) -> dict[str, float]:
     for i in tqdm(range(ENTRIES), desc="signed entries", leave=False):
         services.entry_record(
             actor=people["b-op"], batch=batch, step_code="S1",
-            values={"weight": 250.0 + (i % 3)}, signature=_sign("b-op", "performed"),
+            values={"weight": 250.0 + (i % 3)}, signature=sign("b-op", "performed"),
         )  # fmt: skip
     client = Client()
     client.force_login(people["b-sup"])
@@ -189,7 +161,7 @@ def detail(batch: Any, people: dict[str, Any]) -> dict[str, float]:
 
 def run() -> None:
     print(f"== ebr: CPP excursions over {HOURS:g} h of {TAGS} tags at 1 Hz; batch detail ==")
-    people = _people()
+    people = bench_people("b")
     batch, names = _plant(people)
     d = detection(batch, names)
     print(

@@ -24,41 +24,13 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bench.people import bench_people, sign
+
 DAYS = 30
 FEEDERS = 6
 LOTS_PER_FEEDER = 12
 SWITCH = timedelta(hours=2)
 START = datetime(2026, 4, 1, tzinfo=UTC)
-PASSWORD = "bench-password-4c1e"
-
-
-def _people() -> dict[str, Any]:
-    from accounts import roles as R
-    from accounts.services import service_account_create, user_create
-    from audit.actors import SystemActor
-    from audit.context import audit_context
-
-    actor = SystemActor("system:bench")
-    people: dict[str, Any] = {}
-    for name, role in (("g-eng", R.PROCESS_ENGINEER), ("g-qa", R.QA_REVIEWER),
-                       ("g-op", R.OPERATOR), ("g-sup", R.SUPERVISOR)):  # fmt: skip
-        user, _ = user_create(actor=actor, username=name, full_name=name, roles=[role],
-                              reason="bench")  # fmt: skip
-        with audit_context(actor=actor, reason="bench"):
-            user.set_password(PASSWORD)
-            user.must_change_password = False
-            user.save(update_fields=["password", "must_change_password"])
-        people[name] = user
-    people["collector"] = service_account_create(
-        actor=actor, username="g-collector", full_name="collector", reason="bench"
-    )
-    return people
-
-
-def _sign(username: str, meaning: str) -> Any:
-    from audit.signing import SignatureRequest
-
-    return SignatureRequest(username=username, password=PASSWORD, meaning=meaning, reason="bench")
 
 
 def _plant(people: dict[str, Any]) -> None:
@@ -98,7 +70,7 @@ def _plant(people: dict[str, Any]) -> None:
     for material, number in tqdm(lots, desc="lots released", leave=False):
         lot = services.lot_create(actor=people["g-sup"], material=material, lot=number)
         services.lot_dispose(actor=people["g-qa"], lot=lot, decision="release",
-                             signature=_sign("g-qa", "released"))  # fmt: skip
+                             signature=sign("g-qa", "released"))  # fmt: skip
     switches = int(DAYS * timedelta(days=1) / SWITCH)
     with tqdm(total=switches * FEEDERS, desc="feeds", leave=False) as bar:
         for i in range(1, FEEDERS + 1):
@@ -120,7 +92,7 @@ def _batches(people: dict[str, Any]) -> None:
     record = services.master_transition(actor=people["g-eng"], record=record,
                                         status="in_review", reason="bench")  # fmt: skip
     for status, meaning in (("approved", "approved"), ("effective", "released")):
-        signature = _sign("g-qa", meaning)
+        signature = sign("g-qa", meaning)
         record = services.master_transition(actor=people["g-qa"], record=record, status=status,
                                             reason="bench", signature=signature)  # fmt: skip
     for day in range(DAYS):
@@ -194,7 +166,7 @@ def run() -> None:
     print(f"== genealogy: {DAYS} days of feeds on {FEEDERS} feeders ==")
     from ebr.models import Feed
 
-    people = _people()
+    people = bench_people("g")
     _plant(people)
     m = measure(people)
     feeds = Feed.objects.count()

@@ -440,7 +440,17 @@ def diversion_exceptions(batch: Batch) -> list[Any]:
     items = []
     for deviation in found:
         window = deviation_diversion(deviation)
-        if window is None or window["divert_start"] is None:
+        if window is None:
+            continue
+        if window.get("problem"):  # no RTD model: QA must know the window is unknown
+            if deviation.batch_id == batch.pk:
+                items.append(ReviewException(
+                    f"diversion:{deviation.number}", ExceptionKind.DIVERSION,
+                    f"The diversion window of {deviation.number} is unknown: {window['problem']}",
+                    deviation.number, deviation.created_at,
+                ))  # fmt: skip
+            continue
+        if window["divert_start"] is None:
             continue
         lo = max(datetime.fromisoformat(window["divert_start"]), batch.start)
         hi_text = window["divert_end"]

@@ -5,7 +5,6 @@ signature (`approved`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -25,9 +24,9 @@ from ebr.models import (
     Line,
     Severity,
 )
+from ebr.services.fields import moment
 from ebr.services.locking import lock_batch
 from historian.models import Tag
-from historian.timestamps import parse_ts
 
 INVESTIGATE = "ebr.review_batches"  # QA investigates and closes
 
@@ -36,18 +35,6 @@ def _number() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('ebr_deviation_number')")
         return f"DEV-{cursor.fetchone()[0]:04d}"
-
-
-def _when(value: Any, field: str, problems: dict[str, str]) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value
-    parsed = parse_ts(value)
-    if isinstance(parsed, str):
-        problems[field] = parsed
-        return None
-    return parsed[0]
 
 
 def deviation_raise(
@@ -73,7 +60,7 @@ def deviation_raise(
         problems["severity"] = f"one of {', '.join(Severity.values)}"
     if not isinstance(description, str) or not description.strip():
         problems["description"] = "say what happened"
-    begin, finish = _when(start, "start", problems), _when(end, "end", problems)
+    begin, finish = moment(start, "start", problems), moment(end, "end", problems)
     if begin is None and "start" not in problems:
         problems["start"] = "required"
     if begin is not None and finish is not None and finish < begin:

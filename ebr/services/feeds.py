@@ -4,7 +4,7 @@ nothing and answers the stored one."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,21 +15,11 @@ from core.errors import Conflict
 from ebr.errors import EbrError
 from ebr.models import Feed, Line, MaterialLot
 from ebr.selectors import line_feeders
+from ebr.services.fields import moment
 from ebr.services.lines_and_lots import lot_check_usable
-from historian.timestamps import parse_ts
 
 # A feed records what was fed: a start this far ahead of the server's clock is a mistake.
 FUTURE_SLACK = timedelta(minutes=5)
-
-
-def _moment(problems: dict[str, str], name: str, value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    parsed = parse_ts(value)
-    if isinstance(parsed, str):
-        problems[name] = parsed
-        return None
-    return parsed[0]
 
 
 def feed_charge(
@@ -43,10 +33,10 @@ def feed_charge(
     for name, value in (("material", material), ("lot", lot)):
         if not isinstance(value, str) or not value.strip():
             problems[name] = "required"
-    begins = _moment(problems, "start", start)
+    begins = moment(start, "start", problems)
     if begins is None and "start" not in problems:
         problems["start"] = "required: when the lot began to be fed"
-    ends = _moment(problems, "end", end)
+    ends = moment(end, "end", problems)
     if begins and ends and ends <= begins:
         problems["end"] = "after start"
     if begins and begins > timezone.now() + FUTURE_SLACK:

@@ -12,10 +12,10 @@ from audit.context import audit_context
 from audit.signing import SignatureFailed, SignatureRequest, signed_change
 from ebr.errors import EbrError, LotNotUsable
 from ebr.models import LOT_STATES, Line, LotStatus, MaterialLot
+from ebr.services.fields import moment
 from ebr.units import MASS_FLOW_KG_PER_H
 from historian.models import Equipment, Tag
 from historian.services import equipment_ensure
-from historian.timestamps import parse_ts
 
 DISPOSE = "ebr.dispose_lots"
 DECISIONS = {
@@ -85,14 +85,7 @@ def lot_create(*, actor: Any, material: str, lot: str, **fields: Any) -> Materia
     """A material lot received into quarantine (unique per material)."""
     problems: dict[str, str] = {}
     _required(problems, material=material, lot=lot)
-    expires = fields.pop("expires_at", None)
-    expires_at: datetime | None = None
-    if expires not in (None, ""):
-        parsed = parse_ts(expires)
-        if isinstance(parsed, str):
-            problems["expires_at"] = parsed
-        else:
-            expires_at = parsed[0]
+    expires_at = moment(fields.pop("expires_at", None), "expires_at", problems)
     quantity = fields.get("quantity")
     if quantity is not None and (
         isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity <= 0

@@ -15,7 +15,7 @@ from ebr.errors import EbrError
 from ebr.models import Line, RtdModelVersion
 from ebr.rtd import check
 from ebr.selectors import line_feeders
-from historian.timestamps import parse_ts
+from ebr.services.fields import moment
 
 
 def rtd_model_create(
@@ -38,13 +38,7 @@ def rtd_model_create(
         problems["feeder"] = f"one of line {line}'s feeders: {', '.join(line_feeders(line))}"
     if not isinstance(reason, str) or not reason.strip():
         problems["reason"] = "say why the model is what it is (a fit, a test report)"
-    when = timezone.now()
-    if effective_from not in (None, ""):
-        parsed = parse_ts(effective_from) if isinstance(effective_from, str) else "a timestamp"
-        if isinstance(parsed, str):
-            problems["effective_from"] = parsed
-        else:
-            when = parsed[0]
+    when = moment(effective_from, "effective_from", problems) or timezone.now()
     problems.update(check(model, tau_s, n=n, peclet=peclet, boundary=boundary or "closed",
                           delay_s=delay_s or 0.0))  # fmt: skip
     if problems:

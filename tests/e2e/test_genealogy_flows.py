@@ -115,6 +115,17 @@ def test_qa_traces_lots_to_batches_and_sees_the_diversion_window(
     screenshot(page, "deviation-diversion")
 
 
+def fit(page: Any, start: datetime, end: datetime) -> None:
+    """The fit form filled for the API feeder's test between `start` and `end`, sent."""
+    form = page.locator("[data-testid=fit-form]")
+    form.locator("select[name=feeder]").select_option("FEEDER1")
+    form.locator("select[name=input_tag]").select_option("L6.FEEDER1.MASSFLOW")
+    form.locator("select[name=output_tag]").select_option("L6.NIR.API_CONC")
+    form.locator("input[name=start]").fill(local(start))
+    form.locator("input[name=end]").fill(local(end))
+    form.locator("button[type=submit]").click()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_engineer_fits_the_tracer_test_and_saves_a_version(
     page: Any, make_user: Any, make_service_account: Any
@@ -124,13 +135,7 @@ def test_the_engineer_fits_the_tracer_test_and_saves_a_version(
     sign_in(page, "g-eli", PASSWORD)
     page.goto("/ebr/lines/L6/rtd/")
     assert "design estimate" in page.locator("[data-testid=rtd-versions]").inner_text()
-    form = page.locator("[data-testid=fit-form]")
-    form.locator("select[name=feeder]").select_option("FEEDER1")
-    form.locator("select[name=input_tag]").select_option("L6.FEEDER1.MASSFLOW")
-    form.locator("select[name=output_tag]").select_option("L6.NIR.API_CONC")
-    form.locator("input[name=start]").fill(local(start + timedelta(minutes=2)))
-    form.locator("input[name=end]").fill(local(start + timedelta(minutes=28)))
-    form.locator("button[type=submit]").click()
+    fit(page, start + timedelta(minutes=2), start + timedelta(minutes=28))
     page.wait_for_selector("[data-testid=fit-chart][data-drawn=true]")
     assert float(page.locator("[data-testid=fit-r2]").inner_text()) > 0.8
     screenshot(page, "rtd-fit")
@@ -144,9 +149,5 @@ def test_the_engineer_fits_the_tracer_test_and_saves_a_version(
     assert saved.tau_s + saved.delay_s == pytest.approx(105.0, rel=0.1)
     # A wrong window says what to do instead of fitting noise.
     page.goto("/ebr/lines/L6/rtd/")
-    form.locator("select[name=input_tag]").select_option("L6.FEEDER1.MASSFLOW")
-    form.locator("select[name=output_tag]").select_option("L6.NIR.API_CONC")
-    form.locator("input[name=start]").fill(local(start + timedelta(minutes=22)))
-    form.locator("input[name=end]").fill(local(start + timedelta(minutes=38)))
-    form.locator("button[type=submit]").click()
+    fit(page, start + timedelta(minutes=22), start + timedelta(minutes=38))
     assert "step or pulse" in page.locator("[data-testid=fit-problem]").inner_text()

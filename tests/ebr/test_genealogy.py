@@ -20,7 +20,7 @@ from audit.canonical import format_ts
 from audit.context import audit_context
 from audit.models import AuditEvent
 from audit.signing import SignatureRequest
-from ebr import genealogy, providers, services
+from ebr import genealogy, providers, selectors, services
 from ebr.models import Batch, Deviation, Feed, MaterialLot
 from ebr.rtd import Charge, RtdModel
 from ebr.services.monitoring import cpp_check
@@ -337,3 +337,27 @@ def test_forward_and_backward_agree(plant: dict[str, Any]) -> None:
     t = np.arange(at(4).timestamp(), at(8).timestamp(), 0.5)
     assert fraction == pytest.approx(genealogy.lot_fraction([model], charges, t).mean(), abs=1e-3)
     assert MaterialLot.objects.filter(lot="API-1").count() == 1
+
+
+def test_an_excursion_without_an_rtd_model_says_its_window_is_unknown(
+    plant: dict[str, Any],
+) -> None:
+    """A feeder modelled only from later on: its excursion before then cannot be mapped to the
+    outlet, and QA is told so in the batch's review instead of seeing nothing."""
+    TagFactory(actor=plant["eli"], name="L7.FEEDER3.MASSFLOW", equipment="L7/FEEDER3",
+               unit="kg/h")  # fmt: skip
+    services.rtd_model_create(actor=plant["eli"], line=plant["line"], feeder="FEEDER3",
+                              model="tanks_in_series", n=2, tau_s=60, reason="new feeder",
+                              effective_from=iso(at(60)))  # fmt: skip
+    first, _ = batches(plant, spec_tag="L7.FEEDER3.MASSFLOW")
+    items = [{"tag": "L7.FEEDER3.MASSFLOW", "ts": iso(at(10) + timedelta(seconds=s)),
+              "value": 0.0 if s < 20 else 2.0} for s in range(60)]  # fmt: skip
+    assert ingest_samples(actor=plant["account"], source="t", ingest_key="f3",
+                          items=items).status == 201  # fmt: skip
+    (deviation,) = cpp_check(first, "L7.FEEDER3.MASSFLOW", now=at(30))
+    shown = selectors.deviation_diversion(Deviation.objects.get(pk=deviation.pk))
+    assert shown is not None
+    assert "no RTD model in force" in shown["problem"]
+    found = [e for e in providers.review_exceptions(first) if e.kind == "diversion"]
+    assert [e.id for e in found] == [f"diversion:{deviation.number}"]
+    assert "unknown" in found[0].summary
