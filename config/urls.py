@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/historian/", include("historian.api.urls")),
     path("api/v1/ebr/", include("ebr.api.urls")),
     path("api/v1/genealogy/", include(genealogy_urlpatterns)),
+    path("api/v1/lims/", include("lims_bridge.api.urls")),
+    path("lims/", include("lims_bridge.urls")),
     path("ebr/", include("ebr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -25,4 +25,5 @@ AUDITED_TABLES = [
         "ebr_exception_review", signed_fields=ExceptionReview.signed_fields, append_only=True
     ),
     AuditedTable("ebr_rtd_model", append_only=True),
+    AuditedTable("ebr_feed", append_only=True),
 ]

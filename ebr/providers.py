@@ -38,12 +38,14 @@ class Section:
 
 
 BlockerProvider = Callable[[Any], Iterable[Blocker]]
+FieldsProvider = Callable[[Any], dict[str, Any]]
 ExceptionProvider = Callable[[Any], Iterable[ReviewException]]
 SectionProvider = Callable[[Any], Iterable[Section]]
 
 _blockers: list[BlockerProvider] = []
 _exceptions: list[ExceptionProvider] = []
 _sections: list[SectionProvider] = []
+_fields: list[FieldsProvider] = []
 
 
 def register_release_blockers(provider: BlockerProvider) -> BlockerProvider:
@@ -65,8 +67,15 @@ def register_detail_sections(provider: SectionProvider) -> SectionProvider:
     return provider
 
 
-def unregister(provider: Callable[[Any], Iterable[Any]]) -> None:
-    for registry in (_blockers, _exceptions, _sections):
+def register_detail_fields(provider: FieldsProvider) -> FieldsProvider:
+    """Register a function batch → members of the batch's API detail (e.g. `lims_results`)."""
+    if provider not in _fields:
+        _fields.append(provider)
+    return provider
+
+
+def unregister(provider: Callable[[Any], Any]) -> None:
+    for registry in (_blockers, _exceptions, _sections, _fields):
         if provider in registry:
             registry.remove(provider)
 
@@ -89,3 +98,10 @@ def detail_sections(batch: Any) -> list[Section]:
         (section for provider in _sections for section in provider(batch)),
         key=lambda s: s.order,
     )
+
+
+def detail_fields(batch: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for provider in _fields:
+        found.update(provider(batch))
+    return found

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.canonical import format_ts
+from ebr import providers
 from ebr.definitions import format_interval
 from ebr.models import (
     Batch,
@@ -69,6 +70,7 @@ def batch_detail_json(batch: Batch) -> dict[str, Any]:
         "exceptions": review["exceptions"],
         "blockers": review["blockers"],
         "disposition": review["disposition"],
+        **providers.detail_fields(batch),  # what other apps add (the LIMS results)
         "master": {
             "title": record.title,
             "product": record.product,
@@ -161,6 +163,7 @@ def batch_page(batch: Batch, user: Any) -> dict[str, Any]:
     query = {"line": batch.line.code, "start": timezone.localtime(batch.start).strftime(site),
              "end": timezone.localtime(until).strftime(site)}  # fmt: skip
     return {
+        "sections": providers.detail_sections(batch),
         "genealogy": backward_page(batch.line, batch.start, until),
         "genealogy_url": reverse("ebr:genealogy") + "?" + urlencode(query),
         "batch": batch,
