@@ -267,7 +267,7 @@ def store_results(*, actor: Any, raws: list[Any], source: str = Source.PUSH) -> 
     replay and stores nothing."""
     items = check_results(raws)
     stored = Stored()
-    with transaction.atomic(), audit_context(actor=actor, reason=""):
+    with transaction.atomic(), audit_context(actor=actor, reason="as the LIMS reported it"):
         existing, conflicts = outcomes(items)
         if conflicts:
             raise Conflict(f"{len(conflicts)} result(s) were stored before with other content.",

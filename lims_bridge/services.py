@@ -149,7 +149,7 @@ def file_import(
     _check_file(content, filename)
     mapping = _mapping(mapping_name)
     raws = _raws(content, filename, mapping)
-    with transaction.atomic(), audit_context(actor=actor, reason=""):
+    with transaction.atomic(), audit_context(actor=actor, reason="the file was imported"):
         try:
             stored = store_results(actor=actor, raws=raws, source=Source.FILE)
         except DomainError as exc:
@@ -170,9 +170,10 @@ def file_import(
 # --- SENAITE --------------------------------------------------------------------------------
 
 
-def pull_queue(*, actor: Any, since: Any = None) -> Transfer:
-    """A pull waiting for the background queue (the task runs pull_senaite)."""
-    site = senaite.Site.configured()
+def pull_queue(*, actor: Any, since: Any = None, site: senaite.Site | None = None) -> Transfer:
+    """A pull waiting for the background queue (the task runs pull_senaite) from the
+    configured site (or `site`)."""
+    site = site or senaite.Site.configured()
     if site is None:
         raise LimsError("No SENAITE site is configured: set LEDGERLINE_SENAITE_URL, "
                         "LEDGERLINE_SENAITE_USER and LEDGERLINE_SENAITE_PASSWORD.",
@@ -201,7 +202,7 @@ def _last_pull() -> datetime | None:
 
 def _progress(actor: Any, transfer: Transfer, share: float) -> None:
     """The transfer's progress, committed at once (left out of the audit trail)."""
-    with transaction.atomic(), audit_context(actor=actor, reason=""):
+    with transaction.atomic(), audit_context(actor=actor, reason="progress of the transfer"):
         Transfer.objects.filter(pk=transfer.pk).update(progress=round(share, 4))
 
 
@@ -213,7 +214,7 @@ def pull_senaite(*, actor: Any, transfer: Transfer, site: senaite.Site | None = 
     site = site or senaite.Site.configured()
     if site is None:
         return _failed(actor, transfer, "No SENAITE site is configured.")
-    with transaction.atomic(), audit_context(actor=actor, reason=""):
+    with transaction.atomic(), audit_context(actor=actor, reason="the pull began"):
         Transfer.objects.filter(pk=transfer.pk).update(state=Transfer.State.RUNNING)
     client = senaite.Client(site)
 
@@ -228,7 +229,7 @@ def pull_senaite(*, actor: Any, transfer: Transfer, site: senaite.Site | None = 
         to_store = _revisions(raws, counts)
         if progress:
             progress(0.9, f"storing {len(to_store):,} changed analyses")
-        with transaction.atomic(), audit_context(actor=actor, reason=""):
+        with transaction.atomic(), audit_context(actor=actor, reason="the pull stored its results"):
             stored = store_results(actor=actor, raws=to_store, source=Source.SENAITE)
             counts["created"] = stored.created
             locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
@@ -307,7 +308,7 @@ def files_normal(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _failed(actor: Any, transfer: Transfer, error: str) -> Transfer:
-    with transaction.atomic(), audit_context(actor=actor, reason=""):
+    with transaction.atomic(), audit_context(actor=actor, reason="the pull failed"):
         locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
         locked.state, locked.error = Transfer.State.FAILED, error[:5000]
         locked.finished_at = timezone.now()
