@@ -103,8 +103,8 @@ def _handler(lims: Lims) -> type[BaseHTTPRequestHandler]:
             elif url.path.startswith(f"{API}/analysisrequest/"):
                 uid = url.path.rsplit("/", 1)[-1]
                 sample = lims.samples.get(uid)
-                self._send(200 if sample else 404,
-                           {"count": 1, "items": [sample]} if sample else {"message": "no"})  # fmt: skip
+                body = {"count": 1, "items": [sample]} if sample else {"message": "not found"}
+                self._send(200 if sample else 404, body)
             else:
                 self._send(404, {"success": False, "message": "not found"})
 

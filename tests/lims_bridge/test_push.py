@@ -36,8 +36,10 @@ def lab(make_user: Any, make_service_account: Any) -> dict[str, Any]:
     sam = make_user(R.SUPERVISOR, username="sam")
     TagFactory(actor=eli, name="L3.PRESS.WEIGHT", equipment="L3/PRESS", unit="mg")
     services.line_create(actor=eli, code="L3", name="Line 3")
-    record = services.master_create(actor=eli, code="MR3", product="P", title="T", line="L3",
-                                    steps=[{"code": "S1", "title": "Run"}], lims_tests=TESTS)  # fmt: skip
+    record = services.master_create(
+        actor=eli, code="MR3", product="P", title="T", line="L3",
+        steps=[{"code": "S1", "title": "Run"}], lims_tests=TESTS,
+    )  # fmt: skip
     effective(record, eli, quinn)
     for number, hours in (("B-1", 0), ("B-2", 4)):
         services.batch_create(actor=sam, batch_number=number, master_record="MR3", line="L3",
