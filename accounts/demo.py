@@ -27,6 +27,7 @@ DEMO_USERS = [
 DEMO_SERVICE_ACCOUNTS = [
     ("line-simulator", "Line simulator (digital twin)"),
     ("demo-seed", "Demo data seeding"),
+    ("lims-sync", "The laboratory's LIMS (demo results)"),
 ]
 
 

@@ -1,6 +1,7 @@
 """The demo's batches over the simulated day, so a new user sees the whole flow at once:
 
-1. released: every step executed and verified, every exception reviewed, released by QA;
+1. released: every step executed and verified, every exception reviewed, released by QA
+   once its LIMS results are verified (lims_bridge.demo pushes them and releases it);
 2. closed and waiting for QA: executed and verified, with the simulator's faults as CPP
    excursion deviations, an out-of-limit weight check (a step_limit deviation) and a
    corrected entry — QA closes the deviations, reviews the exceptions and releases it;
@@ -148,7 +149,8 @@ def seed_batches(code: str, start: datetime, end: datetime) -> list[str]:
     story.enter(first, "S60", HARDNESS)
     first = story.close(first)
     _monitor(first)
-    story.release(first)
+    # Released by QA once its LIMS results are in (lims_bridge.demo): the master record
+    # requires them, so they gate the release.
 
     second = story.plan(f"{number}-2", at(5 / 24), at(18 / 24))
     story.start_up(second)

@@ -88,9 +88,11 @@ def batch_results(batch: Any) -> list[dict[str, Any]]:
     found = list(latest_results(batch.batch_number).order_by("test", "sample__sample_id", "pk"))
     body = results_json(found)
     retests: dict[str, list[str]] = defaultdict(list)
-    for item in body:
-        if item["retest_of"]:
-            retests[item["retest_of"]].append(item["lims_id"])
+    for item in body:  # a retest names its original (in any of its revisions)
+        named = [item["retest_of"], *(e["retest_of"] for e in reversed(item["revisions"]))]
+        origin = next((n for n in named if n), None)
+        if origin:
+            retests[origin].append(item["lims_id"])
     for item in body:
         item["retested_by"] = retests.get(item["lims_id"], [])
     return body

@@ -63,9 +63,11 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
     assert Signature.objects.filter(record_table="ebr_batch", meaning="released").count() == 1
     assert release_blockers(released) == []
     blocking = {b.kind for b in release_blockers(waiting)}
-    assert blocking == {"deviation_open", "exception_unreviewed"}  # the 241.9 mg weight check
+    # the 241.9 mg weight check, and the dissolution the laboratory has still to verify
+    assert blocking == {"deviation_open", "exception_unreviewed", "lims_unverified"}
     kinds = {e["kind"] for e in batch_exceptions(waiting)}
-    assert {"entry_out_of_limit", "entry_corrected", "deviation"} <= kinds
+    assert {"entry_out_of_limit", "entry_corrected", "deviation", "lims_warning",
+            "lims_revised"} <= kinds  # fmt: skip
     traced = genealogy_backward(line, released.start, released.end or released.start)
     for feeder in ("FEEDER1", "FEEDER2", "FEEDER3"):
         share = sum(i["fraction"] for i in traced["inputs"] if i["feeder"] == feeder)
@@ -88,4 +90,9 @@ def test_the_demo_seeds_once_and_verifies(monkeypatch: pytest.MonkeyPatch) -> No
 def test_each_app_brings_its_own_demo(tmp_path: Any) -> None:
     from portal.management.commands.seed_demo import demo_modules
 
-    assert [m.__name__ for m in demo_modules()] == ["accounts.demo", "historian.demo", "ebr.demo"]
+    assert [m.__name__ for m in demo_modules()] == [
+        "accounts.demo",
+        "historian.demo",
+        "ebr.demo",
+        "lims_bridge.demo",
+    ]
