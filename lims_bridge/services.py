@@ -101,9 +101,18 @@ def file_preview(content: bytes, filename: str, mapping_name: str) -> Preview:
         rows[item.index]["outcome"] = (
             "conflict" if item.index in clash else "replay" if key in existing else "new"
         )
+        rows[item.index]["flag"] = _flag(item.fields)
     problems = [{"row": c["index"] + 2, "field": "revision", "error": c["detail"]}
                 for c in conflicts]  # fmt: skip
     return Preview(rows, problems)
+
+
+def _flag(fields: dict[str, Any]) -> str:
+    """What the row would be flagged: OOS or out of its warning limits."""
+    probe = Result(value=fields.get("value"), status=fields["status"],
+                   spec_low=fields["spec_low"], spec_high=fields["spec_high"],
+                   warn_low=fields["warn_low"], warn_high=fields["warn_high"])  # fmt: skip
+    return "OOS" if probe.oos else "warning" if probe.warning else ""
 
 
 def file_stage(*, actor: Any, content: bytes, filename: str, mapping_name: str) -> Transfer:

@@ -73,7 +73,8 @@ def preview(request: HttpRequest, transfer_id: int) -> HttpResponse:
         except DomainError as exc:
             context["problem"] = _problem(exc)
         else:
-            columns = sorted({k for row in found.rows for k in row if k not in ("row", "outcome")},
+            hidden = ("row", "outcome", "flag")
+            columns = sorted({k for row in found.rows for k in row if k not in hidden},
                              key=_column_order)  # fmt: skip
             shown = [{**row, "cells": [row.get(c, "") for c in columns]}
                      for row in found.rows[:PREVIEW_ROWS]]  # fmt: skip
