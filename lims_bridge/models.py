@@ -9,6 +9,8 @@ import math
 from django.db import models
 from django.db.models.functions import Now
 
+from core.states import StateMachine
+
 
 class LimsCapability(models.Model):
     """Holds the LIMS bridge's permissions; no table (managed = False)."""
@@ -36,6 +38,30 @@ class ResultStatus(models.TextChoices):
 
 
 VERIFIED_STATES = (ResultStatus.VERIFIED, ResultStatus.PUBLISHED)
+
+# How a result's status may move from one revision to the next. A retraction is final (a retest
+# is a new result, `retest_of` the retracted one); a verified or published result is not
+# taken back to verification. States the list does not name are kept as the LIMS gives them
+# and move freely (they count as not verified).
+RESULT_STATES = StateMachine({
+    ResultStatus.TO_BE_VERIFIED: {ResultStatus.TO_BE_VERIFIED, ResultStatus.VERIFIED,
+                                  ResultStatus.PUBLISHED, ResultStatus.RETRACTED},
+    ResultStatus.VERIFIED: {ResultStatus.VERIFIED, ResultStatus.PUBLISHED,
+                            ResultStatus.RETRACTED},
+    ResultStatus.PUBLISHED: {ResultStatus.PUBLISHED, ResultStatus.RETRACTED},
+    ResultStatus.RETRACTED: set(),
+})  # fmt: skip
+
+
+def status_move_problem(before: str, after: str) -> str:
+    """Why a result may not move from `before` to `after` (empty when it may)."""
+    known = set(ResultStatus.values)
+    if before not in known or after not in known:
+        return ""
+    if after in RESULT_STATES.transitions.get(before, set()):
+        return ""
+    allowed = ", ".join(RESULT_STATES.allowed(before)) or "nothing: it is final"
+    return f"a {before} result does not become {after} (it may become {allowed})"
 
 
 class Source(models.TextChoices):

@@ -26,7 +26,7 @@ from core.errors import Conflict, Unprocessable
 from ebr import services as ebr_services
 from ebr.models import Batch
 from historian.timestamps import parse_ts
-from lims_bridge.models import Result, Sample, Source
+from lims_bridge.models import Result, Sample, Source, status_move_problem
 
 TEXT_FIELDS = {
     "sample_id": 100, "sampling_point": 100, "batch_number": 60, "test": 200, "unit": 40,
@@ -252,12 +252,22 @@ def outcomes(items: list[Item]) -> tuple[dict[tuple[str, int], Result], list[dic
     existing = _existing([(i.fields["lims_id"], i.fields["revision"]) for i in items])
     conflicts = []
     for i in items:
-        before = existing.get((i.fields["lims_id"], i.fields["revision"]))
+        lims_id, revision = i.fields["lims_id"], i.fields["revision"]
+        before = existing.get((lims_id, revision))
         if before is not None and before.content_sha256 != i.sha256:
             conflicts.append({
-                "index": i.index, "lims_id": i.fields["lims_id"], "revision": i.fields["revision"],
+                "index": i.index, "lims_id": lims_id, "revision": revision,
                 "detail": "stored already with other content: send the change as a new revision",
             })  # fmt: skip
+        elif before is None:
+            earlier = [r for (lid, rev), r in existing.items() if lid == lims_id and rev < revision]
+            if earlier:
+                last = max(earlier, key=lambda r: r.revision)
+                why = status_move_problem(last.status, i.fields["status"])
+                if why:
+                    detail = f"revision {last.revision} is {last.status}: {why}"
+                    conflicts.append({"index": i.index, "lims_id": lims_id,
+                                      "revision": revision, "detail": detail})  # fmt: skip
     return existing, conflicts
 
 

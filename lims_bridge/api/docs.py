@@ -13,7 +13,9 @@ RESULTS_PUSH: Doc = {
         "them). A new revision keeps the earlier ones. `result` is a number (or a text a number "
         'reads as, "10.2") or a text ("complies"); `status` `to_be_verified`, `verified`, '
         "`published`, `retracted` — any other state is kept as given and counts as not "
-        "verified. Beyond API.md's fields: optional `captured_at` (when the result was "
+        "verified. From one revision to the next the known states move as a state machine: "
+        "`to_be_verified` → `verified` → `published`, any of them → `retracted`, which is "
+        "final (a retest is a new result naming it in `retest_of`); another move → 409. Beyond API.md's fields: optional `captured_at` (when the result was "
         "entered) and `sample_status`. `analyst` and `verified_by` (a name or a list) are kept "
         "as given and mapped to Ledgerline usernames where such exist (`analyst_user`, "
         "`verifier_users`). A result outside `[spec_low, spec_high]` raises an `oos` deviation "

@@ -199,3 +199,25 @@ def test_results_are_append_only_in_the_database(lab: dict[str, Any]) -> None:
                     cursor.execute(f"SET LOCAL ROLE {role}")
                 cursor.execute(statement)
     assert Result.objects.get().value == 99.8
+
+
+def test_the_status_moves_as_a_state_machine(lab: dict[str, Any]) -> None:
+    """From one revision to the next: a retraction is final, a published result is not taken
+    back to verification; states the LIMS names otherwise move freely."""
+    client = lab["client"]
+    assert client.post(URL, result(status="published"), format="json").status_code == 201
+    back = client.post(URL, result(revision=2, status="to_be_verified"), format="json")
+    assert back.status_code == 409
+    assert "published result does not become to_be_verified" in back.json()["items"][0]["detail"]
+    assert (
+        client.post(URL, result(revision=2, status="retracted"), format="json").status_code == 201
+    )
+    revived = client.post(URL, result(revision=3, status="verified"), format="json")
+    assert revived.status_code == 409
+    assert "final" in revived.json()["items"][0]["detail"]
+    assert (
+        client.post(URL, result(lims_id="U-1", status="on_hold"), format="json").status_code == 201
+    )
+    onwards = client.post(URL, result(lims_id="U-1", revision=2, status="verified"), format="json")
+    assert onwards.status_code == 201
+    assert Result.objects.filter(lims_id="A-1").count() == 2
