@@ -95,7 +95,32 @@ def batch_results(batch: Any) -> list[dict[str, Any]]:
             retests[origin].append(item["lims_id"])
     for item in body:
         item["retested_by"] = retests.get(item["lims_id"], [])
+        item["material_window"] = material_window(batch, item["sampling_point"],
+                                                  item["sampled_at"])  # fmt: skip
     return body
+
+
+def material_window(batch: Any, point: str | None, sampled_at: str | None) -> dict[str, Any] | None:
+    """When the material a sample holds left the line's outlet: at the outlet (or no point
+    named), the moment it was taken; at a feeder with an RTD model, the RTD's 0.1–99.9 %
+    window after it; elsewhere unknown (None)."""
+    from datetime import datetime, timedelta
+
+    from ebr.selectors.genealogy import NoRtdModel, diversion, line_versions
+
+    if not sampled_at:
+        return None
+    taken = datetime.fromisoformat(sampled_at)
+    if not point or point.upper() == "OUTLET":
+        return {"start": sampled_at, "end": sampled_at, "how": "taken at the outlet"}
+    if point not in line_versions(batch.line):
+        return None
+    try:
+        window = diversion(batch.line, point, taken, taken + timedelta(seconds=1))
+    except NoRtdModel:
+        return None
+    return {"start": window["divert_start"], "end": window["divert_end"],
+            "how": f"from {point} through its RTD v{window['rtd_model']['version']}"}  # fmt: skip
 
 
 # --- the batch's review: registered as providers in LimsBridgeConfig.ready() -----------------

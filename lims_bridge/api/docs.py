@@ -15,15 +15,18 @@ RESULTS_PUSH: Doc = {
         "`published`, `retracted` — any other state is kept as given and counts as not "
         "verified. From one revision to the next the known states move as a state machine: "
         "`to_be_verified` → `verified` → `published`, any of them → `retracted`, which is "
-        "final (a retest is a new result naming it in `retest_of`); another move → 409. Beyond API.md's fields: optional `captured_at` (when the result was "
-        "entered) and `sample_status`. `analyst` and `verified_by` (a name or a list) are kept "
+        "final (a retest is a new result naming it in `retest_of`); another move → 409. "
+        "Beyond API.md's fields: optional `captured_at` (when the result was entered) and "
+        "`sample_status`. `analyst` and `verified_by` (a name or a list) are kept "
         "as given and mapped to Ledgerline usernames where such exist (`analyst_user`, "
         "`verifier_users`). A result outside `[spec_low, spec_high]` raises an `oos` deviation "
         "(one per `lims_id`). 422 `unprocessable` with `items: [{index, field, error}]` for "
         "invalid items, an unknown `batch_number`, a `unit` other than the master record's for "
         "that test, a sample already of another batch; nothing is stored. One result answers "
         '201 with it; a list answers `{"results": [{lims_id, revision, outcome}]}` '
-        "(`created` / `replayed`), 201 when anything was created, else 200."
+        "(`created` / `replayed`), 201 when anything was created, else 200. `sampling_point` "
+        "names a node of the line (a feeder, `OUTLET`): the batch's results show when the "
+        "sampled material left the outlet (a feeder's through its RTD)."
     ),
 }
 RESULTS_LIST: Doc = {

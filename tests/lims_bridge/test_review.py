@@ -73,3 +73,29 @@ def test_the_batch_detail_and_page_show_the_results(lab: dict[str, Any]) -> None
     assert 'data-testid="lims-results"' in page
     assert "retest of A-1" in page
     assert "revision 2" in page
+
+
+def test_a_samples_material_window_comes_from_its_sampling_point(
+    lab: dict[str, Any],  # noqa: F811
+) -> None:
+    from ebr import services as ebr_services
+    from ebr.models import Line
+
+    client = lab["client"]
+    line = Line.objects.get(code="L3")
+    press = "PRESS"  # a node of L3 (its tag L3.PRESS.WEIGHT): give it an RTD to the outlet
+    ebr_services.rtd_model_create(actor=lab["quinn"], line=line, feeder=press,
+                                  model="tanks_in_series", n=1, tau_s=60, reason="test",
+                                  effective_from="2026-01-01T00:00:00Z")  # fmt: skip
+    client.post(URL, result(), format="json")  # at the outlet
+    client.post(URL, result(lims_id="P-1", sample_id="S-2", sampling_point=press), format="json")
+    client.post(URL, result(lims_id="Q-1", sample_id="S-3", sampling_point="BLENDER"),
+                format="json")  # fmt: skip
+    qa = APIClient()
+    qa.force_login(lab["quinn"])
+    found = {r["lims_id"]: r["material_window"]
+             for r in qa.get("/api/v1/ebr/batches/B-1/").json()["lims_results"]}  # fmt: skip
+    assert found["A-1"]["start"] == found["A-1"]["end"] == "2026-03-03T07:00:00.000000Z"
+    assert found["P-1"]["start"] == "2026-03-03T07:00:00.000000Z"  # 1 tank: no dead time
+    assert found["P-1"]["end"] == "2026-03-03T07:06:56.000000Z"  # 60 s · −ln(0.001) ≈ 414.5 s
+    assert found["Q-1"] is None  # no RTD from the blender: unknown
