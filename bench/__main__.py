@@ -6,7 +6,7 @@ import sys
 
 from bench.db import bench_database, setup_django
 
-SUITES = ["audit", "historian", "accounts", "trend", "ebr", "genealogy"]
+SUITES = ["audit", "historian", "accounts", "trend", "ebr", "genealogy", "lims"]
 
 
 def main(argv: list[str]) -> int:

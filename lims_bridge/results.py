@@ -284,16 +284,16 @@ def store_results(*, actor: Any, raws: list[Any], source: str = Source.PUSH) -> 
                            items=conflicts)  # fmt: skip
         people = _people([i.fields["analyst"] for i in items]
                          + [v for i in items for v in i.fields["verified_by"]])  # fmt: skip
+        new = [i for i in items if (i.fields["lims_id"], i.fields["revision"]) not in existing]
+        created = _create(new, actor, source, people)
         for item in items:
             key = (item.fields["lims_id"], item.fields["revision"])
-            if key in existing:
+            if key in created:
+                stored.outcomes.append(Outcome(*key, "created", created[key]))
+                if created[key].oos:
+                    _raise_oos(actor, item, created[key])
+            else:
                 stored.outcomes.append(Outcome(*key, "replayed", existing[key]))
-                continue
-            result = _create(item, actor, source, people)
-            existing[key] = result
-            stored.outcomes.append(Outcome(*key, "created", result))
-            if result.oos:
-                _raise_oos(actor, item, result)
     return stored
 
 
@@ -313,16 +313,52 @@ def _existing(keys: list[tuple[str, int]]) -> dict[tuple[str, int], Result]:
     return found
 
 
-def _create(item: Item, actor: Any, source: str, people: dict[str, str]) -> Result:
-    f = item.fields
-    assert item.batch is not None
-    sampled = _moment(f["sampled_at"])
-    given = {"sampled_at": sampled, "sampling_point": f["sampling_point"],
-             "status": f["sample_status"]}  # fmt: skip
-    sample, made = Sample.objects.get_or_create(
-        sample_id=f["sample_id"], defaults={"batch": item.batch, **given}
-    )
-    if not made:  # what the LIMS says of the sample now (an empty field changes nothing)
+def _create(
+    items: list[Item], actor: Any, source: str, people: dict[str, str]
+) -> dict[tuple[str, int], Result]:
+    """The new results, their new samples and what the LIMS says now of known samples, each
+    in one statement (a result file of 10,000 rows is three INSERTs, not 20,000)."""
+    samples = _samples(items)
+    made = [
+        Result(
+            sample=samples[f["sample_id"]], sampled_at=_moment(f["sampled_at"]),
+            sampling_point=f["sampling_point"], lims_id=f["lims_id"], revision=f["revision"],
+            test=f["test"], value=f.get("value"), text=f.get("text", ""), unit=f["unit"],
+            spec_low=f["spec_low"], spec_high=f["spec_high"], warn_low=f["warn_low"],
+            warn_high=f["warn_high"], status=f["status"], analyst=f["analyst"],
+            verified_by=f["verified_by"], analyst_user=people.get(f["analyst"], ""),
+            verifier_users=[people[v] for v in f["verified_by"] if v in people],
+            method=f["method"], instrument=f["instrument"], retest_of=f["retest_of"],
+            captured_at=_moment(f["captured_at"]), source=source, content_sha256=item.sha256,
+            received_by=actor_identity(actor)[1],
+        )
+        for item in items
+        for f in (item.fields,)
+    ]  # fmt: skip
+    try:
+        with transaction.atomic():
+            Result.objects.bulk_create(made, batch_size=2000)
+    except IntegrityError as exc:  # stored by a parallel request a moment ago
+        raise Conflict("Some of these results were stored meanwhile by another request: "
+                       "send them again (replays answer 200).") from exc  # fmt: skip
+    return {(r.lims_id, r.revision): r for r in made}
+
+
+def _samples(items: list[Item]) -> dict[str, Sample]:
+    """The items' samples: known ones updated where the LIMS says more now (an empty field
+    changes nothing), new ones created."""
+    ids = {i.fields["sample_id"] for i in items}
+    found = {s.sample_id: s for s in Sample.objects.filter(sample_id__in=ids)}
+    new: dict[str, Sample] = {}
+    for item in items:
+        f = item.fields
+        given = {"sampled_at": _moment(f["sampled_at"]), "sampling_point": f["sampling_point"],
+                 "status": f["sample_status"]}  # fmt: skip
+        sample = found.get(f["sample_id"])
+        if sample is None:
+            new.setdefault(f["sample_id"], Sample(sample_id=f["sample_id"], batch=item.batch,
+                                                  **given))  # fmt: skip
+            continue
         changed = [k for k, v in given.items() if v and getattr(sample, k) != v]
         for name in changed:
             setattr(sample, name, given[name])
@@ -330,23 +366,11 @@ def _create(item: Item, actor: Any, source: str, people: dict[str, str]) -> Resu
             sample.save(update_fields=changed)
     try:
         with transaction.atomic():
-            return Result.objects.create(
-                sample=sample, sampled_at=sampled, sampling_point=f["sampling_point"],
-                lims_id=f["lims_id"], revision=f["revision"], test=f["test"],
-                value=f.get("value"), text=f.get("text", ""), unit=f["unit"],
-                spec_low=f["spec_low"], spec_high=f["spec_high"], warn_low=f["warn_low"],
-                warn_high=f["warn_high"], status=f["status"], analyst=f["analyst"],
-                verified_by=f["verified_by"], analyst_user=people.get(f["analyst"], ""),
-                verifier_users=[people[v] for v in f["verified_by"] if v in people],
-                method=f["method"], instrument=f["instrument"], retest_of=f["retest_of"],
-                captured_at=_moment(f["captured_at"]), source=source, content_sha256=item.sha256,
-                received_by=actor_identity(actor)[1],
-            )  # fmt: skip
-    except IntegrityError as exc:  # stored by a parallel request a moment ago
-        raise Conflict(
-            f"{f['lims_id']} revision {f['revision']} was stored meanwhile: "
-            "send it again (a replay answers 200)."
-        ) from exc
+            Sample.objects.bulk_create(list(new.values()), batch_size=2000)
+    except IntegrityError as exc:
+        raise Conflict("A sample was stored meanwhile by another request: send the results "
+                       "again.") from exc  # fmt: skip
+    return found | new
 
 
 def _raise_oos(actor: Any, item: Item, result: Result) -> None:

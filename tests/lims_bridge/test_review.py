@@ -99,3 +99,26 @@ def test_a_samples_material_window_comes_from_its_sampling_point(
     assert found["P-1"]["start"] == "2026-03-03T07:00:00.000000Z"  # 1 tank: no dead time
     assert found["P-1"]["end"] == "2026-03-03T07:06:56.000000Z"  # 60 s · −ln(0.001) ≈ 414.5 s
     assert found["Q-1"] is None  # no RTD from the blender: unknown
+
+
+def test_a_release_waiting_for_the_lab_answers_409_listing_the_tests(
+    lab: dict[str, Any],  # noqa: F811
+) -> None:
+    from accounts.models import User
+    from ebr import services as ebr_services
+    from tests.factories import PASSWORD
+
+    batch = Batch.objects.get(batch_number="B-1")
+    supervisor = User.objects.get(username="sam")
+    batch = ebr_services.batch_transition(actor=supervisor, batch=batch, status="in_progress",
+                                          reason="go")  # fmt: skip
+    ebr_services.batch_transition(actor=supervisor, batch=batch, status="closed", reason="end")
+    qa = APIClient()
+    qa.force_login(lab["quinn"])
+    signature = {"username": "quinn", "password": PASSWORD, "meaning": "released",
+                 "reason": "released"}  # fmt: skip
+    answer = qa.post("/api/v1/ebr/batches/B-1/disposition/",
+                     {"decision": "release", "signature": signature}, format="json")  # fmt: skip
+    assert answer.status_code == 409, answer.content
+    blocking = {(i["kind"], i["ref"]) for i in answer.json()["items"]}
+    assert {("lims_missing", "assay"), ("lims_missing", "dissolution")} <= blocking
