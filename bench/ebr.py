@@ -26,7 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bench.people import bench_people, sign
+from bench.people import bench_people, effective_master, sign
 
 HOURS = float(os.environ.get("BENCH_EBR_HOURS", "24"))
 TAGS = 20
@@ -61,8 +61,8 @@ def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
             assert result.status == 201, result.body
             bar.update(len(items))
     services.line_create(actor=engineer, code="BX", name="Bench line")
-    _effective(
-        people, code="BX-MR",
+    effective_master(
+        people, "b", "BX", code="BX-MR",
         steps=[{"code": "S1", "title": "Checks", "repeatable": True,
                 "fields": [{"name": "weight", "type": "number", "low": 245, "high": 255}]}],
         parameter_specs=[{"tag": name, "low": 95.0, "high": 105.0} for name in names],
@@ -74,22 +74,6 @@ def _plant(people: dict[str, Any]) -> tuple[Any, list[str]]:
     running = services.batch_transition(actor=people["b-sup"], batch=created,
                                         status="in_progress", reason="bench")  # fmt: skip
     return running, names
-
-
-def _effective(people: dict[str, Any], **definition: Any) -> None:
-    """A master record of line BX, made effective by the engineer and QA."""
-    from ebr import services
-
-    qa = people["b-qa"]
-    record = services.master_create(actor=people["b-eng"], product="P", title="T", line="BX",
-                                    **definition)  # fmt: skip
-    record = services.master_transition(actor=people["b-eng"], record=record,
-                                        status="in_review", reason="bench")  # fmt: skip
-    approval = sign("b-qa", "approved")
-    record = services.master_transition(actor=qa, record=record, status="approved",
-                                        reason="bench", signature=approval)  # fmt: skip
-    services.master_transition(actor=qa, record=record, status="effective", reason="bench",
-                               signature=sign("b-qa", "released"))  # fmt: skip
 
 
 def detection(batch: Any, names: list[str]) -> dict[str, float]:
@@ -303,8 +287,8 @@ def _live_record(people: dict[str, Any], excursion_tag: str) -> str:
     ensure_line("BX")
     specs = [{**spec, "tag": spec["tag"].replace(f"{demo.DEMO_LINE}.", "BX.", 1)}
              for spec in demo.SPECS]  # fmt: skip
-    _effective(
-        people, code="BX-LIVE",
+    effective_master(
+        people, "b", "BX", code="BX-LIVE",
         steps=[{"code": "S1", "title": "Checks", "fields": [{"name": "ok", "type": "bool"}]}],
         parameter_specs=[*specs, {"tag": excursion_tag, "low": 95.0, "high": 105.0}],
     )  # fmt: skip

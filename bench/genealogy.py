@@ -16,6 +16,7 @@ samples), and a batch a day.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -24,9 +25,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bench.people import bench_people, sign
+from bench.people import bench_people, effective_master, sign
 
-DAYS = 30
+DAYS = int(os.environ.get("BENCH_GENEALOGY_DAYS", "30"))
 FEEDERS = 6
 LOTS_PER_FEEDER = 12
 SWITCH = timedelta(hours=2)
@@ -86,15 +87,7 @@ def _plant(people: dict[str, Any]) -> None:
 def _batches(people: dict[str, Any]) -> None:
     from ebr import services
 
-    record = services.master_create(actor=people["g-eng"], code="GX-MR", product="P",
-                                    title="T", line="GX",
-                                    steps=[{"code": "S1", "title": "Run"}])  # fmt: skip
-    record = services.master_transition(actor=people["g-eng"], record=record,
-                                        status="in_review", reason="bench")  # fmt: skip
-    for status, meaning in (("approved", "approved"), ("effective", "released")):
-        signature = sign("g-qa", meaning)
-        record = services.master_transition(actor=people["g-qa"], record=record, status=status,
-                                            reason="bench", signature=signature)  # fmt: skip
+    effective_master(people, "g", "GX", code="GX-MR", steps=[{"code": "S1", "title": "Run"}])
     for day in range(DAYS):
         start = START + timedelta(days=day)
         services.batch_create(actor=people["g-sup"], batch_number=f"GX-{day + 1:02d}",
@@ -131,10 +124,11 @@ def measure(people: dict[str, Any]) -> dict[str, float]:
 
         return call
 
-    day_start, day_end = START + timedelta(days=20), START + timedelta(days=21)
+    day_start = START + timedelta(days=DAYS * 2 // 3)
+    day_end = day_start + timedelta(days=1)
     month_end = START + timedelta(days=DAYS)
     back = "/api/v1/genealogy/backward/"
-    lot = MaterialLot.objects.get(lot="M1-005")
+    lot = MaterialLot.objects.get(lot="M1-000")
 
     def reads(start: datetime, end: datetime) -> Callable[[], Any]:
         return lambda: (line_charges(line, end), outlet_flow(line, start, end))
@@ -145,7 +139,7 @@ def measure(people: dict[str, Any]) -> dict[str, float]:
             cursor.fetchall()
         return list(line.batches.values_list("batch_number", "start", "end"))
 
-    forward = get("/api/v1/genealogy/forward/", material="M1", lot="M1-005")
+    forward = get("/api/v1/genealogy/forward/", material="M1", lot="M1-000")
     return {
         "day_s": _median(
             get(back, line="GX", start=day_start.isoformat(), end=day_end.isoformat())

@@ -10,15 +10,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tqdm import tqdm
 
-from bench.people import bench_people, sign
+from bench.people import bench_people, effective_master
 
-ANALYSES = 10_000
+ANALYSES = int(os.environ.get("BENCH_LIMS_ANALYSES", "10000"))
 PER_SAMPLE = 5
 BATCHES = 10
 START = datetime(2026, 5, 1, tzinfo=UTC)
@@ -30,17 +31,10 @@ def _plant(people: dict[str, Any]) -> None:
 
     tag_create(actor=people["m-eng"], name="MX.PRESS.WEIGHT", equipment="MX/PRESS", unit="mg")
     services.line_create(actor=people["m-eng"], code="MX", name="Bench line")
-    record = services.master_create(
-        actor=people["m-eng"], code="MX-MR", product="P", title="T", line="MX",
-        steps=[{"code": "S1", "title": "Run"}],
+    effective_master(
+        people, "m", "MX", code="MX-MR", steps=[{"code": "S1", "title": "Run"}],
         lims_tests=[{"test": "assay", "unit": "%", "low": 95.0, "high": 105.0}],
     )  # fmt: skip
-    record = services.master_transition(actor=people["m-eng"], record=record,
-                                        status="in_review", reason="bench")  # fmt: skip
-    for status, meaning in (("approved", "approved"), ("effective", "released")):
-        signature = sign("m-qa", meaning)
-        record = services.master_transition(actor=people["m-qa"], record=record, status=status,
-                                            reason="bench", signature=signature)  # fmt: skip
     for i in range(BATCHES):
         start = START + timedelta(days=i)
         services.batch_create(actor=people["m-sup"], batch_number=f"MX-{i:02d}",

@@ -39,3 +39,20 @@ def sign(username: str, meaning: str) -> Any:
     from audit.signing import SignatureRequest
 
     return SignatureRequest(username=username, password=PASSWORD, meaning=meaning, reason="bench")
+
+
+def effective_master(people: dict[str, Any], prefix: str, line: str, **definition: Any) -> Any:
+    """A master record of `line` written by the suite's engineer, approved and made effective
+    by its QA reviewer (signed)."""
+    from ebr import services
+
+    engineer, qa = people[f"{prefix}-eng"], people[f"{prefix}-qa"]
+    record = services.master_create(actor=engineer, product="P", title="T", line=line,
+                                    **definition)  # fmt: skip
+    record = services.master_transition(actor=engineer, record=record, status="in_review",
+                                        reason="bench")  # fmt: skip
+    for status, meaning in (("approved", "approved"), ("effective", "released")):
+        signature = sign(f"{prefix}-qa", meaning)
+        record = services.master_transition(actor=qa, record=record, status=status,
+                                            reason="bench", signature=signature)  # fmt: skip
+    return record

@@ -23,6 +23,8 @@ TINY = {
     "BENCH_TREND_RUNS": "1",
     "BENCH_EBR_HOURS": "0.1",
     "BENCH_EBR_ENTRIES": "3",
+    "BENCH_GENEALOGY_DAYS": "2",
+    "BENCH_LIMS_ANALYSES": "50",
 }
 
 
@@ -43,11 +45,14 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for heading in ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:"):
+    headings = ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:",
+                "== genealogy:", "== lims:")  # fmt: skip
+    for heading in headings:
         assert heading in done.stdout
     figures = (
         "overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint",
-        "excursion detection", "batch detail API",
+        "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
+        "SENAITE pull", "file import",
     )  # fmt: skip
     for figure in figures:
         assert figure in done.stdout, figure
