@@ -276,6 +276,17 @@ def store_results(*, actor: Any, raws: list[Any], source: str = Source.PUSH) -> 
     other content; each (`lims_id`, `revision`) already stored with the same content is a
     replay and stores nothing."""
     items = check_results(raws)
+    try:
+        return _store(actor, items, source)
+    except _Raced:  # a parallel request stored some of them: they are replays now
+        return _store(actor, items, source)
+
+
+class _Raced(Exception):
+    """A parallel request stored a result or sample of this one meanwhile."""
+
+
+def _store(actor: Any, items: list[Item], source: str) -> Stored:
     stored = Stored()
     with transaction.atomic(), audit_context(actor=actor, reason="as the LIMS reported it"):
         existing, conflicts = outcomes(items)
@@ -339,8 +350,7 @@ def _create(
         with transaction.atomic():
             Result.objects.bulk_create(made, batch_size=2000)
     except IntegrityError as exc:  # stored by a parallel request a moment ago
-        raise Conflict("Some of these results were stored meanwhile by another request: "
-                       "send them again (replays answer 200).") from exc  # fmt: skip
+        raise _Raced from exc
     return {(r.lims_id, r.revision): r for r in made}
 
 
@@ -368,8 +378,7 @@ def _samples(items: list[Item]) -> dict[str, Sample]:
         with transaction.atomic():
             Sample.objects.bulk_create(list(new.values()), batch_size=2000)
     except IntegrityError as exc:
-        raise Conflict("A sample was stored meanwhile by another request: send the results "
-                       "again.") from exc  # fmt: skip
+        raise _Raced from exc
     return found | new
 
 

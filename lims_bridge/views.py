@@ -34,6 +34,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     history = [selectors.transfer_json(t) for t in selectors.transfers()[:50]]
     for item in history:
         item["created"] = datetime.fromisoformat(item["created_at"])
+        item["shown_counts"] = _counts(item["counts"])
     return render(request, "lims_bridge/imports.html", {
         "upload_form": UploadForm(mappings=names), "mapping_form": MappingForm(),
         "pull_form": PullForm(), "mappings": [selectors.mapping_json(m)
@@ -41,6 +42,18 @@ def imports(request: HttpRequest) -> HttpResponse:
         "history": history, "site": Site.configured(),
         "running": any(t["state"] in ("queued", "running") for t in history),
     })  # fmt: skip
+
+
+COUNTS = {
+    "rows": "rows", "analyses": "analyses read", "created": "created", "replayed": "replayed",
+    "unchanged": "unchanged", "not_modified": "not modified since",
+    "other_batches": "of other batches", "without_result": "without a result yet",
+}  # fmt: skip
+
+
+def _counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A transfer's counts in a fixed order, in words."""
+    return [(label, counts[key]) for key, label in COUNTS.items() if key in counts]
 
 
 @require_POST

@@ -110,5 +110,5 @@ def test_a_pull_shows_in_the_history_with_its_counts(page: Any, make_user: Any) 
     row = page.locator(f"[data-testid=transfers] [data-transfer='{transfer.pk}']").inner_text()
     assert "done" in row
     assert "created 1" in row
-    assert "without_result 1" in row
+    assert "without a result yet 1" in row
     screenshot(page, "lims-history")
