@@ -20,7 +20,7 @@ from ebr.models import Batch
 from lims_bridge import files, senaite
 from lims_bridge.errors import LimsError
 from lims_bridge.models import ColumnMapping, Result, Source, Transfer
-from lims_bridge.results import Stored, check_results, content_sha256, outcomes, store_results
+from lims_bridge.results import Stored, check_results, normalise, outcomes, store_results
 
 __all__ = [
     "file_import",
@@ -301,19 +301,12 @@ def _revisions(raws: list[dict[str, Any]], counts: dict[str, int]) -> list[dict[
     for raw in raws:
         before = latest.get(str(raw.get("lims_id")))
         item = {**raw, "revision": (before[0] + 1) if before else 1}
-        normal = files_normal(item)
-        if before is not None and normal is not None and content_sha256(normal) == before[1]:
+        normal, _ = normalise(0, item)
+        if before is not None and normal is not None and normal.sha256 == before[1]:
             counts["unchanged"] += 1
             continue
         changed.append(item)
     return changed
-
-
-def files_normal(item: dict[str, Any]) -> dict[str, Any] | None:
-    from lims_bridge.results import normalise
-
-    found, _ = normalise(0, item)
-    return found.fields if found is not None else None
 
 
 def _failed(actor: Any, transfer: Transfer, error: str) -> Transfer:

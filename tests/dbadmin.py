@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -94,3 +95,25 @@ def tamper(
         cur.connection.commit()  # deferred FK checks fire before the triggers go back on
         for table, name, enabled in triggers:
             cur.execute(f'ALTER TABLE "{table}" {ENABLE[enabled]} "{name}"')
+
+
+def assert_append_only(actor: Any, table: str) -> None:
+    """Changing or deleting the table's rows fails twice over: the runtime role holds no such
+    privilege, and the owner meets the append-only trigger."""
+    import pytest
+    from django.db import DatabaseError, transaction
+
+    from audit.context import audit_context
+
+    statements = (f"UPDATE {table} SET id = id", f"DELETE FROM {table}")
+    for role, refusal in (("ledgerline_app", "permission denied"), ("", "append-only")):
+        for statement in statements:
+            with (
+                pytest.raises(DatabaseError, match=refusal),
+                transaction.atomic(),
+                audit_context(actor=actor, reason="tamper"),
+                connection.cursor() as cursor,
+            ):
+                if role:
+                    cursor.execute(f"SET LOCAL ROLE {role}")
+                cursor.execute(statement)

@@ -8,14 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import roles as R
-from audit.context import audit_context
 from ebr import selectors, services
 from ebr.models import Line, RtdModelVersion
+from tests.dbadmin import assert_append_only
 from tests.factories import TagFactory
 
 URL = "/api/v1/ebr/lines/L5/rtd-models/"
@@ -89,17 +88,5 @@ def test_bad_parameters_are_named_and_store_nothing(
 def test_versions_are_append_only_in_the_database(engineer: APIClient, make_user: Any) -> None:
     assert post(engineer, model="tanks_in_series", n=2, tau_s=60).status_code == 201
     qa = make_user(R.QA_REVIEWER)
-    statements = ("UPDATE ebr_rtd_model SET tau_s = 1", "DELETE FROM ebr_rtd_model")
-    # The runtime role holds no such privilege; the owner meets the append-only trigger.
-    for role, refusal in (("ledgerline_app", "permission denied"), ("", "append-only")):
-        for statement in statements:
-            with (
-                pytest.raises(DatabaseError, match=refusal),
-                transaction.atomic(),
-                audit_context(actor=qa, reason="tamper"),
-                connection.cursor() as cursor,
-            ):
-                if role:
-                    cursor.execute(f"SET LOCAL ROLE {role}")
-                cursor.execute(statement)
+    assert_append_only(qa, "ebr_rtd_model")
     assert RtdModelVersion.objects.get().tau_s == 60

@@ -9,15 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, transaction
 from rest_framework.test import APIClient
 
 from accounts import roles as R
-from audit.context import audit_context
 from audit.models import AuditEvent
 from ebr import services
 from ebr.models import Deviation
 from lims_bridge.models import Result, Sample
+from tests.dbadmin import assert_append_only
 from tests.ebr.test_batches import effective
 from tests.factories import TagFactory
 
@@ -187,17 +186,7 @@ def test_only_integration_accounts_push(lab: dict[str, Any]) -> None:
 
 def test_results_are_append_only_in_the_database(lab: dict[str, Any]) -> None:
     assert lab["client"].post(URL, result(), format="json").status_code == 201
-    for role, refusal in (("ledgerline_app", "permission denied"), ("", "append-only")):
-        for statement in ("UPDATE lims_result SET value = 100", "DELETE FROM lims_result"):
-            with (
-                pytest.raises(DatabaseError, match=refusal),
-                transaction.atomic(),
-                audit_context(actor=lab["quinn"], reason="tamper"),
-                connection.cursor() as cursor,
-            ):
-                if role:
-                    cursor.execute(f"SET LOCAL ROLE {role}")
-                cursor.execute(statement)
+    assert_append_only(lab["quinn"], "lims_result")
     assert Result.objects.get().value == 99.8
 
 
