@@ -89,6 +89,10 @@ e2e-deps:
 	  echo "[setup] installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; \
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v pdftoppm >/dev/null || { \
+	  echo "[setup] installing Debian's poppler-utils (pdftoppm) for the report tests"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "pdftoppm is missing: run 'sudo apt-get install poppler-utils'" >&2; exit 1; fi; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
 # Each phase prints its duration ([time] …), so growth toward CI's limit shows; pytest adds
 # one line per test folder (tests/conftest.py).

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     INGEST = "ingest", "Ingest"
     REVIEW = "review", "Review"
     CATALOGUE = "catalogue", "Catalogue"
+    REPORT = "report", "Report"
 
 
 class AuditEvent(models.Model):

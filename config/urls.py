@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/genealogy/", include(genealogy_urlpatterns)),
     path("api/v1/lims/", include("lims_bridge.api.urls")),
     path("lims/", include("lims_bridge.urls")),
+    path("api/v1/reports/", include("reports.api.urls")),
+    path("reports/", include("reports.urls")),
     path("ebr/", include("ebr.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -199,6 +199,12 @@ CHECKPOINT_MINUTES = env_int("LEDGERLINE_CHECKPOINT_MINUTES", 5)
 CHECKPOINT_CRON = env_str("LEDGERLINE_CHECKPOINT_CRON", f"*/{CHECKPOINT_MINUTES} * * * *")
 VERIFY_CRON = env_str("LEDGERLINE_VERIFY_CRON", "30 2 * * *")
 
+# --- reports -------------------------------------------------------------------------
+# The installation's own report-signing certificate and key (made once), unless the site
+# configures its PKI (LEDGERLINE_REPORT_CERT, _KEY, _CHAIN; README, "Signed reports").
+REPORT_SIGNING_DIR = env_str("LEDGERLINE_REPORT_SIGNING_DIR", str(Path(STATE_DIR) / "reports"))
+REPORT_SIGNING_ORGANISATION = env_str("LEDGERLINE_SITE_NAME", "Ledgerline")
+
 # simple-history's tables and API serve per-record history; its rows are written
 # by the audit capture triggers in the database, so its own signal writes are off.
 SIMPLE_HISTORY_ENABLED = False

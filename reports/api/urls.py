@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports.api import views
+
+urlpatterns = [
+    path("deviations/<str:number>.pdf", views.DeviationReportView.as_view(),
+         name="api-reports-deviation"),
+    path("audit.pdf", views.AuditReportView.as_view(), name="api-reports-audit"),
+    path("jobs/<str:document_id>/", views.JobView.as_view(), name="api-reports-job"),
+    path("documents/<str:document_id>.pdf", views.DocumentView.as_view(),
+         name="api-reports-document"),
+    path("verify/", views.VerifyView.as_view(), name="api-reports-verify"),
+    path("signing-certificate/", views.CertificateView.as_view(),
+         name="api-reports-certificate"),
+]  # fmt: skip
