@@ -30,6 +30,9 @@ from typing import Any
 
 import numpy as np
 
+Array = np.ndarray[Any, np.dtype[Any]]
+Hits = list[tuple[int, tuple[int, ...]]]
+
 # d2 (the mean of the range of n standard normal values), n = 2 … 10 (ASTM E2587, Table).
 D2 = {2: 1.128, 3: 1.693, 4: 2.059, 5: 2.326, 6: 2.534, 7: 2.704, 8: 2.847, 9: 2.970, 10: 3.078}
 
@@ -79,7 +82,7 @@ def individuals(values: Sequence[float]) -> Limits:
     return Limits(float(x.mean()), sigma, sigma)
 
 
-def subgroups(groups: Sequence[Sequence[float]]) -> tuple[np.ndarray, Limits]:
+def subgroups(groups: Sequence[Sequence[float]]) -> tuple[Array, Limits]:
     """The subgroup means and the X̄ chart's limits: σ_within = R̄ / d2(n)."""
     data = np.asarray(groups, dtype=float)
     n = data.shape[1]
@@ -90,14 +93,14 @@ def subgroups(groups: Sequence[Sequence[float]]) -> tuple[np.ndarray, Limits]:
     return means, Limits(float(means.mean()), sigma / math.sqrt(n), sigma)
 
 
-def _side(x: np.ndarray, limits: Limits, k: float) -> tuple[np.ndarray, np.ndarray]:
+def _side(x: Array, limits: Limits, k: float) -> tuple[Array, Array]:
     low, high = limits.zone(k)
     return x > high, x < low
 
 
-def _k_of_m(flags: np.ndarray, k: int, m: int) -> list[tuple[int, tuple[int, ...]]]:
+def _k_of_m(flags: Array, k: int, m: int) -> Hits:
     """Where at least k of the last m points are flagged, the completing point flagged."""
-    found = []
+    found: Hits = []
     for i in range(m - 1, len(flags)):
         window = range(i - m + 1, i + 1)
         hits = [j for j in window if flags[j]]
@@ -106,9 +109,10 @@ def _k_of_m(flags: np.ndarray, k: int, m: int) -> list[tuple[int, tuple[int, ...
     return found
 
 
-def _runs(flags: np.ndarray, length: int) -> list[tuple[int, tuple[int, ...]]]:
+def _runs(flags: Array, length: int) -> Hits:
     """Where a run of `length` flagged points completes (each further point extends it)."""
-    found, run = [], 0
+    found: Hits = []
+    run = 0
     for i, flag in enumerate(flags):
         run = run + 1 if flag else 0
         if run >= length:
@@ -122,14 +126,14 @@ def violations(values: Sequence[float], limits: Limits,
     x = np.asarray(values, dtype=float)
     found: list[Violation] = []
 
-    def add(rule: str, hits: list[tuple[int, tuple[int, ...]]]) -> None:
+    def add(rule: str, hits: Hits) -> None:
         if rule in rules:
             found.extend(Violation(rule, i, pts) for i, pts in hits)
 
     above3, below3 = _side(x, limits, 3)
     above2, below2 = _side(x, limits, 2)
     above1, below1 = _side(x, limits, 1)
-    beyond3 = [(i, (i,)) for i in np.flatnonzero(above3 | below3)]
+    beyond3: Hits = [(int(i), (int(i),)) for i in np.flatnonzero(above3 | below3)]
     add("WE1", beyond3)
     add("N1", beyond3)
     add("WE2", _k_of_m(above2, 2, 3) + _k_of_m(below2, 2, 3))
@@ -171,7 +175,7 @@ def capability(values: Sequence[float], lsl: float | None, usl: float | None,
     (σ_overall, n − 1); None where a limit the index needs is absent or σ is 0."""
     x = np.asarray(values, dtype=float)
     mean = float(x.mean())
-    within = sigma_within if sigma_within is not None else individuals(x).sigma_within
+    within = sigma_within if sigma_within is not None else individuals(list(x)).sigma_within
     overall = float(x.std(ddof=1))
 
     def indices(sigma: float) -> tuple[float | None, float | None]:
