@@ -6,6 +6,7 @@ urlpatterns = [
     path("deviations/<str:number>.pdf", views.DeviationReportView.as_view(),
          name="api-reports-deviation"),
     path("audit.pdf", views.AuditReportView.as_view(), name="api-reports-audit"),
+    path("trend.pdf", views.TrendReportView.as_view(), name="api-reports-trend"),
     path("jobs/<str:document_id>/", views.JobView.as_view(), name="api-reports-job"),
     path("documents/<str:document_id>.pdf", views.DocumentView.as_view(),
          name="api-reports-document"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reports.builders import audit_extract, deviation
+from reports.builders import audit_extract, deviation, trend
 from reports.pdf import Content
 
 Progress = Callable[[float], None]
@@ -22,4 +22,5 @@ class Builder:
 BUILDERS: dict[str, Builder] = {
     "deviation": Builder(deviation.resolve, deviation.build),
     "audit": Builder(audit_extract.resolve, audit_extract.build),
+    "trend": Builder(trend.resolve, trend.build),
 }

@@ -166,3 +166,36 @@ def test_unknown_things_are_404(make_user: Any) -> None:
     assert client.get("/api/v1/reports/jobs/NOPE/").status_code == 404
     assert client.post("/api/v1/reports/verify/", b"not a pdf",
                        content_type="application/pdf").json()["authentic"] is False  # fmt: skip
+
+
+def test_a_trend_report_charts_rules_and_capability(
+    make_user: Any, make_service_account: Any
+) -> None:
+    from historian.ingest import ingest_samples
+
+    eli = make_user(R.PROCESS_ENGINEER, username="eli")
+    TagFactory(actor=eli, name="L2.PRESS.WEIGHT", equipment="L2/PRESS", unit="mg",
+               spec_low=245.0, spec_high=255.0)  # fmt: skip
+    account, _ = make_service_account("collector")
+    start = "2026-03-05T06:00:00+00:00"
+    values = [250.0 + ((i * 7) % 5 - 2) * 0.4 for i in range(600)]
+    values[300] = 262.0  # beyond 3σ: WE1/N1
+    items = [{"tag": "L2.PRESS.WEIGHT", "ts": f"2026-03-05T06:{i // 60:02d}:{i % 60:02d}Z",
+              "value": v} for i, v in enumerate(values)]  # fmt: skip
+    assert ingest_samples(actor=account, source="t", ingest_key="w", items=items).status == 201
+    client = client_of(make_user(R.QA_REVIEWER, username="quinn"))
+    window = {"start": start, "end": "2026-03-05T07:00:00+00:00"}
+    answer = client.get("/api/v1/reports/trend.pdf", {"tags": "L2.PRESS.WEIGHT", **window})
+    assert answer.status_code == 200, answer.content[:300]
+    content = text(answer.content)
+    for expected in ("Trend and SPC", "L2.PRESS.WEIGHT", "600 good samples", "Cp, Cpk",
+                     "Pp, Ppk", "WE1", "a point beyond 3σ", "d2 = 1.128"):  # fmt: skip
+        assert expected in content, expected
+    manifest = Document.objects.get().manifest_sha256
+    assert manifest in content
+    bad = client.get("/api/v1/reports/trend.pdf", {"tags": "L2.NOPE", "start": start,
+                                                   "end": "2026-03-05T07:00:00+00:00"})  # fmt: skip
+    assert bad.status_code == 404
+    reversed_window = client.get("/api/v1/reports/trend.pdf", {
+        "tags": "L2.PRESS.WEIGHT", "start": start, "end": "2026-03-05T05:00:00+00:00"})  # fmt: skip
+    assert reversed_window.status_code == 400
