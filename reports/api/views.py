@@ -117,7 +117,8 @@ class TrendReportView(ReportView):
         description="Per tag: the chart with the centre, ±3σ control limits and the "
         "specification; Western Electric and Nelson rule violations marked and listed; Cp, "
         "Cpk (σ within = the mean moving range / 1.128) and Pp, Ppk (σ overall), with the "
-        "formulas stated. Good samples only. 404 for an unknown tag, 400 for a text tag or a bad window.",
+        "formulas stated. Good samples only. 404 for an unknown tag, 400 for a text tag or a "
+        "bad window.",
         responses={200: PDF, 202: OpenApiResponse(description="The job")})  # fmt: skip
     def get(self, request: Request, **kwargs: Any) -> Any:
         return super().get(request, **kwargs)
