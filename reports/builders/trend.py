@@ -126,15 +126,17 @@ def build(target: Any, progress: Callable[[float], None]) -> Content:
     tags, start, end = target
     story: list[Any] = [
         para("How these figures are made", "h2"),
-        para("Each tag's stored good samples in the window are individual values (subgroups "
-             "of one). Centre line: their mean. σ_within = mean moving range / d2, d2 = 1.128 "
-             "(the average absolute difference of successive values); control limits: centre "
-             "± 3σ_within; the rules use zones at 1, 2 and 3 σ_within. σ_overall: the sample "
-             "standard deviation (n − 1). Cp = (USL − LSL) / 6σ_within; "
-             "Cpk = min(USL − μ, μ − LSL) / 3σ_within; Pp and Ppk the same with σ_overall. "
-             "Rules: Western Electric 1–4 and Nelson 1–8 (listed below each chart). The chart shows each plot interval's minimum and maximum, the "
-             "centre (green), the control limits (grey, dashed), the specification (red) and "
-             "the points that broke a rule (red dots)."),
+        para(
+            "Each tag's stored good samples in the window are individual values (subgroups of "
+            "one). Centre line: their mean. σ_within = mean moving range / d2, d2 = 1.128 (the "
+            "average absolute difference of successive values); control limits: centre ± "
+            "3σ_within; the rules use zones at 1, 2 and 3 σ_within. σ_overall: the sample "
+            "standard deviation (n − 1). Cp = (USL − LSL) / 6σ_within; Cpk = min(USL − μ, "
+            "μ − LSL) / 3σ_within; Pp and Ppk the same with σ_overall. Rules: Western Electric "
+            "1–4 and Nelson 1–8 (listed below each chart). The chart shows each plot interval's "
+            "minimum and maximum, the centre (green), the control limits (grey, dashed), the "
+            "specification (red) and the points that broke a rule (red dots)."
+        ),
     ]  # fmt: skip
     manifest: dict[str, Any] = {"report": "trend", "start": format_ts(start),
                                 "end": format_ts(end), "tags": {}}  # fmt: skip
