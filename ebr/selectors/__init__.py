@@ -34,6 +34,7 @@ from ebr.selectors.genealogy import (
 from ebr.selectors.genealogy import backward as genealogy_backward
 from ebr.selectors.genealogy import forward as genealogy_forward
 from ebr.selectors.genealogy_pages import backward_page, forward_page
+from ebr.selectors.genealogy_pages import targets as genealogy_targets
 from ebr.selectors.lines_and_lots import (
     DISPOSITIONS,
     fed_lots,
@@ -100,6 +101,7 @@ __all__ = [
     "forward_page",
     "genealogy_backward",
     "genealogy_forward",
+    "genealogy_targets",
     "line_feeders",
     "line_json",
     "line_tags",

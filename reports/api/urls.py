@@ -7,6 +7,7 @@ urlpatterns = [
          name="api-reports-deviation"),
     path("audit.pdf", views.AuditReportView.as_view(), name="api-reports-audit"),
     path("trend.pdf", views.TrendReportView.as_view(), name="api-reports-trend"),
+    path("genealogy.pdf", views.GenealogyReportView.as_view(), name="api-reports-genealogy"),
     path("jobs/<str:document_id>/", views.JobView.as_view(), name="api-reports-job"),
     path("documents/<str:document_id>.pdf", views.DocumentView.as_view(),
          name="api-reports-document"),

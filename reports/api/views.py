@@ -124,6 +124,22 @@ class TrendReportView(ReportView):
         return super().get(request, **kwargs)
 
 
+class GenealogyReportView(ReportView):
+    kind = "genealogy"
+
+    @extend_schema(summary="The genealogy report", parameters=[ASYNC, *[
+        OpenApiParameter(name, str, description=text) for name, text in (
+            ("line", "Backward: the line's code"), ("start", "Backward: window start"),
+            ("end", "Backward: window end, exclusive"), ("lot", "Forward: the lot number"),
+            ("material", "Forward: the material, when the lot number is not unique"))]],
+        description="Backward (`line`, `start`, `end`): each batch window's input lots with "
+        "their mass fractions per feeder; forward (`lot`): the output windows and batches the "
+        "lot went into with its largest fraction. The RTD versions used are named.",
+        responses={200: PDF, 202: OpenApiResponse(description="The job")})  # fmt: skip
+    def get(self, request: Request, **kwargs: Any) -> Any:
+        return super().get(request, **kwargs)
+
+
 class JobView(LedgerlineAPIView):
     capabilities = {"GET": RENDER}
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reports.builders import audit_extract, deviation, trend
+from reports.builders import audit_extract, deviation, genealogy, trend
 from reports.pdf import Content
 
 Progress = Callable[[float], None]
@@ -23,4 +23,5 @@ BUILDERS: dict[str, Builder] = {
     "deviation": Builder(deviation.resolve, deviation.build),
     "audit": Builder(audit_extract.resolve, audit_extract.build),
     "trend": Builder(trend.resolve, trend.build),
+    "genealogy": Builder(genealogy.resolve, genealogy.build),
 }

@@ -13,6 +13,7 @@ ROWS: list[Endpoint] = [
     # The audit trail is for its readers: others are refused by the report itself.
     Endpoint("GET", "/api/v1/reports/audit.pdf", AUDIT_READERS, api=True),
     Endpoint("GET", "/api/v1/reports/trend.pdf", RENDERERS, api=True),
+    Endpoint("GET", "/api/v1/reports/genealogy.pdf", RENDERERS, api=True),
     Endpoint("GET", "/api/v1/reports/jobs/NOPE/", RENDERERS, api=True),
     Endpoint("GET", "/api/v1/reports/documents/NOPE.pdf", RENDERERS, api=True),
     Endpoint("POST", "/api/v1/reports/verify/", RENDERERS, api=True, data={}),

@@ -22,6 +22,7 @@ from audit.models import AuditEvent
 from ebr import services as ebr_services
 from reports import services
 from reports.models import Document
+from tests.ebr.test_genealogy import plant  # noqa: F401 (the fixture)
 from tests.factories import TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +200,25 @@ def test_a_trend_report_charts_rules_and_capability(
     reversed_window = client.get("/api/v1/reports/trend.pdf", {
         "tags": "L2.PRESS.WEIGHT", "start": start, "end": "2026-03-05T05:00:00+00:00"})  # fmt: skip
     assert reversed_window.status_code == 400
+
+
+def test_genealogy_reports_trace_back_and_forward(plant: dict[str, Any]) -> None:  # noqa: F811
+    """Backward over a line's window and forward for a lot, with the genealogy tests' plant
+    (line L7, its feeders' RTD models, released lots)."""
+    from tests.ebr.test_genealogy import at, charge
+
+    olga = plant["clients"]["olga"]
+    assert charge(olga, "FEEDER1", "API-1", at(0)).status_code == 201
+    assert charge(olga, "FEEDER1", "API-2", at(30)).status_code == 201
+    client = client_of(plant["quinn"])
+    window = {"line": "L7", "start": at(25).isoformat(), "end": at(40).isoformat()}
+    back = client.get("/api/v1/reports/genealogy.pdf", window)
+    assert back.status_code == 200, back.content[:300]
+    content = text(back.content)
+    for expected in ("Genealogy of line L7", "API-1", "API-2", "FEEDER1", "RTD models used"):
+        assert expected in content, expected
+    forward = client.get("/api/v1/reports/genealogy.pdf", {"lot": "API-1"})
+    assert forward.status_code == 200
+    assert "Where the lot went" in text(forward.content)
+    assert client.get("/api/v1/reports/genealogy.pdf", {"lot": "NOPE"}).status_code == 404
+    assert client.get("/api/v1/reports/genealogy.pdf", {"line": "L7"}).status_code == 400
