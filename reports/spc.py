@@ -18,7 +18,7 @@ Rules (each violation reported at the point that completes it, with the points i
 - Nelson: N1 beyond 3σ; N2 9 in a row on one side; N3 6 in a row steadily increasing or
   decreasing; N4 14 in a row alternating up and down; N5 2 of 3 beyond 2σ on one side;
   N6 4 of 5 beyond 1σ on one side; N7 15 in a row within 1σ (either side); N8 8 in a row
-  beyond 1σ (either side, none within).
+  beyond 1σ, none within, on both sides of the centre.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ RULES = {
     "N5": "2 of 3 points in a row beyond 2σ on one side",
     "N6": "4 of 5 points in a row beyond 1σ on one side",
     "N7": "15 points in a row within 1σ of the centre line",
-    "N8": "8 points in a row beyond 1σ on either side, none within",
+    "N8": "8 points in a row beyond 1σ on both sides, none within",
 }
 
 
@@ -152,7 +152,9 @@ def violations(values: Sequence[float], limits: Limits,
     add("N4", [(i + 1, tuple(range(i - 12, i + 2))) for i, _ in _runs(alternating, 12)])
     within1 = ~(above1 | below1)
     add("N7", _runs(within1, 15))
-    add("N8", _runs(above1 | below1, 8))
+    # N8: 8 in a row beyond 1σ with points on both sides of the centre line.
+    add("N8", [(i, pts) for i, pts in _runs(above1 | below1, 8)
+               if above1[list(pts)].any() and below1[list(pts)].any()])  # fmt: skip
     found.sort(key=lambda v: (v.index, v.rule))
     return found
 

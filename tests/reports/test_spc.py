@@ -5,7 +5,9 @@ range (R̄/d2), Cp/Cpk/Pp/Ppk by their formulas, one-sided specifications."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,6 +44,7 @@ def fired(values: list[float], rule: str) -> list[int]:
         ([0.0] * 15, "N7", [14]),
         ([0.0] * 14 + [1.5], "N7", []),
         ([1.5 * (-1) ** i for i in range(8)], "N8", [7]),  # beyond 1σ, both sides
+        ([1.5] * 8, "N8", []),  # one side only: that is N2/WE4, not N8
         ([1.5 * (-1) ** i for i in range(7)] + [0.5], "N8", []),
     ],
 )
@@ -91,3 +94,73 @@ def test_a_one_sided_specification_has_no_cp() -> None:
     assert found.cpk is not None
     assert found.cpk > 0
     assert "one-sided" in found.notes[0]
+
+
+# --- published worked examples (tests/reports/data/spc_published.json, sources inside) ----------
+
+PUBLISHED = json.loads((Path(__file__).parent / "data" / "spc_published.json").read_text())
+EXAMPLES = PUBLISHED["examples"]
+RULE_NAMES = {f"WER{i}": f"WE{i}" for i in range(1, 5)} | {f"NEL{i}": f"N{i}" for i in range(1, 9)}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [k for k in EXAMPLES["qcc_rules_unit_fixtures_WE_and_Nelson"]["data"]
+     if k in RULE_NAMES or k in ("NEL8_one_side_only", "NEL4_alternating_0_1_x15",
+                                 "WER4_alternating_0_1_x15", "WER4_rule4_only")],
+)  # fmt: skip
+def test_qcc_rule_fixtures(case: str) -> None:
+    """qcc's own rule tests (centre 0, σ 1; 1-based indices of the completing points)."""
+    example = EXAMPLES["qcc_rules_unit_fixtures_WE_and_Nelson"]
+    rule = RULE_NAMES[case.split("_")[0]]
+    expected = example["expected"]["violations"][case]
+    assert [i + 1 for i in fired(example["data"][case], rule)] == expected
+
+
+def test_qcc_pistonrings_capability() -> None:
+    """Montgomery's piston rings (25 subgroups of 5): qcc's X̄ chart and capability analysis."""
+    example = EXAMPLES["qcc_pistonrings_capability_phaseI"]
+    groups = example["data"][:25]
+    _, limits = spc.subgroups(groups)
+    expected = example["expected"]
+    assert limits.centre == pytest.approx(expected["center"], abs=1e-5)
+    assert limits.sigma_within == pytest.approx(expected["std_dev_within"], rel=1e-6)
+    low, high = limits.zone(3)
+    assert (low, high) == pytest.approx(
+        (expected["xbar_limits_3sigma"]["LCL"], expected["xbar_limits_3sigma"]["UCL"]), abs=1e-5
+    )
+    case = expected["capability_cases"][0]
+    values = [v for group in groups for v in group]
+    found = spc.capability(values, *case["spec_limits"], sigma_within=limits.sigma_within)
+    assert found.cp == pytest.approx(case["Cp"], abs=0.001)
+    assert found.cpk == pytest.approx(case["Cp_k"], abs=0.001)
+
+
+def test_qcc_capability_with_pp_and_ppk() -> None:
+    """qcc's capability test fixture: Cp, Cpk (R̄/d2) and Pp, Ppk (sample σ) to 1e-6."""
+    example = EXAMPLES["qcc_testthat_capability_with_Pp"]
+    groups = example["data"]
+    _, limits = spc.subgroups(groups)
+    values = [v for group in groups for v in group]
+    found = spc.capability(values, 9.9, 10.1, sigma_within=limits.sigma_within)
+    published = example["expected"]["target_10.0"]
+    assert found.cp == pytest.approx(published["Cp"][0], abs=1e-6)
+    assert found.cpk == pytest.approx(published["Cp_k"][0], abs=1e-6)
+    assert found.pp == pytest.approx(published["Pp"][0], abs=1e-6)
+    assert found.ppk == pytest.approx(published["Pp_k"][0], abs=1e-6)
+
+
+def test_qcc_viscosity_individuals_chart() -> None:
+    """Montgomery's viscosity batches: the individuals chart (σ = MR̄/1.128) and its one
+    violation (batch 4, 1-based) under rules WE1 and WE4."""
+    example = EXAMPLES["qcc_viscosity_individuals_XmR"]
+    values = example["data"]["phase1_batches_1_20"]
+    limits = spc.individuals(values)
+    expected = example["expected"]
+    assert limits.centre == pytest.approx(expected["center"], abs=1e-3)
+    assert limits.sigma == pytest.approx(expected["std_dev_MR"], rel=1e-6)
+    assert limits.zone(3) == pytest.approx(
+        (expected["limits"]["LCL"], expected["limits"]["UCL"]), abs=1e-4
+    )
+    found = spc.violations(values, limits, rules=["WE1", "WE4"])
+    assert [v.index + 1 for v in found] == expected["violating_index_phase1"]
