@@ -3,6 +3,8 @@ from django.urls import path
 from reports.api import views
 
 urlpatterns = [
+    path("batches/<str:batch_number>.pdf", views.BatchReportView.as_view(),
+         name="api-reports-batch"),
     path("deviations/<str:number>.pdf", views.DeviationReportView.as_view(),
          name="api-reports-deviation"),
     path("audit.pdf", views.AuditReportView.as_view(), name="api-reports-audit"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reports.builders import audit_extract, deviation, genealogy, trend
+from reports.builders import audit_extract, batch, deviation, genealogy, trend
 from reports.pdf import Content
 
 Progress = Callable[[float], None]
@@ -20,6 +20,7 @@ class Builder:
 
 
 BUILDERS: dict[str, Builder] = {
+    "batch": Builder(batch.resolve, batch.build),
     "deviation": Builder(deviation.resolve, deviation.build),
     "audit": Builder(audit_extract.resolve, audit_extract.build),
     "trend": Builder(trend.resolve, trend.build),

@@ -7,13 +7,13 @@ rules and indices run on every stored value, the chart on plot intervals."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Circle, Drawing, String
+from reportlab.graphics.shapes import Circle, Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
@@ -68,8 +68,20 @@ def _values(tag: Tag, start: datetime, end: datetime) -> tuple[np.ndarray, np.nd
     return t, np.array([float(p.value) for p in points], dtype=float)
 
 
-def _chart(tag: Tag, start: datetime, end: datetime, limits: spc.Limits | None,
-           marks: list[tuple[float, float]]) -> Drawing:  # fmt: skip
+def chart_of(
+    tag: Tag,
+    start: datetime,
+    end: datetime,
+    low: float | None,
+    high: float | None,
+    shaded: Sequence[tuple[datetime, datetime]] = (),
+    *,
+    limits: spc.Limits | None = None,
+    marks: Sequence[tuple[float, float]] = (),
+) -> Drawing:
+    """A tag's chart over [start, end): each plot interval's minimum and maximum, the
+    specification (`low`, `high`, red), the control limits when given, windows `shaded` (e.g.
+    its excursions) and points marked (seconds from start, value)."""
     span = (end - start).total_seconds()
     plot = read(tag, ReadSpec(start=start, end=end, mode="plot", points=400))
     lows, highs = [], []
@@ -92,7 +104,7 @@ def _chart(tag: Tag, start: datetime, end: datetime, limits: spc.Limits | None,
                                     (limits.zone(3)[1], MUTED, (3, 2))):  # fmt: skip
             lines.append([(0, level), (hours, level)])
             styles.append((colour, 0.6, dash))
-    for spec in (tag.spec_low, tag.spec_high):
+    for spec in (low, high):
         if spec is not None:
             lines.append([(0, spec), (hours, spec)])
             styles.append((BAD, 0.8, None))
@@ -105,6 +117,13 @@ def _chart(tag: Tag, start: datetime, end: datetime, limits: spc.Limits | None,
     chart.xValueAxis.valueMin, chart.xValueAxis.valueMax = 0, max(hours, 1e-6)
     chart.xValueAxis.labels.fontSize = chart.yValueAxis.labels.fontSize = 6
     chart.yValueAxis.labels.fontSize = 6
+    for s_start, s_end in shaded:  # behind the lines
+        a = max((s_start - start).total_seconds(), 0.0) / max(span, 1e-6)
+        b = min((s_end - start).total_seconds(), span) / max(span, 1e-6)
+        if b > a:
+            drawing.add(Rect(chart.x + chart.width * a, chart.y, chart.width * (b - a),
+                             chart.height, fillColor=colors.HexColor("#fde2e1"),
+                             strokeColor=None))  # fmt: skip
     drawing.add(chart)
     ys = [y for line in lines for _, y in line] + [v for _, v in marks]
     lo, hi = min(ys), max(ys)
@@ -152,7 +171,8 @@ def build(target: Any, progress: Callable[[float], None]) -> Content:
         cap = spc.capability(list(x), tag.spec_low, tag.spec_high,
                              sigma_within=limits.sigma_within)  # fmt: skip
         marks = [(float(t[v.index]), float(x[v.index])) for v in found]
-        story.append(_chart(tag, start, end, limits, marks))
+        story.append(chart_of(tag, start, end, tag.spec_low, tag.spec_high, limits=limits,
+                              marks=marks))  # fmt: skip
         counts = Counter(v.rule for v in found)
 
         def fmt(value: float | None) -> str:

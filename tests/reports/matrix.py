@@ -9,6 +9,7 @@ RENDERERS = HUMANS - {R.ADMINISTRATOR}
 
 ROWS: list[Endpoint] = [
     Endpoint("GET", "/reports/verify/", RENDERERS),
+    Endpoint("GET", "/api/v1/reports/batches/NOPE.pdf", RENDERERS, api=True),
     Endpoint("GET", "/api/v1/reports/deviations/DEV-0000.pdf", RENDERERS, api=True),
     # The audit trail is for its readers: others are refused by the report itself.
     Endpoint("GET", "/api/v1/reports/audit.pdf", AUDIT_READERS, api=True),

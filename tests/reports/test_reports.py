@@ -24,6 +24,7 @@ from reports import services
 from reports.models import Document
 from tests.ebr.test_genealogy import plant  # noqa: F401 (the fixture)
 from tests.factories import TagFactory
+from tests.lims_bridge.test_push import lab  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +223,36 @@ def test_genealogy_reports_trace_back_and_forward(plant: dict[str, Any]) -> None
     assert "Where the lot went" in text(forward.content)
     assert client.get("/api/v1/reports/genealogy.pdf", {"lot": "NOPE"}).status_code == 404
     assert client.get("/api/v1/reports/genealogy.pdf", {"line": "L7"}).status_code == 400
+
+
+def test_a_batch_record_carries_every_section(lab: dict[str, Any]) -> None:  # noqa: F811
+    """The batch record of a batch with an executed step, a LIMS result and its revision: every
+    section of 211.188 present, the signature manifestation printed, the PDF verifiable."""
+    from accounts.models import User
+    from audit.signing import SignatureRequest
+    from ebr.models import Batch
+    from tests.factories import PASSWORD
+    from tests.lims_bridge.test_push import URL, result
+
+    sam = User.objects.get(username="sam")
+    batch = ebr_services.batch_transition(actor=sam, batch=Batch.objects.get(batch_number="B-1"),
+                                          status="in_progress", reason="go")  # fmt: skip
+    signature = SignatureRequest(username="sam", password=PASSWORD, meaning="performed",
+                                 reason="ran")  # fmt: skip
+    ebr_services.entry_record(actor=sam, batch=batch, step_code="S1", values={},
+                              signature=signature)  # fmt: skip
+    lab["client"].post(URL, result(), format="json")
+    lab["client"].post(URL, result(revision=2, result=99.1, status="verified"), format="json")
+    client = client_of(lab["quinn"])
+    answer = client.get("/api/v1/reports/batches/B-1.pdf")
+    assert answer.status_code == 200, answer.content[:300]
+    content = text(answer.content)
+    for expected in ("Batch record B-1", "MR3 v1", "Steps and entries", "S1 Run", "performed",
+                     "CPP trends", "Deviations", "LIMS results", "r1: 99.8", "Genealogy",
+                     "Review by exception", "lims:A-1:revised:2", "Disposition",
+                     "Not disposed yet", "Audit trail of the batch"):  # fmt: skip
+        assert expected in content, expected
+    verdict = client.post("/api/v1/reports/verify/", answer.content,
+                          content_type="application/pdf").json()  # fmt: skip
+    assert (verdict["authentic"], verdict["unchanged"]) == (True, True)
+    assert client.get("/api/v1/reports/batches/NOPE.pdf").status_code == 404
