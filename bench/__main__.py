@@ -6,7 +6,7 @@ import sys
 
 from bench.db import bench_database, setup_django
 
-SUITES = ["audit", "historian", "accounts", "trend", "ebr", "genealogy", "lims"]
+SUITES = ["audit", "historian", "accounts", "trend", "ebr", "genealogy", "lims", "reports"]
 
 
 def main(argv: list[str]) -> int:

@@ -46,13 +46,13 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     headings = ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:",
-                "== genealogy:", "== lims:")  # fmt: skip
+                "== genealogy:", "== lims:", "== reports:")  # fmt: skip
     for heading in headings:
         assert heading in done.stdout
     figures = (
         "overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
-        "SENAITE pull", "file import",
+        "SENAITE pull", "file import", "batch record PDF",
     )  # fmt: skip
     for figure in figures:
         assert figure in done.stdout, figure
