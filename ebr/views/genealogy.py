@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -47,6 +48,9 @@ def genealogy(request: HttpRequest) -> HttpResponse:
             line = get_object_or_404(selectors.lines(), code=data["line"])
             context["backward"] = selectors.backward_page(line, data["start"], data["end"])
             context["line"] = line
+            query = {"line": line.code, "start": format_ts(data["start"]),
+                     "end": format_ts(data["end"])}  # fmt: skip
+            context["pdf_url"] = "/api/v1/reports/genealogy.pdf?" + urlencode(query)
             backward = BackwardForm(initial=_local(data), lines=lines)  # shown in the site zone
         elif request.GET:
             messages.error(request, f"No trace: {form_problems(backward)}.")
