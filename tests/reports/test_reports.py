@@ -256,3 +256,19 @@ def test_a_batch_record_carries_every_section(lab: dict[str, Any]) -> None:  # n
                           content_type="application/pdf").json()  # fmt: skip
     assert (verdict["authentic"], verdict["unchanged"]) == (True, True)
     assert client.get("/api/v1/reports/batches/NOPE.pdf").status_code == 404
+
+
+def test_the_audit_trail_page_links_its_selection_as_a_signed_pdf(
+    deviation: str, make_user: Any
+) -> None:
+    import re
+
+    auditor = client_of(make_user(R.AUDITOR, username="ada"))
+    page = auditor.get("/audit/", {"model": "ebr_deviation", "start": "2026-01-01T00:00"})
+    link = re.search(
+        r'href="(/api/v1/reports/audit\.pdf\?[^"]*)" data-report', page.content.decode()
+    )
+    assert link is not None
+    answer = auditor.get(link.group(1).replace("&amp;", "&"))
+    assert answer.status_code == 200, answer.content[:300]
+    assert "model = ebr_deviation" in text(answer.content)
