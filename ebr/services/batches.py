@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.actors import SystemActor
@@ -157,7 +157,13 @@ def _check_quantities(
 
 def _save_window(batch: Batch) -> None:
     """Save, turning the database's refusal of an overlapping window into a 409 that names
-    the batch in the way."""
+    the batch in the way. Windows of a line are saved one at a time (a transaction-scoped
+    advisory lock): two overlapping inserts checked by the exclusion constraint at once can
+    deadlock each other instead of one being refused (PostgreSQL checks an exclusion
+    constraint after inserting into its index)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       [f"ebr_line_windows:{batch.line_id}"])  # fmt: skip
     try:
         with transaction.atomic():
             batch.save()
