@@ -17,15 +17,14 @@ samples), and a batch a day.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tqdm import tqdm
 
-from bench.people import bench_people, effective_master, sign
+from bench.db import steady_state
+from bench.people import bench_people, effective_master, median, sign
 
 DAYS = int(os.environ.get("BENCH_GENEALOGY_DAYS", "30"))
 FEEDERS = 6
@@ -95,16 +94,6 @@ def _batches(people: dict[str, Any]) -> None:
                               end=(start + timedelta(days=1)).isoformat())  # fmt: skip
 
 
-def _median(call: Callable[[], Any], runs: int = 5) -> float:
-    call()  # warm
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def measure(people: dict[str, Any]) -> dict[str, float]:
     from django.db import connection
     from django.test import Client
@@ -141,16 +130,12 @@ def measure(people: dict[str, Any]) -> dict[str, float]:
 
     forward = get("/api/v1/genealogy/forward/", material="M1", lot="M1-000")
     return {
-        "day_s": _median(
-            get(back, line="GX", start=day_start.isoformat(), end=day_end.isoformat())
-        ),
-        "day_reads_s": _median(reads(day_start, day_end)),
-        "month_s": _median(
-            get(back, line="GX", start=START.isoformat(), end=month_end.isoformat())
-        ),
-        "month_reads_s": _median(reads(START, month_end)),
-        "forward_s": _median(forward),
-        "forward_reads_s": _median(lot_reads),
+        "day_s": median(get(back, line="GX", start=day_start.isoformat(), end=day_end.isoformat())),
+        "day_reads_s": median(reads(day_start, day_end)),
+        "month_s": median(get(back, line="GX", start=START.isoformat(), end=month_end.isoformat())),
+        "month_reads_s": median(reads(START, month_end)),
+        "forward_s": median(forward),
+        "forward_reads_s": median(lot_reads),
         "outputs": float(len(forward()["outputs"])),
         "charges": float(lot.feeds.count()),
     }
@@ -162,6 +147,7 @@ def run() -> None:
 
     people = bench_people("g")
     _plant(people)
+    steady_state("historian_sample", "historian_rollup", "historian_rollup_hour", "ebr_feed")
     m = measure(people)
     feeds = Feed.objects.count()
     print(

@@ -56,3 +56,17 @@ def effective_master(people: dict[str, Any], prefix: str, line: str, **definitio
         record = services.master_transition(actor=qa, record=record, status=status,
                                             reason="bench", signature=signature)  # fmt: skip
     return record
+
+
+def median(call: Any, runs: int = 5) -> float:
+    """The median time of `runs` calls (seconds), after one call that warms caches."""
+    import statistics
+    import time
+
+    call()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)

@@ -8,12 +8,11 @@ charts draw.
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import timedelta
 from typing import Any
 
-from bench.people import bench_people
+from bench.db import steady_state
+from bench.people import bench_people, median
 
 
 def _batch() -> Any:
@@ -24,6 +23,7 @@ def _batch() -> Any:
         from bench import ebr
 
         found, _ = ebr._plant(bench_people("b"))
+        steady_state("historian_sample", "historian_rollup", "historian_rollup_hour")
     return found
 
 
@@ -48,17 +48,8 @@ def run() -> None:
         return services.render_now(actor=qa, kind="batch",
                                    params={"batch_number": batch.batch_number})  # fmt: skip
 
-    def median(call: Any, runs: int = 3) -> float:
-        call()
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-
-    baseline = median(reads)
-    took = median(render)
+    baseline = median(reads, runs=3)
+    took = median(render, runs=3)
     pages = render().pages
     print(
         f"batch record PDF ({pages} pages, signed, recorded): {took:.2f} s (target ≤ 10 s); "

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from core.errors import DomainError, NotFound
 from ebr import selectors as ebr
 from ebr.models import MaterialLot
-from historian.timestamps import parse_ts
+from reports.builders.window import window
 from reports.pdf import Content, pairs, para, table, when
 
 
@@ -31,24 +31,16 @@ def resolve(params: dict[str, Any], user: Any) -> Any:
                               fields={"material": "required"})  # fmt: skip
         return ("forward", lots[0])
     problems: dict[str, str] = {}
-    times: dict[str, datetime] = {}
-    for name in ("start", "end"):
-        parsed = parse_ts(params.get(name) or "")
-        if isinstance(parsed, str):
-            problems[name] = parsed
-        else:
-            times[name] = parsed[0]
+    found_window = window(params, problems)
     if not params.get("line"):
         problems["line"] = "the line's code (or lot= for a forward trace)"
-    if len(times) == 2 and times["end"] <= times["start"]:
-        problems["end"] = "after start"
-    if problems:
+    if problems or found_window is None:
         raise DomainError("The genealogy report needs a line and a window, or a lot.",
                           fields=problems)  # fmt: skip
     line = ebr.lines().filter(code=params["line"]).first()
     if line is None:
         raise NotFound(f"No line {params['line']}.")
-    return ("backward", (line, times["start"], times["end"]))
+    return ("backward", (line, *found_window))
 
 
 def _fraction(value: float) -> str:

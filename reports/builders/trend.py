@@ -21,8 +21,8 @@ from audit.canonical import format_ts
 from core.errors import DomainError, NotFound
 from historian.models import Tag
 from historian.selectors import ReadSpec, read
-from historian.timestamps import parse_ts
 from reports import spc
+from reports.builders.window import window
 from reports.pdf import BAD, BRAND, MUTED, Content, pairs, para, table, when
 
 MAX_TAGS = 20
@@ -38,16 +38,8 @@ def resolve(params: dict[str, Any], user: Any) -> Any:
         problems["tags"] = "one or more tag names, comma-separated"
     elif len(names) > MAX_TAGS:
         problems["tags"] = f"at most {MAX_TAGS} tags"
-    times: dict[str, datetime] = {}
-    for name in ("start", "end"):
-        parsed = parse_ts(params.get(name) or "")
-        if isinstance(parsed, str):
-            problems[name] = parsed
-        else:
-            times[name] = parsed[0]
-    if len(times) == 2 and times["end"] <= times["start"]:
-        problems["end"] = "after start"
-    if problems:
+    found_window = window(params, problems)
+    if problems or found_window is None:
         raise DomainError("The trend report needs tags and a window: see fields.",
                           fields=problems)  # fmt: skip
     tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
@@ -57,7 +49,7 @@ def resolve(params: dict[str, Any], user: Any) -> Any:
     text = [n for n in names if tags[n].value_type not in ("float", "int")]
     if text:
         raise DomainError(f"{', '.join(text)}: SPC needs numeric tags.", fields={"tags": "numeric"})
-    return [tags[n] for n in names], times["start"], times["end"]
+    return [tags[n] for n in names], *found_window
 
 
 def _values(tag: Tag, start: datetime, end: datetime) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
