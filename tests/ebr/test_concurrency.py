@@ -3,12 +3,10 @@ one batch and one 409; parallel drafts of a code's next version make one draft."
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts import roles as R
@@ -16,27 +14,9 @@ from ebr.models import Batch, MasterRecord
 from tests.ebr.test_batches import effective
 from tests.ebr.test_master_records import BODY
 from tests.factories import TagFactory
+from tests.parallel import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(calls: list[Callable[[], int]]) -> list[int]:
-    start = threading.Barrier(len(calls))
-    statuses: list[int] = []
-
-    def run(call: Callable[[], int]) -> None:
-        try:
-            start.wait()
-            statuses.append(call())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(statuses)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ step_limit deviation), append-only in the database, and parallel operators and s
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +21,7 @@ from ebr.models import Batch, Deviation, StepEntry
 from tests.conftest import PASSWORD
 from tests.ebr.test_batches import effective
 from tests.factories import TagFactory
+from tests.parallel import at_once
 
 URL = "/api/v1/ebr/batches/B-1/"
 STEPS = [
@@ -172,25 +171,6 @@ def test_entries_are_append_only_in_the_database(run: dict[str, Any]) -> None:
         ):
             cursor.execute(statement)
     assert StepEntry.objects.get().values == {"line_clear": True}
-
-
-def at_once(calls: list[Callable[[], int]]) -> list[int]:
-    start = threading.Barrier(len(calls))
-    statuses: list[int] = []
-
-    def go(call: Callable[[], int]) -> None:
-        try:
-            start.wait()
-            statuses.append(call())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(statuses)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,8 +24,8 @@ from historian.models import Tag
 from historian.services import correction_create
 from tests.conftest import PASSWORD
 from tests.ebr.test_batches import effective
-from tests.ebr.test_execution import at_once
 from tests.factories import TagFactory
+from tests.parallel import at_once
 
 URL = "/api/v1/ebr/batches/B-1/"
 STEPS = [

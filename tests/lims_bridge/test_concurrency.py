@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from ebr.models import Deviation
 from lims_bridge.models import Result, Sample
-from tests.ebr.test_concurrency import at_once
 from tests.lims_bridge.test_push import URL, lab, result  # noqa: F401 (the fixture)
+from tests.parallel import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
