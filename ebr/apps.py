@@ -66,6 +66,6 @@ class EbrConfig(AppConfig):
         providers.register_review_exceptions(batch_record_exceptions)
         providers.register_release_blockers(batch_record_blockers)
         # Genealogy: material inside the diversion window of a CPP excursion on a feeder.
-        from ebr.selectors.genealogy import diversion_exceptions
+        from ebr.selectors.diversion import diversion_exceptions
 
         providers.register_review_exceptions(diversion_exceptions)

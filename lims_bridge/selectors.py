@@ -106,7 +106,8 @@ def material_window(batch: Any, point: str | None, sampled_at: str | None) -> di
     window after it; elsewhere unknown (None)."""
     from datetime import datetime, timedelta
 
-    from ebr.selectors.genealogy import NoRtdModel, diversion, line_versions
+    from ebr.selectors.diversion import diversion
+    from ebr.selectors.genealogy import NoRtdModel, line_versions
 
     if not sampled_at:
         return None

@@ -15,6 +15,7 @@ from ebr.selectors.deviations import (
     deviation_signatures,
     deviations,
 )
+from ebr.selectors.diversion import deviation_diversion, diversion, diversion_exceptions
 from ebr.selectors.execution import (
     entry_json,
     entry_signatures,
@@ -24,9 +25,6 @@ from ebr.selectors.execution import (
 )
 from ebr.selectors.genealogy import (
     NoRtdModel,
-    deviation_diversion,
-    diversion,
-    diversion_exceptions,
     feed_json,
     feed_until,
     feeds,

@@ -105,7 +105,7 @@ def deviation_page(deviation: Deviation, user: Any) -> dict[str, Any]:
             "end": format_ts(end + margin),
         }
         trend = reverse("historian:trend") + "?" + urlencode(query, safe=",:")
-    from ebr.selectors.genealogy import deviation_diversion
+    from ebr.selectors.diversion import deviation_diversion
 
     diversion = deviation_diversion(deviation)
     if diversion and diversion.get("divert_start"):

@@ -1,6 +1,6 @@
 """Genealogy reads (API.md "Lines, lots, RTD and genealogy"): feeds with the window each lot was
-in its feeder, backward trace of an output window, forward trace of a lot, diversion windows
-(asked for, and the ones every CPP excursion on a feeder's tag implies). The math is
+in its feeder, each feeder's charges and RTD versions, backward trace of an output window,
+forward trace of a lot (diversion windows: ebr.selectors.diversion). The math is
 ebr.genealogy's; here the records are read and every answer names the RTD versions it used."""
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from typing import Any
 import numpy as np
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from audit.canonical import format_ts
 from core.errors import Conflict
 from ebr import genealogy
-from ebr.models import Batch, BatchStatus, Deviation, DeviationKind, Feed, Line, MaterialLot
+from ebr.models import Batch, BatchStatus, Feed, Line, MaterialLot
 from ebr.rtd import Array, Charge, RtdModel
 from ebr.selectors.rtd_models import rtd_of
 from ebr.units import MASS_FLOW_KG_PER_H
@@ -33,7 +32,7 @@ class NoRtdModel(Conflict):
     """409: a feeder has feeds but no RTD model in force for part of the time asked about."""
 
 
-def _ts(value: float) -> datetime:
+def from_epoch(value: float) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
@@ -161,12 +160,12 @@ def line_versions(line: Line) -> dict[str, Versions]:
 
 def _no_model(line: Line, feeder: str, at: float) -> NoRtdModel:
     return NoRtdModel(
-        f"{line}/{feeder} has feeds but no RTD model in force at {format_ts(_ts(at))}: add "
+        f"{line}/{feeder} has feeds but no RTD model in force at {format_ts(from_epoch(at))}: add "
         f"one effective from then (POST /api/v1/ebr/lines/{line}/rtd-models/)."
     )
 
 
-def _version_json(row: Any) -> dict[str, Any]:
+def version_json(row: Any) -> dict[str, Any]:
     return {
         "feeder": row.feeder,
         "version": row.version,
@@ -234,7 +233,7 @@ def backward(line: Line, start: datetime, end: datetime) -> dict[str, Any]:
             material, lot = names.get(key, (None, None))
             inputs.append({"feeder": feeder, "material": material, "lot": lot,
                            "fraction": round(fraction, 9)})  # fmt: skip
-        used += [_version_json(row) for row in model.used(s, e)]
+        used += [version_json(row) for row in model.used(s, e)]
     return {
         "line": line.code,
         "start": format_ts(start),
@@ -282,7 +281,7 @@ def forward(lot: MaterialLot, threshold: float) -> dict[str, Any]:
         for presence in found:
             outputs += _by_batch(line, feeder, pieces, charges, presence)
         if found:
-            used += [_version_json(row) for row in model.used(first, found[-1].end)]
+            used += [version_json(row) for row in model.used(first, found[-1].end)]
     outputs.sort(key=lambda o: (o["start"], o["line"], o["feeder"]))
     return {"material": lot.material, "lot": lot.lot, "threshold": threshold,
             "outputs": outputs, "rtd_models": used}  # fmt: skip
@@ -295,7 +294,10 @@ def _by_batch(
     charges: list[Charge],
     presence: genealogy.Presence,
 ) -> list[dict[str, Any]]:
-    lo, hi = _ts(presence.start), (_ts(presence.end) if math.isfinite(presence.end) else FOREVER)
+    lo, hi = (
+        from_epoch(presence.start),
+        (from_epoch(presence.end) if math.isfinite(presence.end) else FOREVER),
+    )
     batches = (
         Batch.objects.filter(line=line, start__lt=hi)
         .filter(Q(end__isnull=True) | Q(end__gt=lo))
@@ -319,8 +321,8 @@ def _by_batch(
             "batch_number": number,
             "line": line.code,
             "feeder": feeder,
-            "start": format_ts(_ts(a)),
-            "end": format_ts(_ts(b)) if math.isfinite(b) else None,
+            "start": format_ts(from_epoch(a)),
+            "end": format_ts(from_epoch(b)) if math.isfinite(b) else None,
             "max_fraction": round(_max_fraction(pieces, charges, a, b), 9),
         }
         for number, a, b in cuts
@@ -336,133 +338,3 @@ def _max_fraction(
     ends = [start] + ([end] if math.isfinite(end) else [])
     points = np.concatenate([inside, np.array(ends, dtype=float)])
     return float(genealogy.lot_fraction(pieces, charges, points).max())
-
-
-# --- diversion -----------------------------------------------------------------------------
-
-
-def diversion(
-    line: Line,
-    feeder: str,
-    start: datetime,
-    end: datetime,
-    quantile: float = 0.001,
-    *,
-    size: float | None = None,
-    nominal: float = 0.0,
-    low: float | None = None,
-    high: float | None = None,
-) -> dict[str, Any]:
-    """The outlet window to divert for an inlet disturbance on a feeder over `[start, end)`,
-    under the RTD version in force when it began; rounded outward to whole seconds."""
-    model = line_versions(line).get(feeder)
-    s = start.timestamp()
-    if model is None or not model.covers(s):
-        raise NoRtdModel(
-            f"{line}/{feeder} has no RTD model in force at {format_ts(start)}: add one "
-            f"(POST /api/v1/ebr/lines/{line}/rtd-models/)."
-        )
-    piece = model.pieces(s, s + 1)[0]
-    row = model.used(s, s + 1)[-1]
-    found = genealogy.diversion(piece.model, s, end.timestamp(), quantile, size=size,
-                               nominal=nominal, low=low, high=high)  # fmt: skip
-    body: dict[str, Any] = {
-        "line": line.code,
-        "feeder": feeder,
-        "start": format_ts(start),
-        "end": format_ts(end),
-        "quantile": quantile,
-        "divert_start": format_ts(_ts(math.floor(found.start))) if found.start else None,
-        "divert_end": format_ts(_ts(math.ceil(found.end))) if found.end else None,
-        "rtd_model": _version_json(row),
-    }
-    if size is not None:
-        body["peak_deviation"] = found.peak
-    return body
-
-
-def _feeder_of(line: Line, tag_path: str, feeders: set[str]) -> str | None:
-    head = line.equipment.path + "/"
-    if not tag_path.startswith(head):
-        return None
-    name = tag_path[len(head) :].split("/", 1)[0]
-    return name if name in feeders else None
-
-
-def deviation_diversion(deviation: Deviation) -> dict[str, Any] | None:
-    """The outlet diversion window a CPP excursion on a feeder's tag implies (None for any
-    other deviation): from the excursion's start; open-ended while the excursion goes on."""
-    if deviation.kind != DeviationKind.CPP_EXCURSION or deviation.tag is None:
-        return None
-    line = deviation.line
-    feeder = _feeder_of(line, deviation.tag.equipment.path, set(line_versions(line)))
-    if feeder is None:
-        return None
-    end = deviation.end if deviation.end and deviation.end > deviation.start else None
-    try:
-        window = diversion(line, feeder, deviation.start,
-                           end or deviation.start + timedelta(seconds=1))  # fmt: skip
-    except NoRtdModel as exc:
-        return {"feeder": feeder, "divert_start": None, "divert_end": None,
-                "problem": exc.message}  # fmt: skip
-    if end is None:
-        window["divert_end"] = None  # until the excursion's end, plus the RTD's tail
-        window["end"] = None
-    return window
-
-
-def diversion_exceptions(batch: Batch) -> list[Any]:
-    """Review exceptions (`diversion`) for the material of a batch inside the diversion window
-    of a CPP excursion on a feeder's tag — that batch's or a neighbour's (registered as a
-    provider)."""
-    from ebr.models import ExceptionKind
-    from ebr.providers import ReviewException
-
-    versions = line_versions(batch.line)
-    if not versions:
-        return []
-    reach = timedelta(seconds=max(v.reach() for v in versions.values()))
-    head = batch.line.equipment.path + "/"
-    on_feeders = Q()
-    for feeder in versions:
-        on_feeders |= Q(tag__equipment__path=head + feeder)
-        on_feeders |= Q(tag__equipment__path__startswith=head + feeder + "/")
-    batch_end = batch.end or timezone.now()
-    found = (
-        Deviation.objects.filter(
-            line=batch.line, kind=DeviationKind.CPP_EXCURSION, start__lt=batch_end
-        )
-        .filter(Q(end__isnull=True) | Q(end__gt=batch.start - reach))
-        .filter(on_feeders)
-        .select_related("tag__equipment", "line__equipment")
-        .order_by("start", "pk")
-    )
-    items = []
-    for deviation in found:
-        window = deviation_diversion(deviation)
-        if window is None:
-            continue
-        if window.get("problem"):  # no RTD model: QA must know the window is unknown
-            if deviation.batch_id == batch.pk:
-                items.append(ReviewException(
-                    f"diversion:{deviation.number}", ExceptionKind.DIVERSION,
-                    f"The diversion window of {deviation.number} is unknown: {window['problem']}",
-                    deviation.number, deviation.created_at,
-                ))  # fmt: skip
-            continue
-        if window["divert_start"] is None:
-            continue
-        lo = max(datetime.fromisoformat(window["divert_start"]), batch.start)
-        hi_text = window["divert_end"]
-        hi = min(datetime.fromisoformat(hi_text) if hi_text else FOREVER, batch_end)
-        if hi <= lo:
-            continue
-        until = format_ts(hi) if hi_text or batch.end else "the excursion's end"
-        items.append(ReviewException(
-            f"diversion:{deviation.number}", ExceptionKind.DIVERSION,
-            f"Material that left {format_ts(lo)} – {until} is inside the diversion window of "
-            f"{deviation.number} ({deviation.tag.name if deviation.tag else ''}, feeder "
-            f"{window['feeder']}): divert it, or justify keeping it.",
-            deviation.number, deviation.created_at,
-        ))  # fmt: skip
-    return items

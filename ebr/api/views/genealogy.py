@@ -17,7 +17,7 @@ from core.api.views import LedgerlineAPIView
 from core.errors import NotFound
 from ebr import selectors, services
 from ebr.api import docs
-from ebr.api.serializers import (
+from ebr.api.serializers.genealogy import (
     BackwardSerializer,
     DiversionSerializer,
     FeedCreateSerializer,

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from core.api.views import LedgerlineAPIView
 from ebr import selectors, services
 from ebr.api import docs
-from ebr.api.serializers import (
+from ebr.api.serializers.genealogy import (
     RtdFitRequestSerializer,
     RtdFitSerializer,
     RtdModelCreateSerializer,
