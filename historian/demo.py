@@ -60,6 +60,7 @@ def seed(out: OutputWrapper, hours: float | None = None) -> list[str]:
         tag=tag,
         start=begin + timedelta(hours=6),
         end=begin + timedelta(hours=6, minutes=6),
-        text="API feeder bridging: flow at ~55 % until the hopper was tapped (simulated)",
+        text="API feeder bridging: flow at ~70 % with the screw at the end of its range, until "
+        "the hopper was tapped (simulated)",
     )
     return []

@@ -1,7 +1,8 @@
 """A digital twin of a continuous direct-compression line, at 1 Hz.
 
-Three loss-in-weight feeders (API, filler, lubricant) with set-point and actual
-mass flow, hopper weight, screw speed, refills and lot switches; a continuous
+Three loss-in-weight feeders (API, filler, lubricant), each a gravimetric control loop: the
+mass flow (PV) held at its set-point (SP) by a PI controller moving the screw speed (OP, within
+its range), with hopper weight, refills and lot switches; a continuous
 blender (speed, hold-up) whose residence time distribution (tanks in series
 plus dead time) carries the feed ratios to an NIR analyser at its outlet; and
 a tablet press (turret speed, forces, tablet weight, hardness, rejects) fed
@@ -33,6 +34,11 @@ BLENDER_TANKS = 4
 BLENDER_DEAD = 15  # s
 TRANSFER_DELAY = 45  # s, blender outlet → press feed frame
 TABLET_TARGET = 250.0  # mg
+SCREW_NOMINAL = 60.0  # rpm at the set-point with nominal material
+SCREW_MAX = 78.0  # rpm: the screw's range ends at 130 % of nominal
+# The gravimetric controller (PI, velocity form, once a second), in units of the loop's gain:
+# its output moves by (KC·Δe + KI·e)/gain rpm, e the set-point minus the measured flow.
+LOOP_KC, LOOP_KI = 0.2, 0.1
 
 
 def tag_definitions(line: str) -> list[dict[str, Any]]:
@@ -85,7 +91,7 @@ def tag_definitions(line: str) -> list[dict[str, Any]]:
             high=round(flow * 1.1, 3),
         )
         add(code, "HOPPER_WEIGHT", "kg", f"{material} hopper net weight")
-        add(code, "SCREW_SPEED", "rpm", f"{material} screw speed")
+        add(code, "SCREW_SPEED", "rpm", f"{material} screw speed (the flow controller's output)")
         add(code, "REFILLING", "", f"{material} hopper refill in progress", value_type="bool")
         add(code, "LOT", "", f"{material} lot being fed", value_type="string")
     add(
@@ -167,9 +173,11 @@ def parse_duration(text: str) -> float:
 
 @dataclass(frozen=True)
 class Fault:
-    """`kind@offset[+duration][:key=value,...]`: feeder_drop, nir_drift, force_spike, and
-    tracer_step (an RTD test: one feeder's rate times `factor`, default 1.08, its NIR response
-    at the blender outlet)."""
+    """`kind@offset[+duration][:key=value,...]`: feeder_drop (bridging: the feeder's screw
+    delivers `factor` of its material per turn, default 0.5; its controller speeds the screw
+    up to the end of its range), nir_drift, force_spike, and tracer_step (an RTD test: one
+    feeder's set-point times `factor`, default 1.08, its NIR response at the blender
+    outlet)."""
 
     kind: str
     start: float
@@ -207,6 +215,8 @@ class FeederState:
     lot_number: int = 1
     refilling: int = 0
     noise: float = 0.0
+    screw: float = SCREW_NOMINAL  # the controller's output (rpm)
+    error: float = 0.0  # its last error (kg/h)
 
 
 @dataclass
@@ -242,14 +252,23 @@ class Simulator:
         drop = self._fault("feeder_drop", t)
         tracer = self._fault("tracer_step", t)
         for feeder in self.feeders:
-            setpoint = TOTAL_FLOW * feeder.share
-            feeder.noise = 0.9 * feeder.noise + rng.gauss(0, 0.004)
-            flow = setpoint * (1 + feeder.noise + (rng.gauss(0, 0.02) if feeder.refilling else 0))
-            if drop and drop.args.get("feeder", "FEEDER1") == feeder.code:
-                flow *= float(drop.args.get("factor", "0.5"))
+            nominal = TOTAL_FLOW * feeder.share
+            setpoint = nominal
             if tracer and tracer.args.get("feeder", "FEEDER1") == feeder.code:
-                flow *= float(tracer.args.get("factor", "1.08"))
-            flow = max(flow, 0.0)
+                setpoint *= float(tracer.args.get("factor", "1.08"))
+            feeder.noise = 0.9 * feeder.noise + rng.gauss(0, 0.004)
+            # What one turn delivers (kg/h per rpm): the material's flowability varies, more so
+            # while the hopper refills; bridging (feeder_drop) cuts it.
+            per_rpm = nominal / SCREW_NOMINAL
+            per_rpm *= 1 + feeder.noise + (rng.gauss(0, 0.02) if feeder.refilling else 0)
+            if drop and drop.args.get("feeder", "FEEDER1") == feeder.code:
+                per_rpm *= float(drop.args.get("factor", "0.5"))
+            flow = max(feeder.screw * per_rpm, 0.0)
+            # The controller answers the measured flow by moving the screw, within its range.
+            error = setpoint - flow
+            move = LOOP_KC * (error - feeder.error) + LOOP_KI * error
+            feeder.screw = min(max(feeder.screw + move * SCREW_NOMINAL / nominal, 0.0), SCREW_MAX)
+            feeder.error = error
             feeder.hopper -= flow / 3600.0
             if feeder.refilling:
                 feeder.hopper += feeder.refill_kg / 30.0
@@ -264,11 +283,7 @@ class Simulator:
                 (p + "MASSFLOW_SP", round(setpoint, 4), "good"),
                 (p + "MASSFLOW", round(flow, 4), "good"),
                 (p + "HOPPER_WEIGHT", round(feeder.hopper + rng.gauss(0, 0.002), 4), "good"),
-                (
-                    p + "SCREW_SPEED",
-                    round(flow / setpoint * 60 * (1 + rng.gauss(0, 0.003)), 2) if setpoint else 0.0,
-                    "good",
-                ),
+                (p + "SCREW_SPEED", round(feeder.screw, 2), "good"),
                 (p + "REFILLING", bool(feeder.refilling), "good"),
                 (p + "LOT", f"{feeder.lot_prefix}-{2600 + feeder.lot_number:05d}", "good"),
             ]

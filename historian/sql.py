@@ -244,3 +244,40 @@ SELECT bucket, outside FROM (
 ) AS marked
 WHERE outside OR was_outside ORDER BY bucket
 """
+
+
+# --- whole lines on one grid (historian.selectors.blocks; the root-cause ranking) -----------
+
+# The mean of the usable samples of each tag in each block of %(step)s seconds from %(start)s
+# (blocks numbered from 0), from the stored rows, or from the minute rollups where the blocks
+# are whole minutes (sum and count merge exactly).
+BLOCK_MEANS_RAW = f"""
+SELECT tag_id, floor(extract(epoch FROM ts - %(start)s) / %(step)s)::integer AS k, avg(value_num)
+FROM historian_sample
+WHERE tag_id = ANY(%(tags)s) AND ts >= %(start)s AND ts < %(end)s AND quality <> {Quality.BAD:d}
+  AND value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
+GROUP BY 1, 2
+"""
+BLOCK_MEANS_MINUTES = """
+SELECT tag_id, floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer AS k,
+       sum(sum) / sum(n)
+FROM historian_rollup
+WHERE tag_id = ANY(%(tags)s) AND bucket >= %(start)s AND bucket < %(end)s AND n > 0
+GROUP BY 1, 2
+"""
+
+# Every change of value of each tag in [start, end) (not bad), with the value before it; the
+# first usable sample of each tag in the window comes first, with no value before it.
+CHANGES = f"""
+SELECT tag_id, ts, value_num, value_text, before_num, before_text FROM (
+    SELECT tag_id, ts, value_num, value_text,
+           lag(value_num) OVER w AS before_num, lag(value_text) OVER w AS before_text,
+           row_number() OVER w AS i
+    FROM historian_sample
+    WHERE tag_id = ANY(%(tags)s) AND ts >= %(start)s AND ts < %(end)s
+      AND quality <> {Quality.BAD:d}
+    WINDOW w AS (PARTITION BY tag_id ORDER BY ts)
+) AS c
+WHERE i = 1 OR value_num IS DISTINCT FROM before_num OR value_text IS DISTINCT FROM before_text
+ORDER BY tag_id, ts
+"""

@@ -16,6 +16,7 @@ The pages' reads (pages.py): the tag browser's list, latest values and equipment
 
 from __future__ import annotations
 
+from historian.selectors.blocks import Change, Grid, block_means, changes
 from historian.selectors.buckets import rollups_disabled
 from historian.selectors.excursions import Excursion, excursions
 from historian.selectors.modes import (
@@ -44,7 +45,9 @@ __all__ = [
     "MODES",
     "AggregateSeries",
     "Bucket",
+    "Change",
     "Excursion",
+    "Grid",
     "InterpolatedSeries",
     "PlotInterval",
     "PlotSeries",
@@ -52,6 +55,8 @@ __all__ = [
     "RawSeries",
     "ReadSpec",
     "Series",
+    "block_means",
+    "changes",
     "current",
     "display_json",
     "displays_of",
