@@ -8,21 +8,27 @@ How a candidate is scored (each factor 0–1, their product is the score):
   candidate carried to the target — through the RTD model where the candidate's unit has one
   to the line's outlet (convolved with its exit-age distribution, plus at most two minutes of
   further transport found by search), else shifted by the lag of best lagged cross-correlation.
-- timing: does the carried change begin when the target's does (a Gaussian in the difference,
-  σ a quarter of the lag, at least two blocks)?
+- timing: through an RTD the fit over the window judges the timing; by cross-correlation, does
+  the carried change begin when the target's does (a Gaussian in the difference,
+  σ a quarter of the lag, at least three blocks, or half the time the target's change took to
+  be noticed when that is longer — a slow change's onset is less certain)?
 - size: how far the candidate's own change stands out of its noise (in long-run σ, 1 − e^(−z/3)).
 - lag prior: without a physical path, a long lag is less likely than a short one (e^(−lag/30 min)).
 - consequence: a candidate whose change began after the target's is a consequence, not a cause
-  (× 0.05, flagged); one whose change is explained by an earlier candidate's (R² ≥ 0.6) follows
-  it (× 1 − 0.8·R², and says which).
+  (× 0.05, flagged); so is one that moves with the target exactly, its noise included, at no
+  lag — the same quantity measured or computed twice; one whose change is explained by an earlier candidate's (R² × lag prior
+  ≥ 0.7, the earlier one explaining the target at least 80 % as well and scoring at least half
+  as high) follows it (× 1 − 0.8·R², and says which).
 - feedback loops: a set-point tag `X_SP` beside `X` on one unit makes a loop; the unit's signal
   whose moves follow a PI law of the loop's error is its controller output. The output is
-  scored on its own moves only — what the law does not explain — so a controller answering a
-  disturbance (its output moving as early as, or before, what it controls) is not taken for a
-  cause, while an actuator moving by itself still is.
+  scored on its own moves only — what the law does not explain — and its score is scaled by
+  the share of its move the law leaves unexplained, so a controller answering a disturbance
+  or a set-point change (its output moving as early as, or before, what it controls) is not
+  taken for a cause, while an actuator moving by itself still is.
 
 Events (lot switches, step entries, changes of state tags) are scored like tags, their shape a
-step (or a pulse while a state lasts), with no size factor.
+step (or a pulse while a state lasts), with no size factor; without an RTD path their moment is
+known, so the delay is the time from it to the target's change (under the lag prior).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import numpy as np
 from reports.rootcause import stats
 from reports.rootcause.stats import Array
 
+TWIN_NOISE = 0.2  # a fit whose residual is below this share of the target's noise: a twin
 LAG_PRIOR_S = 1800.0  # e-folding lag of the prior where no RTD model gives the delay
 EXTRA_TRANSPORT_S = 120.0  # further transport searched after an RTD path's curve
 CONSEQUENCE = 0.05
@@ -145,6 +152,8 @@ class _Ranker:
         self.baseline = max(8, start // 2)
         self.y_mean = float(y[: self.baseline].mean())
         self.y_sigma = stats.noise_scale(y[: self.baseline]) or float(np.std(y)) or 1.0
+        # The target's block-to-block noise (differences remove its slow wander).
+        self.y_noise = float(np.std(np.diff(y[: self.baseline]))) / math.sqrt(2.0)
         self.onset = self._target_onset(start)
         end = self.n if problem.end is None else min(self.n, max(int(math.ceil(problem.end)),
                                                                   self.onset + 1))  # fmt: skip
@@ -167,7 +176,10 @@ class _Ranker:
             shift = float(np.abs(z[o.start : o.start + 12]).mean())
             return shift / (1.0 + abs(o.alarm - start) / 60.0)
 
-        return max(found, key=weight).start
+        chosen = stats.episode(found, max(found, key=weight))
+        # How sure the onset is: a slow change is noticed long after it began.
+        self.onset_spread = max(3.0, (chosen.alarm - chosen.start) / 2.0)
+        return chosen.start
 
     def run(self) -> Ranking:
         found: list[Candidate] = []
@@ -188,6 +200,7 @@ class _Ranker:
         if x is None:
             return _nothing(signal, evidence, "too few samples in the window")
         loop = self.loops.get(signal.name)
+        noise_of = x  # an output's own moves are measured against the output's noise
         if loop is not None and loop.output == signal.name:
             x = _own_moves(x, loop)
             evidence["loop"] = _loop_evidence(loop, signal.values, x, self.onset, self.w1)
@@ -196,7 +209,7 @@ class _Ranker:
             evidence["loop"] = {"role": "controlled variable", "set_point": mine.sp,
                                 "controller_output": mine.output}  # fmt: skip
         base = x[: self.baseline]
-        sigma = stats.noise_scale(base)
+        sigma = stats.noise_scale(noise_of[: self.baseline])
         if sigma == 0.0:
             if np.ptp(x) == 0.0:
                 return _nothing(signal, evidence, "did not change")
@@ -209,7 +222,10 @@ class _Ranker:
         window = slice(self.w0, self.w1)
         fitted = stats.fit(self.y[window], carried[window])
         carried_z = (carried - float(carried[: self.baseline].mean())) / sigma
-        arrived = _nearest(stats.onsets(carried_z), self.onset)
+        carried_found = stats.onsets(carried_z)
+        arrived = _nearest(carried_found, self.onset)
+        if arrived is not None:
+            arrived = stats.episode(carried_found, arrived)
         own = stats.onsets(z)
         onset = None
         if arrived is not None:
@@ -218,8 +234,10 @@ class _Ranker:
             nearest = _nearest(own, self.onset - lag_blocks)
             onset = nearest.start if nearest else None
         timing = 0.0
-        if arrived is not None:
-            width = max(2.0, 0.25 * lag_blocks)
+        if source == "rtd":  # the RTD carries the timing: the fit over the window judges it
+            timing = 1.0 if arrived is not None else 0.0
+        elif arrived is not None:
+            width = max(self.onset_spread, 0.25 * lag_blocks)
             timing = math.exp(-0.5 * ((self.onset - arrived.start) / width) ** 2)
         size_sigma = 0.0
         if onset is not None:
@@ -228,9 +246,17 @@ class _Ranker:
         size = 1.0 - math.exp(-size_sigma / 3.0)
         prior = 1.0 if source == "rtd" else math.exp(-lag_s / LAG_PRIOR_S)
         score = fitted.r2 * timing * size * prior
+        if "loop" in evidence and evidence["loop"]["role"] == "controller output":
+            # What the controller did answering its error is no cause: only the rest counts.
+            score *= 1.0 - evidence["loop"]["move_explained_by_controller"]
         consequence = onset is not None and onset > self.onset + 1
-        if consequence:
+        # Explaining the target's noise too, at no lag: the same quantity measured or computed
+        # twice (a fill depth derived from the weight), which says nothing of the cause.
+        residual = math.sqrt(max(0.0, 1.0 - fitted.r2) * float(np.var(self.y[window])))
+        twin = lag_blocks == 0 and residual < TWIN_NOISE * self.y_noise
+        if consequence or twin:
             score *= CONSEQUENCE
+        evidence.update({"moves_with_target": twin})
         evidence.update({
             "explained_r2": round(fitted.r2, 4), "slope": _round(fitted.slope),
             "p_value": _round(fitted.p_value), "timing": round(timing, 4),
@@ -283,10 +309,14 @@ class _Ranker:
         evidence["lag_source"] = source
         window = slice(self.w0, self.w1)
         fitted = stats.fit(self.y[window], carried[window])
-        arrives = at + lag_blocks
-        width = max(2.0, 0.25 * lag_blocks)
-        timing = math.exp(-0.5 * ((self.onset - arrives) / width) ** 2)
-        prior = 1.0 if path is not None else math.exp(-lag_s / LAG_PRIOR_S)
+        if path is not None:  # does the change arrive through the RTD when the target's began?
+            width = max(self.onset_spread, 0.25 * lag_blocks)
+            timing = math.exp(-0.5 * ((self.onset - at - lag_blocks) / width) ** 2)
+            prior = 1.0
+        else:  # the moment is known: the delay is the time from it to the target's change
+            timing = 1.0
+            lag_s = max(0.0, self.onset - at) * step
+            prior = math.exp(-lag_s / LAG_PRIOR_S)
         consequence = at > self.onset + 1
         score = fitted.r2 * timing * prior * (CONSEQUENCE if consequence else 1.0)
         evidence.update({
@@ -307,13 +337,16 @@ class _Ranker:
             b0 = int(later.onset)
             w0, w1 = max(1, b0 - max(18, self.span)), min(self.n, b0 + max(6, self.span))
             leaders = [c for c in best if c.onset is not None and c.onset < later.onset - 1
-                       and _explained(c) >= LEADER_SHARE * _explained(later)]  # fmt: skip
+                       and _explained(c) >= LEADER_SHARE * _explained(later)
+                       and c.score >= 0.5 * later.score]  # fmt: skip
             strongest: tuple[float, Candidate] | None = None
             for earlier in leaders:
                 assert earlier.onset is not None and earlier.series is not None
                 reach = int(later.onset - earlier.onset) + 6
                 lags = np.arange(0, min(reach, w0) + 1)
-                r2 = max(float(stats.lagged_r2(later.series, leader, w0, w1, lags).max())
+                # As for the target, a long lag is less likely than a short one.
+                prior = np.exp(-lags * self.p.step_s / LAG_PRIOR_S)
+                r2 = max(float((stats.lagged_r2(later.series, leader, w0, w1, lags) * prior).max())
                          for leader in self._leading(earlier))  # fmt: skip
                 if r2 >= FOLLOWS_R2 and (strongest is None or r2 > strongest[0]):
                     strongest = (r2, earlier)
@@ -404,7 +437,7 @@ def _departure(z: Array, found: list[stats.Onset], until: int, lag: int) -> int 
 
     reach = until - lag - max(12, lag)
     near = [o for o in found if reach <= o.start <= until]
-    return max(near, key=departs).start if near else None
+    return stats.episode(found, max(near, key=departs)).start if near else None
 
 
 def _nearest(found: list[stats.Onset], block: float) -> stats.Onset | None:

@@ -102,6 +102,18 @@ def onsets(z: Array, k: float = CUSUM_K, h: float = CUSUM_H) -> list[Onset]:
     return found
 
 
+def episode(found: list[Onset], chosen: Onset, gap: int = 6) -> Onset:
+    """The first change of the run of same-direction changes that `chosen` ends (a ramp or a
+    growing shift alarms again and again as the CUSUM restarts from each new level): its
+    onset is when the episode began, its alarm `chosen`'s."""
+    first = chosen
+    for earlier in reversed(found[: found.index(chosen)]):
+        if earlier.sign != chosen.sign or earlier.alarm < first.start - gap:
+            break
+        first = earlier
+    return Onset(first.start, chosen.alarm, chosen.sign)
+
+
 def _change_point(z: Array, since: int, alarm: int, sign: int) -> int:
     """Where, between the sum's last zero and the alarm, a step from the baseline (0) to a
     new level fits best (least squares): noise can keep the sum above zero for a while before
