@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ebr.api.urls import genealogy_urlpatterns
+from reports.api.urls import rootcause_urlpatterns
 
 urlpatterns = [
     path("", include("portal.urls")),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),
+    path("api/v1/ebr/", include(rootcause_urlpatterns)),
     path("api/v1/ebr/", include("ebr.api.urls")),
     path("api/v1/genealogy/", include(genealogy_urlpatterns)),
     path("api/v1/lims/", include("lims_bridge.api.urls")),

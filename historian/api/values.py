@@ -65,7 +65,8 @@ def _window(query: Mapping[str, str]) -> tuple[datetime, datetime]:
     return times["start"], times["end"]
 
 
-def _interval(text: str) -> timedelta:
+def interval(text: str) -> timedelta:
+    """An interval as the reads take it (`60s`, `5m`, `4h`, `1d`); 400 naming `interval` else."""
     match = _INTERVAL.match(text)
     if not match:
         raise HistorianError(
@@ -90,7 +91,7 @@ def parse_params(query: Mapping[str, str]) -> ReadSpec:
     start, end = _window(query)
     fields: dict[str, Any] = {"start": start, "end": end, "mode": query.get("mode", "raw")}
     check_mode(fields["mode"])
-    fields["interval"] = _interval(query["interval"]) if query.get("interval") else None
+    fields["interval"] = interval(query["interval"]) if query.get("interval") else None
     check_interval(fields["mode"], fields["interval"])
     if query.get("tz"):
         fields["tz"] = _zone(query["tz"])

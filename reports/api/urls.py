@@ -17,3 +17,9 @@ urlpatterns = [
     path("signing-certificate/", views.CertificateView.as_view(),
          name="api-reports-certificate"),
 ]  # fmt: skip
+
+# Served under /api/v1/ebr/ (API.md puts the ranking beside the deviation it ranks).
+rootcause_urlpatterns = [
+    path("deviations/<str:number>/root-cause/", views.RootCauseView.as_view(),
+         name="api-ebr-deviation-root-cause"),
+]  # fmt: skip

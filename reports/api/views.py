@@ -17,7 +17,10 @@ from rest_framework.response import Response
 
 from core.api.views import LedgerlineAPIView
 from core.errors import DomainError
+from ebr import selectors as ebr
+from ebr.apps import READ as READ_RECORDS
 from reports import selectors, services, signing
+from reports.api.serializers import RootCauseSerializer
 from reports.apps import RENDER
 from reports.models import Document
 
@@ -212,3 +215,49 @@ class CertificateView(LedgerlineAPIView):
     def get(self, request: Request) -> HttpResponse:
         return HttpResponse(signing.credentials().served_pem,
                             content_type="application/x-pem-file")  # fmt: skip
+
+
+class RootCauseView(LedgerlineAPIView):
+    """Ranked candidate causes of a deviation (API.md), computed on request."""
+
+    capabilities = {"GET": READ_RECORDS}
+    error_statuses = {"GET": {404}}
+
+    @extend_schema(
+        summary="Root-cause ranking of a deviation",
+        description="Every tag of the deviation's line, its lot switches, step entries "
+        "(corrections included) and equipment events, ranked by how well their change explains "
+        "the deviation (see `method` and `caveats` in the answer). 400 for a `window` outside "
+        "10m–7d, `tags` not of the line, or `series` outside 0–10.",
+        parameters=[
+            OpenApiParameter("number", str, OpenApiParameter.PATH,
+                             description="The deviation, e.g. DEV-0007"),
+            OpenApiParameter("window", str, description="How far to look back before the "
+                             "deviation's start, as in historian reads (e.g. 4h); default 2h"),
+            OpenApiParameter("tags", str, description="Only these tags of the line "
+                             "(comma-separated); lot switches and step entries stay"),
+            OpenApiParameter("series", int, description="Evidence charts of the best N "
+                             "candidates (0–10, default 0)"),
+        ],
+        responses=RootCauseSerializer,
+    )  # fmt: skip
+    def get(self, request: Request, number: str) -> Response:
+        from historian.api.values import interval
+        from reports import rootcause
+
+        deviation = get_object_or_404(ebr.deviations(), number=number)
+        query = request.query_params
+        lookback = rootcause.DEFAULT_LOOKBACK
+        if query.get("window"):
+            try:
+                lookback = interval(query["window"])
+            except DomainError:
+                raise rootcause.RootCauseError(
+                    "window is an interval like 30m, 4h or 1d", fields={"window": "invalid"}
+                ) from None
+        tags = [name.strip() for name in query.get("tags", "").split(",") if name.strip()]
+        series = query.get("series", "0")
+        if not series.isdigit() or int(series) > 10:
+            raise rootcause.RootCauseError("series is 0–10", fields={"series": "invalid"})
+        result = rootcause.rank_deviation(deviation, lookback=lookback, tags=tags or None)
+        return Response(rootcause.ranking_json(result, series=int(series)))

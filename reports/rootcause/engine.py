@@ -176,7 +176,7 @@ class _Ranker:
             shift = float(np.abs(z[o.start : o.start + 12]).mean())
             return shift / (1.0 + abs(o.alarm - start) / 60.0)
 
-        chosen = stats.episode(found, max(found, key=weight))
+        chosen = stats.episode(z, found, max(found, key=weight))
         # How sure the onset is: a slow change is noticed long after it began.
         self.onset_spread = max(3.0, (chosen.alarm - chosen.start) / 2.0)
         return chosen.start
@@ -225,7 +225,7 @@ class _Ranker:
         carried_found = stats.onsets(carried_z)
         arrived = _nearest(carried_found, self.onset)
         if arrived is not None:
-            arrived = stats.episode(carried_found, arrived)
+            arrived = stats.episode(carried_z, carried_found, arrived)
         own = stats.onsets(z)
         onset = None
         if arrived is not None:
@@ -437,7 +437,7 @@ def _departure(z: Array, found: list[stats.Onset], until: int, lag: int) -> int 
 
     reach = until - lag - max(12, lag)
     near = [o for o in found if reach <= o.start <= until]
-    return stats.episode(found, max(near, key=departs)).start if near else None
+    return stats.episode(z, found, max(near, key=departs)).start if near else None
 
 
 def _nearest(found: list[stats.Onset], block: float) -> stats.Onset | None:

@@ -102,13 +102,18 @@ def onsets(z: Array, k: float = CUSUM_K, h: float = CUSUM_H) -> list[Onset]:
     return found
 
 
-def episode(found: list[Onset], chosen: Onset, gap: int = 6) -> Onset:
+def episode(z: Array, found: list[Onset], chosen: Onset, gap: int = 6) -> Onset:
     """The first change of the run of same-direction changes that `chosen` ends (a ramp or a
-    growing shift alarms again and again as the CUSUM restarts from each new level): its
-    onset is when the episode began, its alarm `chosen`'s."""
+    growing shift alarms again and again as the CUSUM restarts from each new level) — one that
+    follows within `gap` blocks, or later while the series stayed beyond 2 σ of its baseline
+    on average: its onset is when the episode began, its alarm `chosen`'s."""
     first = chosen
     for earlier in reversed(found[: found.index(chosen)]):
-        if earlier.sign != chosen.sign or earlier.alarm < first.start - gap:
+        if earlier.sign != chosen.sign:
+            break
+        between = chosen.sign * z[earlier.alarm : first.start + 1]
+        near = first.start - earlier.alarm <= gap
+        if not near and (not len(between) or float(between.mean()) <= 2.0):
             break
         first = earlier
     return Onset(first.start, chosen.alarm, chosen.sign)
