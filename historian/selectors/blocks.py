@@ -52,17 +52,23 @@ class Grid:
         return (moment - self.start).total_seconds() / self.step_s
 
 
-def block_means(tags: Sequence[Tag], grid: Grid) -> dict[int, np.ndarray]:
+def block_means(tags: Sequence[Tag], grid: Grid) -> dict[int, np.ndarray[Any, Any]]:
     """Per tag id, the mean of each block of the grid (NaN where a block has no usable
     sample)."""
     out = {tag.pk: np.full(grid.count, np.nan) for tag in tags}
     corrected = set(
-        Correction.objects.filter(tag__in=tags, start__lt=grid.end, end__gt=grid.start)
-        .values_list("tag_id", flat=True)
+        Correction.objects.filter(tag__in=tags, start__lt=grid.end, end__gt=grid.start).values_list(
+            "tag_id", flat=True
+        )
     )
     plain = [tag.pk for tag in tags if tag.pk not in corrected]
     minutes = grid.step_s % 60 == 0 and grid.start.second == 0 and rollups_enabled()
-    params = {"tags": plain, "start": grid.start, "end": grid.end, "step": grid.step_s}
+    params: dict[str, Any] = {
+        "tags": plain,
+        "start": grid.start,
+        "end": grid.end,
+        "step": grid.step_s,
+    }
     with reading_cursor() as cursor:
         cursor.execute(sql.BLOCK_MEANS_MINUTES if minutes else sql.BLOCK_MEANS_RAW, params)
         for tag_id, k, mean in cursor.fetchall():

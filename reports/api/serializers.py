@@ -39,15 +39,18 @@ class ChartSerializer(serializers.Serializer[Any]):
     lag_s = serializers.FloatField(allow_null=True)
     start = serializers.DateTimeField(help_text="The first block's start")
     step_s = serializers.IntegerField(help_text="Block length (s)")
-    target = serializers.ListField(child=serializers.FloatField(allow_null=True),
-                                   help_text="The deviation's tag, block means")
+    target = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="The deviation's tag, block means"
+    )
     carried = serializers.ListField(
         child=serializers.FloatField(allow_null=True),
         help_text="The candidate carried to the tag (shifted by its lag or through the RTD), "
         "in its own unit",
     )
-    fitted = serializers.ListField(child=serializers.FloatField(allow_null=True),
-                                   help_text="The tag as the candidate explains it")
+    fitted = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="The tag as the candidate explains it",
+    )
 
 
 class RootCauseSerializer(serializers.Serializer[Any]):
@@ -55,15 +58,17 @@ class RootCauseSerializer(serializers.Serializer[Any]):
     line = serializers.CharField()
     target = serializers.DictField(help_text="`tag` and the `onset` of its change")
     window = serializers.DictField(help_text="`start`, `end`: the stretch analysed")
-    analysis_window = serializers.DictField(allow_null=True,
-                                            help_text="Where the fits were judged")
-    resolutions_s = serializers.ListField(child=serializers.IntegerField(),
-                                          help_text="Block lengths used: 10 s, and 60 s "
-                                          "for a look-back beyond two hours")
+    analysis_window = serializers.DictField(allow_null=True, help_text="Where the fits were judged")
+    resolutions_s = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Block lengths used: 10 s, and 60 s for a look-back beyond two hours",
+    )
     method = serializers.CharField(help_text="How the ranking works, loops included")
-    caveats = serializers.ListField(child=serializers.CharField(),
-                                    help_text="Where the ranking can be wrong")
+    caveats = serializers.ListField(
+        child=serializers.CharField(), help_text="Where the ranking can be wrong"
+    )
     notes = serializers.ListField(child=serializers.CharField())
     candidates = CandidateSerializer(many=True, help_text="Best first")
-    series = ChartSerializer(many=True, required=False,
-                             help_text="With `series=N`: evidence charts of the best N")
+    series = ChartSerializer(
+        many=True, required=False, help_text="With `series=N`: evidence charts of the best N"
+    )

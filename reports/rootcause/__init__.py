@@ -82,7 +82,7 @@ class Result:
     notes: list[str]
     window: tuple[Any, Any] | None
     resolutions: list[int]
-    targets: dict[int, np.ndarray]  # the target's block means per grid step
+    targets: dict[int, np.ndarray[Any, Any]]  # the target's block means per grid step
 
 
 def rank_deviation(
@@ -134,7 +134,8 @@ def ranking_json(result: Result, series: int = 0) -> dict[str, Any]:
         "window": {"start": format_ts(result.span.before), "end": format_ts(result.span.after)},
         "analysis_window": (
             {"start": format_ts(result.window[0]), "end": format_ts(result.window[1])}
-            if result.window else None
+            if result.window
+            else None
         ),
         "resolutions_s": result.resolutions,
         "method": METHOD,
@@ -187,7 +188,7 @@ def _chart_span(result: Result, grid: Grid) -> tuple[int, int]:
     return first, min(grid.count, last)
 
 
-def _numbers(values: np.ndarray) -> list[float | None]:
+def _numbers(values: np.ndarray[Any, Any]) -> list[float | None]:
     return [None if not math.isfinite(float(v)) else float(f"{float(v):.6g}") for v in values]
 
 

@@ -16,9 +16,9 @@ How a candidate is scored (each factor 0–1, their product is the score):
 - lag prior: without a physical path, a long lag is less likely than a short one (e^(−lag/30 min)).
 - consequence: a candidate whose change began after the target's is a consequence, not a cause
   (× 0.05, flagged); so is one that moves with the target exactly, its noise included, at no
-  lag — the same quantity measured or computed twice; one whose change is explained by an earlier candidate's (R² × lag prior
-  ≥ 0.7, the earlier one explaining the target at least 80 % as well and scoring at least half
-  as high) follows it (× 1 − 0.8·R², and says which).
+  lag — the same quantity measured or computed twice; one whose change is explained by an
+  earlier candidate's (R² × lag prior ≥ 0.7, the earlier one explaining the target at least
+  80 % as well and scoring at least half as high) follows it (× 1 − 0.8·R², and says which).
 - feedback loops: a set-point tag `X_SP` beside `X` on one unit makes a loop; the unit's signal
   whose moves follow a PI law of the loop's error is its controller output. The output is
   scored on its own moves only — what the law does not explain — and its score is scaled by
@@ -155,7 +155,7 @@ class _Ranker:
         # The target's block-to-block noise (differences remove its slow wander).
         self.y_noise = float(np.std(np.diff(y[: self.baseline]))) / math.sqrt(2.0)
         self.onset = self._target_onset(start)
-        end = self.n if problem.end is None else min(self.n, max(int(math.ceil(problem.end)),
+        end = self.n if problem.end is None else min(self.n, max(math.ceil(problem.end),
                                                                   self.onset + 1))  # fmt: skip
         span = max(end - self.onset, 6)
         self.w1 = min(self.n, end + max(6, span // 2))
@@ -171,6 +171,7 @@ class _Ranker:
             self.notes.append("No change stands out of the target's noise before the "
                               "deviation: its start is taken as the onset.")  # fmt: skip
             return start
+
         # The deviation's own change: the largest near its start (noise alarms now and then).
         def weight(o: stats.Onset) -> float:
             shift = float(np.abs(z[o.start : o.start + 12]).mean())
@@ -187,11 +188,19 @@ class _Ranker:
         for signal in self.p.signals:
             if signal.ranked and signal.name != target_name:
                 found.append(self._tag(signal))
-        found += [self._event(event) for event in self.p.events]
-        found = [c for c in found if c is not None]
+        found += [c for c in (self._event(event) for event in self.p.events) if c is not None]
         self._mediation(found)
         found.sort(key=lambda c: (-c.score, c.ref))
         return Ranking(found, float(self.onset), (self.w0, self.w1), self.notes, self.p.step_s)
+
+    def _path(self, unit: str | None) -> Path | None:
+        """The RTD path of a unit, or of the unit it is part of (`L1/FEEDER1/SCREW`)."""
+        if not unit:
+            return None
+        for head, path in self.p.paths.items():
+            if unit == head or unit.startswith(head + "/"):
+                return path
+        return None
 
     # --- tags ----------------------------------------------------------------------------
     def _tag(self, signal: Signal) -> Candidate:
@@ -204,8 +213,8 @@ class _Ranker:
         if loop is not None and loop.output == signal.name:
             x = _own_moves(x, loop)
             evidence["loop"] = _loop_evidence(loop, signal.values, x, self.onset, self.w1)
-        elif any(l.pv == signal.name for l in self.loops.values()):
-            mine = next(l for l in self.loops.values() if l.pv == signal.name)
+        elif any(each.pv == signal.name for each in self.loops.values()):
+            mine = next(each for each in self.loops.values() if each.pv == signal.name)
             evidence["loop"] = {"role": "controlled variable", "set_point": mine.sp,
                                 "controller_output": mine.output}  # fmt: skip
         base = x[: self.baseline]
@@ -218,7 +227,7 @@ class _Ranker:
         carried, lag_blocks, lag_s, source = self._carry(x, signal.unit)
         evidence.update({"lag_source": source, "unit": signal.unit})
         if source == "rtd":
-            evidence["rtd_model"] = self.p.paths[signal.unit].described
+            evidence["rtd_model"] = self._path(signal.unit).described  # type: ignore[union-attr]
         window = slice(self.w0, self.w1)
         fitted = stats.fit(self.y[window], carried[window])
         carried_z = (carried - float(carried[: self.baseline].mean())) / sigma
@@ -270,7 +279,7 @@ class _Ranker:
     def _carry(self, x: Array, unit: str | None) -> tuple[Array, int, float, str]:
         """x carried to the target: (carried, lag in blocks, lag in s, how the lag was had)."""
         step = self.p.step_s
-        path = self.p.paths.get(unit or "")
+        path = self._path(unit)
         if path is not None:
             through = stats.convolved(x, path.weights)
             extra = np.arange(0, min(int(EXTRA_TRANSPORT_S // step), self.w0) + 1)
@@ -278,7 +287,7 @@ class _Ranker:
                                                             extra)))])  # fmt: skip
             carried = stats.shifted(through, best)
             lag_s = path.mean_s + best * step
-            return carried, int(round(lag_s / step)), lag_s, "rtd"
+            return carried, round(lag_s / step), lag_s, "rtd"
         lags = np.arange(0, self.w0 + 1)
         r2 = stats.lagged_r2(self.y, x, self.w0, self.w1, lags)
         weighted = r2 * np.exp(-lags * step / LAG_PRIOR_S)
@@ -293,12 +302,12 @@ class _Ranker:
         at = event.at
         if at > self.w1:
             return None
-        path = self.p.paths.get(event.unit or "")
+        path = self._path(event.unit)
         if path is not None:
             carried, lag_blocks, lag_s, source = self._carry(event.shape, event.unit)
             evidence["rtd_model"] = path.described
         else:
-            expected = max(0, int(round(self.onset - at)))
+            expected = max(0, round(self.onset - at))
             lags = np.arange(max(0, expected - 6), min(expected + 6, self.w0) + 1)
             if len(lags) == 0:
                 return None
@@ -333,7 +342,8 @@ class _Ranker:
         best = sorted((c for c in found if c.onset is not None and c.series is not None
                        and c.score > 0.01), key=lambda c: -c.score)[:MEDIATION_CHECKED]  # fmt: skip
         for later in sorted(best, key=lambda c: c.onset or 0.0):
-            assert later.onset is not None and later.series is not None
+            assert later.onset is not None
+            assert later.series is not None
             b0 = int(later.onset)
             w0, w1 = max(1, b0 - max(18, self.span)), min(self.n, b0 + max(6, self.span))
             leaders = [c for c in best if c.onset is not None and c.onset < later.onset - 1
@@ -341,7 +351,8 @@ class _Ranker:
                        and c.score >= 0.5 * later.score]  # fmt: skip
             strongest: tuple[float, Candidate] | None = None
             for earlier in leaders:
-                assert earlier.onset is not None and earlier.series is not None
+                assert earlier.onset is not None
+                assert earlier.series is not None
                 reach = int(later.onset - earlier.onset) + 6
                 lags = np.arange(0, min(reach, w0) + 1)
                 # As for the target, a long lag is less likely than a short one.
@@ -355,12 +366,11 @@ class _Ranker:
                 later.score *= 1.0 - 0.8 * r2
                 later.evidence["follows"] = {"ref": earlier.ref, "r2": round(r2, 4)}
 
-
     def _leading(self, candidate: Candidate) -> list[Array]:
         """What an earlier candidate's change looks like where it may reach a later one: as it
         is, and for a tag through its RTD path where it has one."""
         assert candidate.series is not None
-        path = self.p.paths.get(str(candidate.evidence.get("unit", "")))
+        path = self._path(candidate.evidence.get("unit"))
         if path is None or candidate.kind != "tag":
             return [candidate.series]
         return [candidate.series, stats.convolved(candidate.series, path.weights)]
@@ -371,7 +381,7 @@ def _rank_window(problem: Problem) -> Ranking:
     onset to the deviation's start and the larger it stands out, the higher."""
     start = max(int(problem.start), 1)
     n = max((len(s.values) for s in problem.signals), default=start + 1)
-    end = n if problem.end is None else min(n, max(int(math.ceil(problem.end)), start + 1))
+    end = n if problem.end is None else min(n, max(math.ceil(problem.end), start + 1))
     width = max(6.0, (end - start) / 2)
     baseline = max(8, start // 2)
     found: list[Candidate] = []
@@ -393,7 +403,7 @@ def _rank_window(problem: Problem) -> Ranking:
             found.append(_nothing(signal, evidence, "no change near the deviation"))
             continue
         onset = min(inside, key=lambda o: abs(o.start - start)).start
-        size_sigma = float(np.abs(z[onset:end + 1]).mean())
+        size_sigma = float(np.abs(z[onset : end + 1]).mean())
         size = 1.0 - math.exp(-size_sigma / 3.0)
         timing = math.exp(-0.5 * ((onset - start) / width) ** 2)
         evidence.update({"timing": round(timing, 4), "size_sigma": round(size_sigma, 2),
@@ -411,8 +421,10 @@ def _rank_window(problem: Problem) -> Ranking:
                                 "timing": round(timing, 4), **event.detail},
                                series=event.shape))  # fmt: skip
     found.sort(key=lambda c: (-c.score, c.ref))
-    note = ("The deviation names no tag: candidates are ranked on how much they changed near "
-            "its start, not on how well they explain a measured target.")
+    note = (
+        "The deviation names no tag: candidates are ranked on how much they changed near "
+        "its start, not on how well they explain a measured target."
+    )
     return Ranking(found, None, (max(0, int(start - 3 * width)), end), [note], problem.step_s)
 
 
@@ -467,8 +479,11 @@ def _loops(signals: list[Signal], baseline: int) -> dict[str, _Loop]:
             if other.unit != pv.unit or other.name in (sp.name, pv.name) or not other.ranked:
                 continue
             values = stats.filled(other.values)
-            law = None if values is None else stats.controller_law(values[:baseline],
-                                                                     error[:baseline])
+            law = (
+                None
+                if values is None
+                else stats.controller_law(values[:baseline], error[:baseline])
+            )
             if law is not None and (best is None or law.r2 > best[0].r2):
                 best = (law, other)
         if best is not None:
@@ -489,12 +504,11 @@ def _own_moves(output: Array, loop: _Loop) -> Array:
         (output <= bottom + tolerance) & (predicted < actual)
     )
     residual = np.where(pinned, 0.0, actual - predicted)
-    return output[0] + np.cumsum(residual)
+    own: Array = output[0] + np.cumsum(residual)
+    return own
 
 
-def _loop_evidence(
-    loop: _Loop, raw: Array, own: Array, onset: int, w1: int
-) -> dict[str, Any]:
+def _loop_evidence(loop: _Loop, raw: Array, own: Array, onset: int, w1: int) -> dict[str, Any]:
     values = stats.filled(raw)
     moved = 0.0 if values is None else float(np.ptp(values[max(0, onset - 6) : w1]))
     kept = float(np.ptp(own[max(0, onset - 6) : w1]))

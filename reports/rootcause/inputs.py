@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.utils import timezone
@@ -42,16 +43,20 @@ def span_of(deviation: Deviation, lookback: timedelta) -> Span:
     end = deviation.end
     last = end or min(now, deviation.start + timedelta(hours=2))
     after = min(now, last + max(timedelta(minutes=15), (last - deviation.start) / 2))
-    return Span(deviation.start, end, deviation.start - lookback, max(after, deviation.start
-                                                                      + timedelta(seconds=1)))
+    return Span(
+        deviation.start,
+        end,
+        deviation.start - lookback,
+        max(after, deviation.start + timedelta(seconds=1)),
+    )
 
 
 def line_tags(deviation: Deviation, wanted: Sequence[str] | None) -> list[Tag]:
     found = list(ebr.line_tags(deviation.line).select_related("equipment"))
     if wanted:
         found = [tag for tag in found if tag.name in set(wanted)]
-    if deviation.tag is not None and all(t.pk != deviation.tag_id for t in found):
-        found.append(Tag.objects.select_related("equipment").get(pk=deviation.tag_id))
+    if deviation.tag is not None and all(t.pk != deviation.tag.pk for t in found):
+        found.append(Tag.objects.select_related("equipment").get(pk=deviation.tag.pk))
     return found
 
 
@@ -61,6 +66,12 @@ def problem(deviation: Deviation, tags: list[Tag], span: Span, step_s: int,
     grid = historian.Grid.covering(begin or span.before, span.after, step_s)
     numeric = [t for t in tags if t.value_type != "string"]
     means = historian.block_means(numeric, grid)
+    # Nothing to analyse before the line's first sample: the grid begins there.
+    firsts = [int(np.argmax(np.isfinite(v))) for v in means.values() if np.isfinite(v).any()]
+    if firsts and min(firsts) > 0:
+        cut = min(firsts)
+        grid = historian.Grid(grid.at(cut), step_s, grid.count - cut)
+        means = {k: v[cut:] for k, v in means.items()}
     target = None
     signals = []
     for tag in numeric:
@@ -77,11 +88,11 @@ def problem(deviation: Deviation, tags: list[Tag], span: Span, step_s: int,
     return Problem(step_s, signals, events, target, grid.index(span.start), end, paths), grid
 
 
-def _indicator(grid: historian.Grid, start: datetime, end: datetime | None) -> np.ndarray:
+def _indicator(grid: historian.Grid, start: datetime, end: datetime | None) -> np.ndarray[Any, Any]:
     shape = np.zeros(grid.count)
     first = max(0, int(grid.index(start)))
     last = grid.count if end is None else min(grid.count, int(np.ceil(grid.index(end))))
-    shape[first:max(last, first + 1)] = 1.0
+    shape[first : max(last, first + 1)] = 1.0
     return shape
 
 
@@ -94,8 +105,8 @@ def _state_events(deviation: Deviation, tags: list[Tag], grid: historian.Grid) -
     found: dict[int, list[historian.Change]] = {}
     for change in historian.changes(list(states.values()), grid.start, grid.end):
         found.setdefault(change.tag_id, []).append(change)
-    feeds = list(Feed.objects.filter(line=deviation.line, start__gte=grid.start,
-                                     start__lt=grid.end).values_list("feeder", "start"))  # fmt: skip
+    on_grid = Feed.objects.filter(line=deviation.line, start__gte=grid.start, start__lt=grid.end)
+    feeds = list(on_grid.values_list("feeder", "start"))
     events = []
     for tag_id, changes in found.items():
         tag = states[tag_id]
@@ -152,28 +163,27 @@ def _entries(deviation: Deviation, grid: historian.Grid) -> list[Event]:
 
 
 def _paths(deviation: Deviation, grid: historian.Grid, target: Signal | None) -> dict[str, Path]:
-    """From each feeder to the target, the RTD in force at the deviation's start — where the
-    target lies downstream of the feeders (not on a feeder itself)."""
+    """From each feeder with an RTD model in force at the deviation's start (the line's
+    children that have one) to the target — where the target lies downstream of them, not on
+    a feeder itself."""
     line = deviation.line
     head = line.equipment.path + "/"
-    feeders = ebr.line_feeders(line)
+    versions = {f: v for f in ebr.line_feeders(line)
+                if (v := ebr.rtd_model_at(line, f, deviation.start)) is not None}  # fmt: skip
     if target is None or any(target.unit == head + f or target.unit.startswith(head + f + "/")
-                             for f in feeders):  # fmt: skip
+                             for f in versions):  # fmt: skip
         return {}
     paths = {}
-    for feeder in feeders:
-        version = ebr.rtd_model_at(line, feeder, deviation.start)
-        if version is None:
-            continue
+    for feeder, version in versions.items():
         model = rtd_of(version)
-        reach = model.quantile(RTD_REACH)
-        edges = np.arange(0.0, reach + grid.step_s, grid.step_s)
+        edges = np.arange(0.0, model.quantile(RTD_REACH) + grid.step_s, grid.step_s)
         weights = np.diff(model.cdf(edges))
         total = float(weights.sum())
-        if total <= 0:
-            continue
-        mean = float(model.delay_s + model.tau_s)
-        described = f"{model.describe()} (version {version.version})"
-        paths[head + feeder] = Path(head + feeder, weights / total, mean, described)
+        if total > 0:
+            paths[head + feeder] = Path(
+                head + feeder,
+                weights / total,
+                float(model.delay_s + model.tau_s),
+                f"{model.describe()} (version {version.version})",
+            )
     return paths
-

@@ -29,8 +29,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import fftconvolve
 from statsmodels.regression.linear_model import OLS
-from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tools import add_constant
+from statsmodels.tsa.ar_model import AutoReg
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -130,19 +130,20 @@ def _change_point(z: Array, since: int, alarm: int, sign: int) -> int:
     return since + int(np.argmax(gain))
 
 
-def lagged_r2(y: Array, x: Array, w0: int, w1: int, lags: Array) -> Array:
+def lagged_r2(y: Array, x: Array, w0: int, w1: int, lags: Any) -> Array:
     """R² of y[w0:w1] against x[w0−ℓ:w1−ℓ] for each lag ℓ of `lags` (all ≥ 0, ℓ ≤ w0): the
     squared correlation, 0 where either side is constant."""
     width = w1 - w0
     target = y[w0:w1] - y[w0:w1].mean()
     t_norm = float(np.sqrt(np.sum(target * target)))
-    windows = sliding_window_view(x[: w1], width)  # row s is x[s : s + width]
+    windows = sliding_window_view(x[:w1], width)  # row s is x[s : s + width]
     shifted = windows[w0 - lags]
     centred = shifted - shifted.mean(axis=1, keepdims=True)
     norms = np.sqrt(np.sum(centred * centred, axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         r = centred @ target / (norms * t_norm)
-    return np.nan_to_num(r * r, nan=0.0)
+    found: Array = np.nan_to_num(r * r, nan=0.0)
+    return found
 
 
 def shifted(x: Array, lag: int) -> Array:
@@ -156,7 +157,8 @@ def convolved(x: Array, weights: Array) -> Array:
     """x's departures from its first value carried through an impulse response given per
     block (weights summing to 1): what arrives downstream, block by block."""
     base = x[0]
-    return base + fftconvolve(x - base, weights)[: len(x)]
+    carried: Array = base + fftconvolve(x - base, weights)[: len(x)]
+    return carried
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts import roles as R
-from tests.matrix import AUDIT_READERS, EVERYONE, HUMANS, Endpoint
+from tests.matrix import AUDIT_READERS, DATA_READERS, EVERYONE, HUMANS, Endpoint
 
 RENDERERS = HUMANS - {R.ADMINISTRATOR}
 
@@ -19,4 +19,6 @@ ROWS: list[Endpoint] = [
     Endpoint("GET", "/api/v1/reports/documents/NOPE.pdf", RENDERERS, api=True),
     Endpoint("POST", "/api/v1/reports/verify/", RENDERERS, api=True, data={}),
     Endpoint("GET", "/api/v1/reports/signing-certificate/", EVERYONE, api=True),
+    # The ranking reads what the deviation's readers read (served beside the deviation).
+    Endpoint("GET", "/api/v1/ebr/deviations/DEV-0000/root-cause/", DATA_READERS, api=True),
 ]

@@ -147,8 +147,7 @@ class PlantB:
             "G2.GRAN.LIQUID_FLOW": liquid,
             "G2.GRAN.PUMP_SPEED": self.pump.output,
             "G2.GRAN.POWDER_FEED": self.powder,
-            "G2.GRAN.TORQUE": 12.0 + 30.0 * (self.liquid / self.powder - 0.2)
-            + rng.normal(0, 0.05),
+            "G2.GRAN.TORQUE": 12.0 + 30.0 * (self.liquid / self.powder - 0.2) + rng.normal(0, 0.05),
             "G2.DRYER.INLET_TEMP_SP": inlet_sp,
             "G2.DRYER.INLET_TEMP": inlet,
             "G2.DRYER.HEATER_POWER": self.heater.output,

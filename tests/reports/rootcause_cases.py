@@ -52,7 +52,7 @@ def decoys(blocks: int, fault: int, target: int, seed: int, count: int = 60) -> 
             x = np.cumsum(noise)
         elif kind == 2:  # a step at a random time
             x = noise.copy()
-            x[away(50, blocks - 20):] += rng.uniform(3, 8)
+            x[away(50, blocks - 20) :] += rng.uniform(3, 8)
         elif kind == 3:  # a pulse at a random time
             x = noise.copy()
             at = away(50, blocks - 60)

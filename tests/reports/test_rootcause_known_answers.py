@@ -49,7 +49,8 @@ def test_a_planted_fault_ranks_its_cause_first(fault: str, target: str, cause: s
     assert all(c.score < best.score for c in late)
     assert ranking.target_onset is not None
     after = [c for c in late if c.onset is not None and c.onset > ranking.target_onset + 1]
-    assert after and all(c.evidence["consequence"] for c in after)
+    assert after
+    assert all(c.evidence["consequence"] for c in after)
 
 
 def test_the_feeders_controller_output_is_not_taken_for_the_cause() -> None:
@@ -66,7 +67,8 @@ def test_the_feeders_controller_output_is_not_taken_for_the_cause() -> None:
     assert screw.evidence["explained_r2"] < 0.2
     assert screw.score < 0.05 * ranking.candidates[0].score
     flow = by_ref(ranking, "L1.FEEDER1.MASSFLOW")
-    assert flow.evidence["lag_source"] == "rtd" and flow.lag_s == pytest.approx(105, abs=30)
+    assert flow.evidence["lag_source"] == "rtd"
+    assert flow.lag_s == pytest.approx(105, abs=30)
     # The press and the outlet move after the NIR: consequences.
     for later in ("L1.PRESS.TABLET_WEIGHT", "L1.OUTLET.MASSFLOW"):
         assert by_ref(ranking, later).evidence["consequence"] is True
@@ -122,7 +124,8 @@ def test_a_deviation_without_a_tag_is_ranked_on_the_changes_in_its_window() -> N
     untagged = engine.Problem(problem.step_s, problem.signals, problem.events, None,
                               problem.start - 6, problem.end, problem.paths)  # fmt: skip
     ranking = engine.rank(untagged)
-    assert ranking.target_onset is None and "names no tag" in ranking.notes[0]
+    assert ranking.target_onset is None
+    assert "names no tag" in ranking.notes[0]
     top = [c.ref for c in ranking.candidates[:5]]
     assert "L1.PRESS.MAIN_FORCE" in top
     assert all(c.evidence["lag_source"] == "window" for c in ranking.candidates if c.score)
