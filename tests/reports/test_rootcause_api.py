@@ -79,8 +79,9 @@ def line_with_fault(make_user: Any) -> dict[str, Any]:
                               reason="done")  # fmt: skip
     entry = services.entry_record(actor=olga, batch=batch, step_code="S20",
                                   values={"press_speed": 52}, signature=signed)  # fmt: skip
-    services.entry_record(actor=olga, batch=batch, step_code="S20", values={"press_speed": 50},
-                          corrects=entry.pk, reason="typed 52 for 50", signature=signed)  # fmt: skip
+    services.entry_record(actor=olga, batch=batch, step_code="S20",
+                          values={"press_speed": 50}, corrects=entry.pk,
+                          reason="typed 52 for 50", signature=signed)  # fmt: skip
     client = APIClient()
     client.force_login(eli)
     return {"client": client, "deviation": deviation, "untagged": untagged, "start": start,
