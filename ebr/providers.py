@@ -1,9 +1,11 @@
-"""Hooks through which higher apps contribute to a batch, without ebr importing them.
+"""Hooks through which higher apps contribute to a batch or a deviation, without ebr importing
+them.
 
 A batch's release blockers, its review exceptions and the sections of its detail page and
-report come from providers: functions of the batch that higher apps (the LIMS bridge, …)
-register from their `AppConfig.ready()`. ebr asks every registered provider and never
-imports the app that registered it (DESIGN.md, "Architecture").
+report, and the sections of a deviation's page (the root-cause ranking of the reports app)
+come from providers: functions that higher apps (the LIMS bridge, reports, …) register from
+their `AppConfig.ready()`. ebr asks every registered provider and never imports the app that
+registered it (DESIGN.md, "Architecture").
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ _blockers: list[BlockerProvider] = []
 _exceptions: list[ExceptionProvider] = []
 _sections: list[SectionProvider] = []
 _fields: list[FieldsProvider] = []
+_deviation_sections: list[SectionProvider] = []
 
 
 def register_release_blockers(provider: BlockerProvider) -> BlockerProvider:
@@ -74,8 +77,15 @@ def register_detail_fields(provider: FieldsProvider) -> FieldsProvider:
     return provider
 
 
+def register_deviation_sections(provider: SectionProvider) -> SectionProvider:
+    """Register a function deviation → sections of the deviation's page."""
+    if provider not in _deviation_sections:
+        _deviation_sections.append(provider)
+    return provider
+
+
 def unregister(provider: Callable[[Any], Any]) -> None:
-    for registry in (_blockers, _exceptions, _sections, _fields):
+    for registry in (_blockers, _exceptions, _sections, _fields, _deviation_sections):
         if provider in registry:
             registry.remove(provider)
 
@@ -96,6 +106,13 @@ def review_exceptions(batch: Any) -> list[ReviewException]:
 def detail_sections(batch: Any) -> list[Section]:
     return sorted(
         (section for provider in _sections for section in provider(batch)),
+        key=lambda s: s.order,
+    )
+
+
+def deviation_sections(deviation: Any) -> list[Section]:
+    return sorted(
+        (section for provider in _deviation_sections for section in provider(deviation)),
         key=lambda s: s.order,
     )
 

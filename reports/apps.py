@@ -16,3 +16,9 @@ class ReportsConfig(AppConfig):
         role: {RENDER} for role in (R.OPERATOR, R.SUPERVISOR, R.QA_REVIEWER, R.AUDITOR,
                                     R.PROCESS_ENGINEER)
     }  # fmt: skip
+
+    def ready(self) -> None:
+        from ebr import providers
+        from reports.rootcause.page import section
+
+        providers.register_deviation_sections(section)

@@ -112,10 +112,13 @@ def deviation_page(deviation: Deviation, user: Any) -> dict[str, Any]:
         diversion["begins"] = datetime.fromisoformat(diversion["divert_start"])
         ends = diversion.get("divert_end")
         diversion["ends"] = datetime.fromisoformat(ends) if ends else None
+    from ebr import providers
+
     return {
         "deviation": deviation,
         "body": deviation_json(deviation, deviation_signatures([deviation])[deviation.pk]),
         "moves": moves,
         "trend_url": trend,
         "diversion": diversion,
+        "sections": providers.deviation_sections(deviation),
     }

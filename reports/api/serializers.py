@@ -37,6 +37,7 @@ class ChartSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     tag = serializers.CharField(allow_null=True)
     lag_s = serializers.FloatField(allow_null=True)
+    lag_source = serializers.CharField(allow_null=True)
     start = serializers.DateTimeField(help_text="The first block's start")
     step_s = serializers.IntegerField(help_text="Block length (s)")
     target = serializers.ListField(

@@ -1,7 +1,7 @@
 """The deviation report (`reports/deviations/{number}.pdf`): the deviation, its batch and tag,
-its window, what the monitor measured, the diversion window a feeder excursion implies, its
-investigation and closure with the signature manifestations. (The root-cause issue adds its
-ranking here.)"""
+its window, what the monitor measured, the diversion window a feeder excursion implies, the
+root-cause ranking with evidence charts (reports.rootcause), its investigation and closure with
+the signature manifestations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Any
 from audit.canonical import format_ts
 from core.errors import NotFound
 from ebr import selectors as ebr
+from reports import rootcause
 from reports.pdf import Content, pairs, para, table, when
+from reports.rootcause import pdf as rootcause_pdf
 
 
 def resolve(params: dict[str, Any], user: Any) -> Any:
@@ -26,7 +28,10 @@ def build(deviation: Any, progress: Callable[[float], None]) -> Content:
     signatures = ebr.deviation_signatures([deviation])[deviation.pk]
     body = ebr.deviation_json(deviation, signatures)
     diversion = ebr.deviation_diversion(deviation)
-    progress(0.5)
+    progress(0.2)
+    ranking = rootcause.ranking_json(rootcause.rank_deviation(deviation),
+                                     series=rootcause_pdf.CHARTED)  # fmt: skip
+    progress(0.6)
     story: list[Any] = [
         para("What happened", "h2"),
         pairs(
@@ -56,6 +61,7 @@ def build(deviation: Any, progress: Callable[[float], None]) -> Content:
             ))  # fmt: skip
         else:
             story.append(para(diversion.get("problem", "")))
+    story += rootcause_pdf.section(ranking)
     story += [para("Investigation and closure", "h2")]
     if deviation.status == "closed":
         story.append(pairs([("Root cause", deviation.root_cause), ("Impact", deviation.impact),
@@ -75,5 +81,7 @@ def build(deviation: Any, progress: Callable[[float], None]) -> Content:
         + (f", batch {deviation.batch.batch_number}" if deviation.batch else ""),
         story=story,
         manifest={"report": "deviation", "deviation": body, "diversion": diversion,
+                  "root_cause": [{k: c[k] for k in ("kind", "ref", "score", "lag_s", "onset")}
+                                 for c in ranking["candidates"][:rootcause_pdf.LISTED]],
                   "rendered_from": format_ts(deviation.created_at)},
     )  # fmt: skip

@@ -171,6 +171,7 @@ def chart_json(candidate: Candidate, grid: Grid, result: Result) -> dict[str, An
         "kind": candidate.kind,
         "tag": candidate.tag,
         "lag_s": candidate.lag_s,
+        "lag_source": candidate.evidence.get("lag_source"),
         "start": format_ts(grid.at(first)),
         "step_s": grid.step_s,
         "target": _numbers(target[first:last]) if target is not None else [],

@@ -42,6 +42,7 @@ import numpy as np
 from reports.rootcause import stats
 from reports.rootcause.stats import Array
 
+WEAK = 0.2  # below this best score, the ranking says nothing explains the deviation
 TWIN_NOISE = 0.2  # a fit whose residual is below this share of the target's noise: a twin
 LAG_PRIOR_S = 1800.0  # e-folding lag of the prior where no RTD model gives the delay
 EXTRA_TRANSPORT_S = 120.0  # further transport searched after an RTD path's curve
@@ -173,11 +174,7 @@ class _Ranker:
             return start
 
         # The deviation's own change: the largest near its start (noise alarms now and then).
-        def weight(o: stats.Onset) -> float:
-            shift = float(np.abs(z[o.start : o.start + 12]).mean())
-            return shift / (1.0 + abs(o.alarm - start) / 60.0)
-
-        chosen = stats.episode(z, found, max(found, key=weight))
+        chosen = _principal(z, found, start)
         # How sure the onset is: a slow change is noticed long after it began.
         self.onset_spread = max(3.0, (chosen.alarm - chosen.start) / 2.0)
         return chosen.start
@@ -191,6 +188,12 @@ class _Ranker:
         found += [c for c in (self._event(event) for event in self.p.events) if c is not None]
         self._mediation(found)
         found.sort(key=lambda c: (-c.score, c.ref))
+        if not found or found[0].score < WEAK:
+            self.notes.append(
+                f"No candidate explains the change well (best score below {WEAK}): the cause "
+                "may be unmeasured, or the measurement itself — a drifting or failing "
+                "instrument. Check the instrument, and widen the look-back."
+            )
         return Ranking(found, float(self.onset), (self.w0, self.w1), self.notes, self.p.step_s)
 
     def _path(self, unit: str | None) -> Path | None:
@@ -232,9 +235,7 @@ class _Ranker:
         fitted = stats.fit(self.y[window], carried[window])
         carried_z = (carried - float(carried[: self.baseline].mean())) / sigma
         carried_found = stats.onsets(carried_z)
-        arrived = _nearest(carried_found, self.onset)
-        if arrived is not None:
-            arrived = stats.episode(carried_z, carried_found, arrived)
+        arrived = _principal(carried_z, carried_found, self.onset) if carried_found else None
         own = stats.onsets(z)
         onset = None
         if arrived is not None:
@@ -407,18 +408,19 @@ def _rank_window(problem: Problem) -> Ranking:
         size = 1.0 - math.exp(-size_sigma / 3.0)
         timing = math.exp(-0.5 * ((onset - start) / width) ** 2)
         evidence.update({"timing": round(timing, 4), "size_sigma": round(size_sigma, 2),
-                         "size": round(size, 4)})  # fmt: skip
+                         "size": round(size, 4), "after_start": onset > start + 1})  # fmt: skip
         found.append(Candidate("tag", signal.name, signal.name, size * timing,
-                               float((start - onset) * problem.step_s), float(onset), evidence,
-                               series=x))  # fmt: skip
+                               float(max(0, start - onset) * problem.step_s), float(onset),
+                               evidence, series=x))  # fmt: skip
     for event in problem.events:
         if not start - 3 * width <= event.at <= end:
             continue
         timing = math.exp(-0.5 * ((event.at - start) / width) ** 2)
         found.append(Candidate(event.kind, event.ref, event.tag, timing,
-                               float((start - event.at) * problem.step_s), event.at,
+                               float(max(0.0, start - event.at) * problem.step_s), event.at,
                                {"resolution_s": problem.step_s, "lag_source": "window",
-                                "timing": round(timing, 4), **event.detail},
+                                "timing": round(timing, 4), "after_start": event.at > start + 1,
+                                **event.detail},
                                series=event.shape))  # fmt: skip
     found.sort(key=lambda c: (-c.score, c.ref))
     note = (
@@ -450,6 +452,17 @@ def _departure(z: Array, found: list[stats.Onset], until: int, lag: int) -> int 
     reach = until - lag - max(12, lag)
     near = [o for o in found if reach <= o.start <= until]
     return stats.episode(z, found, max(near, key=departs)).start if near else None
+
+
+def _principal(z: Array, found: list[stats.Onset], near: float) -> stats.Onset:
+    """The change that matters near block `near`: the largest shift, discounted by distance
+    (noise alarms now and then), taken from the start of its episode."""
+
+    def weight(o: stats.Onset) -> float:
+        shift = float(np.abs(z[o.start : o.start + 12]).mean())
+        return shift / (1.0 + abs(o.alarm - near) / 60.0)
+
+    return stats.episode(z, found, max(found, key=weight))
 
 
 def _nearest(found: list[stats.Onset], block: float) -> stats.Onset | None:

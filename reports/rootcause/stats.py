@@ -127,7 +127,11 @@ def _change_point(z: Array, since: int, alarm: int, sign: int) -> int:
     tail = np.cumsum(run[::-1])[::-1]  # Σ from t to the alarm
     count = np.arange(len(run), 0, -1)
     gain = np.where(tail > 0, tail * tail / count, -np.inf)
-    return since + int(np.argmax(gain))
+    best = int(np.argmax(gain))
+    # Not before the last block clearly on the other side of the baseline (a slow or noisy
+    # change makes the step fit reach back into the noise).
+    across = np.nonzero(run <= -1.0)[0]
+    return since + max(best, int(across[-1]) + 1 if len(across) else 0)
 
 
 def lagged_r2(y: Array, x: Array, w0: int, w1: int, lags: Any) -> Array:

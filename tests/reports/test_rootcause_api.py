@@ -193,3 +193,18 @@ def test_bad_input_is_refused_naming_the_parameter(make_user: Any, query: dict[s
     empty = client.get(URL.format(deviation.number))
     assert empty.status_code == 200
     assert empty.json()["candidates"] == []
+
+
+@pytest.mark.django_db
+def test_the_deviation_report_carries_the_ranking(line_with_fault: dict[str, Any]) -> None:
+    from tests.reports.test_reports import text
+
+    client, deviation = line_with_fault["client"], line_with_fault["deviation"]
+    answer = client.get(f"/api/v1/reports/deviations/{deviation.number}.pdf")
+    assert answer.status_code == 200, answer.content[:300]
+    found = text(answer.content)
+    for words in ("Root-cause ranking", "LR.FEEDER1.MASSFLOW", "via RTD",
+                  "Evidence: the tag beside each candidate", "How the ranking works",
+                  "Where it can be wrong", "CONSEQUENCE"):  # fmt: skip
+        assert words in found, words
+    assert found.index("Root-cause ranking") < found.index("Investigation and closure")
