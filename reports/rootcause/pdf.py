@@ -25,11 +25,12 @@ def section(body: dict[str, Any]) -> list[Any]:
     target = body["target"]
     candidates = body["candidates"]
     if target["tag"]:
+        window = body["window"]
+        blocks = " and ".join(f"{s} s" for s in body["resolutions_s"])
         story.append(para(
             f"Candidates ranked by how well their change explains {target['tag']}, whose "
-            f"change began {_utc(target['onset'])}; the line read from {_utc(body['window']['start'])} "
-            f"to {_utc(body['window']['end'])} in blocks of "
-            f"{' and '.join(f'{s} s' for s in body['resolutions_s'])}."
+            f"change began {_utc(target['onset'])}; the line read from "
+            f"{_utc(window['start'])} to {_utc(window['end'])} in blocks of {blocks}."
         ))  # fmt: skip
     for note in body["notes"]:
         story.append(para(note, "small"))
