@@ -6,7 +6,17 @@ import sys
 
 from bench.db import bench_database, setup_django
 
-SUITES = ["audit", "historian", "accounts", "trend", "ebr", "genealogy", "lims", "reports"]
+SUITES = [
+    "audit",
+    "historian",
+    "accounts",
+    "trend",
+    "ebr",
+    "genealogy",
+    "lims",
+    "reports",
+    "rootcause",
+]
 
 
 def main(argv: list[str]) -> int:

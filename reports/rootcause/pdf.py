@@ -12,6 +12,7 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether
 
 from reports.pdf import BAD, BRAND, MUTED, para, table
 
@@ -47,11 +48,17 @@ def section(body: dict[str, Any]) -> list[Any]:
         story.append(para(f"{len(candidates) - LISTED} further candidates scored at most "
                           f"{candidates[LISTED]['score']:.2f} (the API lists them all).",
                           "small"))  # fmt: skip
-    charts = [s for s in body.get("series", [])][:CHARTED]
-    if charts:
-        story.append(para("Evidence: the tag beside each candidate carried to it", "h3"))
+    charts = list(body.get("series", []))[:CHARTED]
     for rank, chart in enumerate(charts, 1):
-        story.append(_chart(rank, chart, target))
+        drawing = _chart(rank, chart, target)
+        # The heading stays with the first chart.
+        story.append(
+            KeepTogether(
+                [para("Evidence: the tag beside each candidate carried to it", "h3"), drawing]
+            )
+            if rank == 1
+            else drawing
+        )
     story += [para("How the ranking works", "h3"), para(body["method"], "small"),
               para("Where it can be wrong", "h3")]  # fmt: skip
     story += [para(f"• {caveat}", "small") for caveat in body["caveats"]]
@@ -110,7 +117,7 @@ def _evidence(c: dict[str, Any]) -> str:
 
 
 def _chart(rank: int, chart: dict[str, Any], target: dict[str, Any]) -> Drawing:
-    """The tag (dark) and the tag as the candidate explains it (orange), minutes from the
+    """The tag (blue) and the tag as the candidate explains it (orange), minutes from the
     tag's change; the change's start dashed."""
     start = datetime.fromisoformat(chart["start"])
     onset = datetime.fromisoformat(target["onset"]) if target["onset"] else start
@@ -141,7 +148,7 @@ def _chart(rank: int, chart: dict[str, Any], target: dict[str, Any]) -> Drawing:
                          strokeDashArray=(2, 2), strokeWidth=0.6))  # fmt: skip
     how = ("through the RTD" if chart.get("lag_source") == "rtd"
            else f"carried by {_lag(chart['lag_s'])}")  # fmt: skip
-    drawing.add(String(16 * mm, 48 * mm, f"#{rank} {chart['ref']} — {target['tag']} (dark) and "
+    drawing.add(String(16 * mm, 48 * mm, f"#{rank} {chart['ref']} — {target['tag']} (blue) and "
                        f"as the candidate explains it, {how} (orange); minutes from the "
-                       "change's start", fontSize=7, fillColor=MUTED))  # fmt: skip
+                       "change's start (dashed)", fontSize=7, fillColor=MUTED))  # fmt: skip
     return drawing

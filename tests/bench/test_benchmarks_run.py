@@ -25,6 +25,7 @@ TINY = {
     "BENCH_EBR_ENTRIES": "3",
     "BENCH_GENEALOGY_DAYS": "2",
     "BENCH_LIMS_ANALYSES": "50",
+    "BENCH_ROOTCAUSE_HOURS": "1.2",
 }
 
 
@@ -46,13 +47,13 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     headings = ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:",
-                "== genealogy:", "== lims:", "== reports:")  # fmt: skip
+                "== genealogy:", "== lims:", "== reports:", "== rootcause:")  # fmt: skip
     for heading in headings:
         assert heading in done.stdout
     figures = (
         "overhead", "events/s", "samples/s", "plot, 1,000 intervals", "aggregate", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
-        "SENAITE pull", "file import", "batch record PDF",
+        "SENAITE pull", "file import", "batch record PDF", "ranking over",
     )  # fmt: skip
     for figure in figures:
         assert figure in done.stdout, figure
