@@ -26,8 +26,8 @@ def at(seconds: float) -> str:
 
 @pytest.fixture
 def stored(tags: dict[str, Any], collector: Any) -> dict[str, Any]:
-    """Ten minutes of the flow every second (two bad samples among them, one without a value), the speed
-    every 5 s, the running flag switching twice and the lot once."""
+    """Ten minutes of the flow every second (two bad samples among them, one without a
+    value), the speed every 5 s, the running flag switching twice and the lot once."""
     flow = [{"tag": "L1.FEEDER1.MASSFLOW", "ts": at(s), "value": 2.0 + 0.01 * s}
             for s in range(600)]  # fmt: skip
     flow[30] = {"tag": "L1.FEEDER1.MASSFLOW", "ts": at(30), "value": 999.0, "quality": "bad"}
