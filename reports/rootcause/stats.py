@@ -154,6 +154,8 @@ def shifted(x: Array, lag: int) -> Array:
     """x delayed by `lag` blocks (the first `lag` blocks hold x's first value)."""
     if lag <= 0:
         return x.copy()
+    if lag >= len(x):
+        return np.full(len(x), x[0])
     return np.concatenate([np.full(lag, x[0]), x[:-lag]])
 
 
@@ -163,6 +165,14 @@ def convolved(x: Array, weights: Array) -> Array:
     base = x[0]
     carried: Array = base + fftconvolve(x - base, weights)[: len(x)]
     return carried
+
+
+def r2(y: Array, p: Array) -> float:
+    """The squared correlation of y and p (0 where either is constant): a quick R² for
+    searches; `fit` gives the full statistics of the one chosen."""
+    if np.std(p) == 0.0 or np.std(y) == 0.0:
+        return 0.0
+    return float(np.corrcoef(y, p)[0, 1] ** 2)
 
 
 @dataclass(frozen=True)

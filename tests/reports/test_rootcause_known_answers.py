@@ -147,3 +147,15 @@ def test_onsets_are_where_a_change_began_not_where_it_was_noticed() -> None:
     alarms = [o for o in found if o.sign > 0 and 200 <= o.alarm <= 300]
     assert len(alarms) > 1
     assert abs(stats.episode(ramp, found, alarms[-1]).start - 200) <= 20
+
+
+def test_a_target_without_a_change_is_ranked_and_says_so() -> None:
+    """Noise only, no change: the deviation's start is taken as the onset, nothing explains
+    it, and the ranking says to suspect the instrument."""
+    problem = simulator_problem(SIMULATOR_CASES[4][0], "L1.PRESS.HARDNESS", 1)
+    quiet = engine.Signal("X.QUIET", "X/QUIET", np.random.default_rng(5).normal(0, 1, 900))
+    ranking = engine.rank(engine.Problem(problem.step_s, problem.signals, problem.events, quiet,
+                                         problem.start, problem.end, problem.paths))  # fmt: skip
+    assert any("No change stands out" in note for note in ranking.notes)
+    assert ranking.candidates[0].score < 0.2
+    assert any("suspect" in note or "instrument" in note for note in ranking.notes)

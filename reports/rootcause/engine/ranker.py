@@ -58,6 +58,7 @@ class Ranker:
         self.y_sigma = stats.noise_scale(y[: self.baseline]) or float(np.std(y)) or 1.0
         # The target's block-to-block noise (differences remove its slow wander).
         self.y_noise = float(np.std(np.diff(y[: self.baseline]))) / math.sqrt(2.0)
+        self.onset_spread = 3.0  # how sure the onset is, in blocks (set with it)
         self.onset = self._target_onset(start)
         end = self.n if problem.end is None else min(self.n, max(math.ceil(problem.end),
                                                                   self.onset + 1))  # fmt: skip
@@ -211,12 +212,11 @@ class Ranker:
             carried, lag_blocks, lag_s, source = self._carry(event.shape, event.unit)
             evidence["rtd_model"] = path.described
         else:
+            # Its shape is known before the grid too (nothing yet): any lag can be tried.
             expected = max(0, round(self.onset - at))
-            lags = np.arange(max(0, expected - 6), min(expected + 6, self.w0) + 1)
-            if len(lags) == 0:
-                return None
-            r2 = stats.lagged_r2(self.y, event.shape, self.w0, self.w1, lags)
-            lag_blocks = int(lags[int(np.argmax(r2))])
+            window = slice(self.w0, self.w1)
+            lag_blocks = max(range(max(0, expected - 6), expected + 7), key=lambda lag: stats.r2(
+                self.y[window], stats.shifted(event.shape, lag)[window]))  # fmt: skip
             carried, lag_s, source = stats.shifted(event.shape, lag_blocks), lag_blocks * step, \
                 "event"  # fmt: skip
         evidence["lag_source"] = source
