@@ -124,6 +124,32 @@ def ingest() -> dict[str, float]:
     return {"baseline_s": baseline, "service_s": service}
 
 
+def verification() -> tuple[float, float]:
+    """historian_verify's re-hash of the ingest benchmark's batches: seconds in one process,
+    and in one worker per core (each reading in the same exported snapshot)."""
+    from historian.verification import verify_samples
+
+    times = []
+    for workers in (1, min(4, os.cpu_count() or 1)):
+        started = time.perf_counter()
+        verify_samples(rollups="none", workers=workers)
+        times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
+def _compression() -> str:
+    """Whether this server may compress chunks (TimescaleDB's licence setting)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW timescaledb.license")
+        licence = cursor.fetchone()[0]
+    if licence != "timescale":
+        return (f"not available (timescaledb.license = {licence}: the Apache edition this "
+                "machine builds has no compression)")  # fmt: skip
+    return "available (timescaledb.license = timescale); not enabled by this benchmark"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -252,13 +278,15 @@ def queries() -> dict[str, float]:
         cursor.execute("ANALYZE historian_sample")
         cursor.execute("ANALYZE historian_rollup")
         cursor.execute(
-            "SELECT hypertable_size('historian_sample'), "
+            "SELECT d.table_bytes + coalesce(d.toast_bytes, 0), d.index_bytes, "
             "pg_total_relation_size('historian_rollup') "
             "+ pg_total_relation_size('historian_rollup_hour'), "
-            "(SELECT count(*) FROM historian_sample WHERE tag_id = ANY(%s))",
+            "(SELECT count(*) FROM historian_sample WHERE tag_id = ANY(%s)) "
+            "FROM hypertable_detailed_size('historian_sample') d",
             [[t.pk for t in tags]],
         )
-        sample_bytes, rollup_bytes, count = cursor.fetchone()
+        heap_bytes, index_bytes, rollup_bytes, count = cursor.fetchone()
+        sample_bytes = heap_bytes + index_bytes
     tag = Tag.objects.get(pk=tags[0].pk)
     end = START + timedelta(days=QUERY_DAYS)
     window = {"start": START.isoformat(), "end": end.isoformat()}
@@ -299,6 +327,8 @@ def queries() -> dict[str, float]:
     return {
         "samples": float(count),
         "sample_bytes": float(sample_bytes),
+        "heap_bytes": float(heap_bytes),
+        "index_bytes": float(index_bytes),
         "rollup_bytes": float(rollup_bytes),
         "plot_s": plot,
         "plot_raw_s": plot_raw,
@@ -316,6 +346,12 @@ def run() -> None:
         f"ingest service end to end: {service_rate:,.0f} samples/s ({i['service_s']:.1f} s); "
         f"ratio {service_rate / base_rate:.2f} (targets: >= 0.8 and >= 250,000/s)"
     )
+    one, both = verification()
+    print(
+        f"historian_verify re-hash ({INGEST_SAMPLES:,} samples): one process "
+        f"{INGEST_SAMPLES / one:,.0f} samples/s; {min(4, os.cpu_count() or 1)} worker processes "
+        f"{INGEST_SAMPLES / both:,.0f} samples/s → {one / both:.2f}×"
+    )
     print("== historian: REST JSON ingest, 10,000-sample requests, one server process ==")
     r = rest()
     print(
@@ -328,7 +364,10 @@ def run() -> None:
     per_sample = total_bytes / q["samples"]
     print(
         f"samples: {q['samples']:,.0f}; on disk {total_bytes / 1e6:,.0f} MB with indexes and "
-        f"rollups = {per_sample:.1f} bytes/sample (naive 111: {111 / per_sample:.2f}x smaller)"
+        f"rollups = {per_sample:.1f} bytes/sample (naive 111: {111 / per_sample:.2f}x smaller): "
+        f"heap {q['heap_bytes'] / q['samples']:.1f}, index {q['index_bytes'] / q['samples']:.1f}, "
+        f"rollups {q['rollup_bytes'] / q['samples']:.1f} bytes/sample; compression: "
+        f"{_compression()}"
     )
     print(
         f"plot, 1,000 intervals, one tag, {QUERY_DAYS} days: median {q['plot_s'] * 1000:.1f} ms "

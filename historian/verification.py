@@ -12,13 +12,19 @@ the raw samples (a stated random sample by default, every bucket with `full`).
 from __future__ import annotations
 
 import math
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
+from historian import verify_worker
 from historian.digest import canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
 from historian.quality import QUALITY_NAMES
@@ -32,6 +38,10 @@ ROWS_SQL = """
 """
 COUNTS_SQL = "SELECT batch_id, count(*) FROM historian_sample GROUP BY batch_id"
 ROLLUP_SAMPLE = 1_000  # minute buckets recomputed by default (and a tenth as many hours)
+# Re-hashing runs in worker processes (one per core, at most 4) from this many samples: below
+# it, starting the workers costs more than they save.
+PARALLEL_FROM = 200_000
+TASK_SAMPLES = 50_000  # about this many samples per task handed to a worker
 CHUNK = 2_000
 _UNNEST = "unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)"
 PAIRS = f"SELECT t.tag_id, t.bucket FROM {_UNNEST}"
@@ -76,7 +86,24 @@ def chain_digests(batch_ids: list[int]) -> dict[int, str]:
         return {int(pk): digest for pk, digest in cursor.fetchall()}
 
 
-def batch_lines(batch: IngestBatch, tags: dict[int, tuple[str, str]]) -> Iterator[str]:
+@dataclass(frozen=True)
+class Batch:
+    """What re-hashing a batch needs of its row (a worker process receives these)."""
+
+    pk: int
+    tag_ids: list[int]
+    first_ts: datetime | None
+    last_ts: datetime | None
+    sample_count: int
+    sha256: str
+
+    @classmethod
+    def of(cls, row: IngestBatch) -> Batch:
+        return cls(row.pk, list(row.tag_ids), row.first_ts, row.last_ts, row.sample_count,
+                   row.sha256)  # fmt: skip
+
+
+def batch_lines(batch: Batch | IngestBatch, tags: dict[int, tuple[str, str]]) -> Iterator[str]:
     if batch.first_ts is None or batch.last_ts is None:
         return
     with connection.cursor() as cursor:
@@ -91,7 +118,7 @@ def batch_lines(batch: IngestBatch, tags: dict[int, tuple[str, str]]) -> Iterato
             )
 
 
-def _batch_problem(batch: IngestBatch, chained: str | None, lines: list[str]) -> str | None:
+def _batch_problem(batch: Batch, chained: str | None, lines: list[str]) -> str | None:
     if chained is None:
         return "its digest is not in the audit chain"
     if batch.sha256 != chained:
@@ -108,30 +135,107 @@ def verify_samples(
     progress: Callable[[int], None] | None = None,
     *,
     rollups: str = "sample",
+    workers: int | None = None,
 ) -> HistorianResult:
     """Every batch (received since `since`) re-hashed, every stored sample counted by the
-    batch it names, and the rollups recomputed (`sample`, `full` or `none`). Every problem is
-    reported, the first on the result's line."""
-    tags = {pk: (name, vt) for pk, name, vt in Tag.objects.values_list("pk", "name", "value_type")}
-    batches: Any = IngestBatch.objects.order_by("id")
-    if since is not None:
-        batches = batches.filter(received_at__gte=since)
-    batch_list = list(batches)
-    in_chain = chain_digests([b.pk for b in batch_list])
-    result = HistorianResult(len(batch_list), 0)
-    for count, batch in enumerate(batch_list, start=1):
-        lines = sorted(batch_lines(batch, tags))
-        result.samples += len(lines)
-        problem = _batch_problem(batch, in_chain.get(batch.pk), lines)
-        if problem:
-            result.failures.append((f"ingest {batch.pk}", problem))
-        if progress is not None:
-            progress(count)
-    result.failures += _uncounted_samples()
-    if rollups != "none":
-        problems, result.rollups = verify_rollups(full=rollups == "full", tags=tags)
-        result.failures += problems
+    batch it names, and the rollups recomputed (`sample`, `full` or `none`), all in one
+    snapshot of the database. Every problem is reported, the first on the result's line.
+
+    Re-hashing runs in `workers` processes (default: one per core, at most 4, from
+    PARALLEL_FROM samples), each reading its batches in the same snapshot."""
+    with _snapshot() as snapshot_id:
+        named = Tag.objects.values_list("pk", "name", "value_type")
+        tags = {pk: (name, value_type) for pk, name, value_type in named}
+        rows: Any = IngestBatch.objects.order_by("id")
+        if since is not None:
+            rows = rows.filter(received_at__gte=since)
+        batch_list = [Batch.of(row) for row in rows]
+        in_chain = chain_digests([b.pk for b in batch_list])
+        if workers is None:
+            many = sum(b.sample_count for b in batch_list) >= PARALLEL_FROM
+            workers = min(4, os.cpu_count() or 1) if many and snapshot_id else 1
+        result = HistorianResult(len(batch_list), 0)
+        done = 0
+        for checked in _rehashed(batch_list, tags, in_chain, snapshot_id, workers):
+            for pk, count, problem in checked:
+                result.samples += count
+                if problem:
+                    result.failures.append((f"ingest {pk}", problem))
+                done += 1
+            if progress is not None:
+                progress(done)
+        result.failures += _uncounted_samples()
+        if rollups != "none":
+            problems, result.rollups = verify_rollups(full=rollups == "full", tags=tags)
+            result.failures += problems
     return result
+
+
+Checked = list[tuple[int, int, str | None]]  # (batch, samples read, problem)
+
+
+def check_batches(batches: list[Batch], tags: dict[int, tuple[str, str]],
+                  in_chain: dict[int, str]) -> Checked:  # fmt: skip
+    checked: Checked = []
+    for batch in batches:
+        lines = sorted(batch_lines(batch, tags))
+        checked.append((batch.pk, len(lines), _batch_problem(batch, in_chain.get(batch.pk),
+                                                             lines)))  # fmt: skip
+    return checked
+
+
+def _tasks(batches: list[Batch]) -> Iterator[list[Batch]]:
+    task: list[Batch] = []
+    size = 0
+    for batch in batches:
+        task.append(batch)
+        size += batch.sample_count
+        if size >= TASK_SAMPLES:
+            yield task
+            task, size = [], 0
+    if task:
+        yield task
+
+
+def _rehashed(batches: list[Batch], tags: dict[int, tuple[str, str]], in_chain: dict[int, str],
+              snapshot_id: str | None, workers: int) -> Iterator[Checked]:  # fmt: skip
+    """The batches checked in order, by this process or by `workers` processes that read the
+    database in the snapshot `snapshot_id` (each its own connection)."""
+    if workers <= 1 or snapshot_id is None:
+        for task in _tasks(batches):
+            yield check_batches(task, tags, in_chain)
+        return
+    database = {k: connection.settings_dict[k] for k in ("NAME", "USER", "PASSWORD", "HOST",
+                                                          "PORT")}  # fmt: skip
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=verify_worker.start,
+                               initargs=(database, snapshot_id, settings_module))  # fmt: skip
+    with pool:
+        pending: deque[Future[Checked]] = deque()
+        for task in _tasks(batches):
+            chained = {b.pk: in_chain[b.pk] for b in task if b.pk in in_chain}
+            pending.append(pool.submit(verify_worker.check, task, tags, chained))
+            if len(pending) > workers * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@contextmanager
+def _snapshot() -> Iterator[str | None]:
+    """One consistent view (REPEATABLE READ) for the whole check, exported so that worker
+    processes read the same; None inside a caller's transaction (no snapshot to share: its
+    own uncommitted rows would be invisible to the workers)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if not outermost:
+            yield None
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            yield str(cursor.fetchone()[0])
 
 
 def _uncounted_samples() -> list[tuple[str, str]]:

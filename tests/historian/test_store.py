@@ -89,3 +89,47 @@ def test_historian_verify_finds_removed_chunks(tags: Any, collector: Any) -> Non
     code, line = verify()
     assert code == 1
     assert line.startswith(f"FAIL ingest {batch['ingest_id']}: 0 samples stored")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_historian_verify_in_worker_processes_finds_what_one_process_finds(
+    tags: Any, collector: Any, monkeypatch: Any
+) -> None:
+    """Two spawned workers, each reading its share of the batches in the parent's exported
+    snapshot, give the same counts and name the same tampered batch."""
+    from historian import verification
+
+    monkeypatch.setattr(verification, "TASK_SAMPLES", 5)  # a task per batch
+    made = [
+        post(collector, [{"tag": FLOW, "ts": f"2026-03-0{day}T08:00:0{i}Z", "value": float(i)}
+                         for i in range(5)], key=f"day-{day}").json()
+        for day in range(1, 7)
+    ]  # fmt: skip
+    alone = verification.verify_samples(rollups="none", workers=1)
+    both = verification.verify_samples(rollups="none", workers=2)
+    assert alone.line() == both.line() == "OK 6 ingest batches 30 samples"
+    with superuser_cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        cur.execute(
+            "UPDATE historian_sample SET value_num = 99 WHERE batch_id = %s "
+            "AND ts = '2026-03-04T08:00:03Z'",
+            [made[3]["ingest_id"]],
+        )
+        assert cur.rowcount == 1
+    found = verification.verify_samples(rollups="none", workers=2)
+    assert found.line() == f"FAIL ingest {made[3]['ingest_id']}: the stored samples do not " \
+        "match the digest in the chain"  # fmt: skip
+    assert found.samples == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_historian_verify_takes_a_number_of_workers(tags: Any, collector: Any) -> None:
+    post(collector, [{"tag": FLOW, "ts": "2026-03-01T08:00:00Z", "value": 1.0}])
+    out = StringIO()
+    call_command("historian_verify", "--quiet", "--workers", "2", "--rollups", "none",
+                 stdout=out, stderr=StringIO())  # fmt: skip
+    assert out.getvalue().splitlines()[0] == "OK 1 ingest batches 1 samples"
+    with pytest.raises(SystemExit) as refused:
+        call_command("historian_verify", "--quiet", "--workers", "0", stdout=StringIO(),
+                     stderr=StringIO())  # fmt: skip
+    assert refused.value.code == 2

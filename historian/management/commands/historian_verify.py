@@ -1,7 +1,8 @@
-"""`manage.py historian_verify [--since TS] [--rollups sample|full|none]`.
+"""`manage.py historian_verify [--since TS] [--rollups sample|full|none] [--workers N]`.
 
-Re-hashes the stored samples per ingest batch, counts every stored sample by the batch it
-names, and recomputes rollups from the raw samples. Exit 0 `OK <N> ingest batches <M>
+Re-hashes the stored samples per ingest batch (in worker processes, one per core, when there
+are many: each reads its batches in the same exported snapshot), counts every stored sample by
+the batch it names, and recomputes rollups from the raw samples. Exit 0 `OK <N> ingest batches <M>
 samples` (a second line states which rollups were recomputed); 1 `FAIL ingest <id>: …` or
 `FAIL rollup <tag> <minute|hour> <bucket>: …` for the first problem, every other problem on
 stderr; 2 usage or database error.
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             default="sample",
             help="recompute a random sample of rollup buckets (default), every bucket, or none",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that re-hash batches (default: one per core, at most 4, from "
+            "200,000 samples; 1 keeps it in this process)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = None
@@ -57,7 +65,11 @@ class Command(BaseCommand):
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                result = verify_samples(since, progress=progress, rollups=options["rollups"])
+                if options["workers"] is not None and options["workers"] < 1:
+                    self.stderr.write("error: --workers: at least 1")
+                    sys.exit(2)
+                result = verify_samples(since, progress=progress, rollups=options["rollups"],
+                                        workers=options["workers"])  # fmt: skip
         except DatabaseError as exc:
             self.stderr.write(f"error: database: {exc}")
             sys.exit(2)
