@@ -215,7 +215,7 @@ def _rehashed(batches: list[Batch], tags: dict[int, tuple[str, str]], in_chain: 
         pending: deque[Future[Checked]] = deque()
         for task in _tasks(batches):
             chained = {b.pk: in_chain[b.pk] for b in task if b.pk in in_chain}
-            pending.append(pool.submit(verify_worker.check, task, tags, chained))
+            pending.append(pool.submit(check_batches, task, tags, chained))
             if len(pending) > workers * 2:
                 yield pending.popleft().result()
         while pending:

@@ -1,5 +1,6 @@
-"""A historian_verify worker process (spawned: a fresh interpreter). Kept free of Django imports
-at the top, since a spawned worker imports this module before Django is set up."""
+"""A historian_verify worker process (spawned: a fresh interpreter) is started here. Kept free
+of Django imports at the top, since a spawned worker imports this module before Django is set
+up; the tasks (historian.verification.check_batches) arrive after it is."""
 
 from __future__ import annotations
 
@@ -23,8 +24,3 @@ def start(database: dict[str, Any], snapshot_id: str, settings_module: str) -> N
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
 
-
-def check(batches: list[Any], tags: dict[int, tuple[str, str]], in_chain: dict[int, str]) -> Any:
-    from historian.verification import check_batches
-
-    return check_batches(batches, tags, in_chain)
