@@ -39,8 +39,8 @@ ROWS_SQL = """
 COUNTS_SQL = "SELECT batch_id, count(*) FROM historian_sample GROUP BY batch_id"
 ROLLUP_SAMPLE = 1_000  # minute buckets recomputed by default (and a tenth as many hours)
 # Re-hashing runs in worker processes (one per core, at most 4) from this many samples: below
-# it, starting the workers costs more than they save.
-PARALLEL_FROM = 200_000
+# it, starting the workers (a second or two: each sets Django up) costs more than they save.
+PARALLEL_FROM = 1_000_000
 TASK_SAMPLES = 50_000  # about this many samples per task handed to a worker
 CHUNK = 2_000
 _UNNEST = "unnest(%(tags)s::integer[], %(buckets)s::timestamptz[]) AS t(tag_id, bucket)"

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="processes that re-hash batches (default: one per core, at most 4, from "
-            "200,000 samples; 1 keeps it in this process)",
+            "1,000,000 samples; 1 keeps it in this process)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
