@@ -14,13 +14,14 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install db-start db-stop db-reset migrate seed demo serve scheduler lint test test-fast e2e-deps bench clean
+.PHONY: help install db-start db-stop db-reset migrate seed demo serve serve-production scheduler lint test test-fast e2e-deps bench clean
 
 help:
 	@echo "make demo      set up everything and serve the demo at http://$(HOST):$(PORT)"
 	@echo "make test      set up everything, run lint and the whole test suite"
 	@echo "make lint      ruff check, ruff format --check, mypy, import contracts, makemigrations --check"
 	@echo "make bench     benchmarks (figures and ratios against a baseline of the same run)"
+	@echo "make serve-production   the production server (gunicorn, a worker per core) locally"
 	@echo "make db-start | db-stop | db-reset   this checkout's PostgreSQL + TimescaleDB"
 
 $(STAMP): pyproject.toml
@@ -68,6 +69,14 @@ demo: seed
 
 serve: migrate
 	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production application server (deploy/production/gunicorn.conf.py: a worker per core),
+# here with the local cluster: DEBUG off, static files collected and served by WhiteNoise.
+serve-production: migrate
+	@DJANGO_DEBUG=false $(PY) manage.py collectstatic --noinput -v0
+	@echo "[serve] gunicorn at http://$(HOST):$(PORT), $$(nproc) workers (Ctrl-C stops it)"
+	@DJANGO_SETTINGS_MODULE=config.settings.local DJANGO_DEBUG=false \
+	  LEDGERLINE_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/production/gunicorn.conf.py
 
 scheduler: migrate
 	@$(PY) manage.py scheduler

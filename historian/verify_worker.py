@@ -23,4 +23,3 @@ def start(database: dict[str, Any], snapshot_id: str, settings_module: str) -> N
     with connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
-

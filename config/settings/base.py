@@ -45,6 +45,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application server itself (gunicorn has no file server):
+    # from STATIC_ROOT after collectstatic, compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +170,10 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise also finds files where they lie (apps, STATICFILES_DIRS) when they were not
+# collected: a local production server works before `collectstatic`; production's hashed
+# names exist only in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
