@@ -203,6 +203,44 @@ FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 """
 
 
+# Aggregate buckets straight from the stored rows, where rollups cannot answer (bad samples
+# asked back, edges off whole minutes): one row per bucket in SUMMARY_COLUMNS' shape, the
+# bucket numbered from 1 among %(edges)s, with the arithmetic of MINUTE_ROLLUPS (and of
+# Summary.merge over the points): usable samples summarised, integrals between consecutive
+# usable samples of the bucket, every bad sample counted, uncertain ones where usable.
+SUMMARIES_FROM_SAMPLES = f"""
+WITH samples AS (
+    SELECT width_bucket(ts, %(edges)s::timestamptz[]) AS k, ts, value_num AS v, quality,
+           (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
+            AND (quality <> {Quality.BAD:d} OR %(include_bad)s)) AS usable
+    FROM historian_sample
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+), usable AS (
+    SELECT k, ts, v, lead(ts) OVER w AS next_ts, lead(v) OVER w AS next_v
+    FROM samples WHERE usable
+    WINDOW w AS (PARTITION BY k ORDER BY ts)
+), summary AS (
+    SELECT k, count(*)::integer AS n, sum(v) AS sum, sum(v * v) AS sumsq,
+           min(v) AS min, (array_agg(ts ORDER BY v, ts))[1] AS min_ts,
+           max(v) AS max, (array_agg(ts ORDER BY v DESC, ts))[1] AS max_ts,
+           (array_agg(v ORDER BY ts))[1] AS first, min(ts) AS first_ts,
+           (array_agg(v ORDER BY ts DESC))[1] AS last, max(ts) AS last_ts,
+           coalesce(sum((v + next_v) / 2 * extract(epoch FROM next_ts - ts)), 0) AS int_linear,
+           coalesce(sum(v * extract(epoch FROM next_ts - ts)), 0) AS int_step
+    FROM usable GROUP BY k
+), counts AS (
+    SELECT k, count(*) FILTER (WHERE quality = {Quality.BAD:d})::integer AS bad_count,
+           count(*) FILTER (WHERE quality = {Quality.UNCERTAIN:d} AND usable)::integer
+             AS uncertain_count
+    FROM samples GROUP BY k
+)
+SELECT c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
+       s.first, s.first_ts, s.last, s.last_ts, s.int_linear, s.int_step, c.bad_count,
+       c.uncertain_count
+FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
+"""
+
+
 # --- excursions (batch records watch their CPPs through historian.selectors.excursions) ------
 
 # Runs of consecutive usable samples outside [low, high] within each of the spans given

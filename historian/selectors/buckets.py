@@ -1,9 +1,11 @@
 """Buckets of a window and their summaries, from raw points or from rollups.
 
-Long plots and aggregates read the minute or hour rollups; a read that includes bad samples,
-applies a correction inside its window, or whose edges fall off whole minutes reads raw
-points. Both paths give a Summary per bucket (historian/selectors/summary.py), merged by the one
-arithmetic: Summary.merge in Python, sql.merged_minutes in PostgreSQL.
+Long plots and aggregates read the minute or hour rollups; a read that includes bad samples
+or whose edges fall off whole minutes summarises the stored rows inside PostgreSQL; one that
+applies a correction inside its window, or of a text tag, summarises the points in Python.
+Every path gives a Summary per bucket (historian/selectors/summary.py), by the one
+arithmetic: Summary.merge in Python, sql.merged_minutes and the same reductions in
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -122,6 +124,26 @@ def summaries_from_points(
         else:
             piece = Summary.of(point.ts, number, uncertain=point.quality == "uncertain", bad=bad)
         out[i] = out[i].merge(piece)
+    return out
+
+
+def summaries_from_samples(
+    tag: Tag, edges: list[datetime], start: datetime, end: datetime, include_bad: bool
+) -> list[Summary]:
+    """A Summary of each bucket between `edges` from the stored rows in [start, end),
+    reduced inside PostgreSQL (sql.SUMMARIES_FROM_SAMPLES): what summaries_from_points makes
+    of the same rows, without carrying them into Python."""
+    out = [Summary() for _ in range(len(edges) - 1)]
+    with reading_cursor() as cursor:
+        cursor.execute(
+            sql.SUMMARIES_FROM_SAMPLES,
+            {"edges": edges, "tag": tag.pk, "start": start, "end": end,
+             "include_bad": include_bad},
+        )  # fmt: skip
+        for row in cursor.fetchall():
+            k = int(row[0]) - 1  # buckets are numbered from 1
+            if 0 <= k < len(out):
+                out[k] = _summary(row)
     return out
 
 

@@ -19,6 +19,7 @@ from historian.selectors.buckets import (
     rollups_allowed,
     summaries_from_points,
     summaries_from_rollups,
+    summaries_from_samples,
 )
 from historian.selectors.rows import (
     Point,
@@ -173,7 +174,11 @@ def _edge_samples(
 
 
 def _raw_summaries(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> list[Summary]:
-    points = raw_points(tag, max(spec.start, edges[0]), min(spec.end, edges[-1]))
+    start, end = max(spec.start, edges[0]), min(spec.end, edges[-1])
+    overlay = spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
+    if tag.value_type != "string" and not overlay:  # reduced where the rows are
+        return summaries_from_samples(tag, edges, start, end, spec.include_bad)
+    points = raw_points(tag, start, end)
     points = apply_corrections(tag, points, spec.start, spec.end, spec.apply_corrections)
     return summaries_from_points(points, edges, spec.start, spec.end, spec.include_bad)
 

@@ -412,3 +412,47 @@ def test_bad_read_parameters_are_400_naming_the_field(
     response = reader.get(f"/api/v1/historian/tags/{FLOW}/values/", params)
     assert response.status_code == 400
     assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize("include_bad", [False, True])
+def test_rows_summarised_in_sql_equal_the_points_merged_in_python(
+    tags: Any, feed: Any, include_bad: bool
+) -> None:
+    """Where rollups cannot answer (bad samples asked back, edges off whole minutes), buckets
+    are reduced inside PostgreSQL: the same summaries as Summary.merge over the points, bad
+    samples with and without values, non-finite ones and uncertain ones included."""
+    from historian.selectors.buckets import (
+        bucket_edges,
+        summaries_from_points,
+        summaries_from_samples,
+    )
+    from historian.selectors.rows import raw_points
+
+    rng = random.Random(11)
+    begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    samples = []
+    t = begin
+    while t < begin + timedelta(hours=2):
+        t += timedelta(seconds=rng.uniform(0.5, 20))
+        quality = rng.choice(["good"] * 6 + ["uncertain", "bad"])
+        value: Any = rng.uniform(-5, 20)
+        if quality == "bad" and rng.random() < 0.4:
+            value = rng.choice([None, float("nan"), float("inf")])
+        samples.append({"tag": FLOW, "ts": t.isoformat(), "value": value, "quality": quality})
+    feed(samples)
+    tag = Tag.objects.get(name=FLOW)
+    start, end = begin + timedelta(minutes=3, seconds=17), begin + timedelta(hours=1, minutes=51)
+    edges = bucket_edges(start, end, timedelta(seconds=437), None)
+    from_sql = summaries_from_samples(tag, edges, max(start, edges[0]), min(end, edges[-1]),
+                                      include_bad)  # fmt: skip
+    points = raw_points(tag, max(start, edges[0]), min(end, edges[-1]))
+    in_python = summaries_from_points(points, edges, start, end, include_bad)
+    assert len(from_sql) == len(in_python) > 10
+    assert sum(s.bad for s in from_sql) > 0
+    assert sum(s.uncertain for s in from_sql) > 0
+    for a, b in zip(from_sql, in_python, strict=True):
+        for name in ("n", "min", "min_ts", "max", "max_ts", "first", "first_ts", "last",
+                     "last_ts", "bad", "uncertain"):  # fmt: skip
+            assert getattr(a, name) == getattr(b, name), name
+        for name in ("sum", "sumsq", "int_linear", "int_step"):
+            assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-9, abs=1e-9), name
