@@ -219,15 +219,17 @@ WITH samples AS (
     SELECT k, ts, v, lead(ts) OVER w AS next_ts, lead(v) OVER w AS next_v
     FROM samples WHERE usable
     WINDOW w AS (PARTITION BY k ORDER BY ts)
+), extremes AS (
+    SELECT k, min(v) AS vmin, max(v) AS vmax FROM usable GROUP BY k
 ), summary AS (
+    -- TimescaleDB's first and last, and the extremes' times by filter: no per-bucket sorts.
     SELECT k, count(*)::integer AS n, sum(v) AS sum, sum(v * v) AS sumsq,
-           min(v) AS min, (array_agg(ts ORDER BY v, ts))[1] AS min_ts,
-           max(v) AS max, (array_agg(ts ORDER BY v DESC, ts))[1] AS max_ts,
-           (array_agg(v ORDER BY ts))[1] AS first, min(ts) AS first_ts,
-           (array_agg(v ORDER BY ts DESC))[1] AS last, max(ts) AS last_ts,
+           min(v) AS min, min(ts) FILTER (WHERE v = vmin) AS min_ts,
+           max(v) AS max, min(ts) FILTER (WHERE v = vmax) AS max_ts,
+           first(v, ts) AS first, min(ts) AS first_ts, last(v, ts) AS last, max(ts) AS last_ts,
            coalesce(sum((v + next_v) / 2 * extract(epoch FROM next_ts - ts)), 0) AS int_linear,
            coalesce(sum(v * extract(epoch FROM next_ts - ts)), 0) AS int_step
-    FROM usable GROUP BY k
+    FROM usable JOIN extremes USING (k) GROUP BY k
 ), counts AS (
     SELECT k, count(*) FILTER (WHERE quality = {Quality.BAD:d})::integer AS bad_count,
            count(*) FILTER (WHERE quality = {Quality.UNCERTAIN:d} AND usable)::integer

@@ -53,7 +53,7 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
     figures = (
         "overhead", "events/s", "samples/s", "historian_verify re-hash", "heap", "REST JSON",
         "REST CSV",
-        "plot, 1,000 intervals", "aggregate", "paint",
+        "plot, 1,000 intervals", "aggregate", "daily aggregates", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
         "SENAITE pull", "file import", "batch record PDF", "ranking over",
     )  # fmt: skip
