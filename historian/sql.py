@@ -243,6 +243,24 @@ FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
 """
 
 
+# Interpolation probes: for each moment of %(times)s, the last usable sample at or before it
+# and the first after it — two index probes a moment, however many rows lie between (long
+# windows at coarse intervals). Usable as in neighbour(): not bad (unless asked), a value,
+# finite.
+_PROBE = (
+    "SELECT ts, value_num, value_text, quality FROM historian_sample "
+    f"WHERE tag_id = %(tag)s AND (%(include_bad)s OR quality <> {Quality.BAD:d}) {FINITE}"
+)
+INTERPOLATION_PROBES = f"""
+SELECT g.at, b.ts, b.value_num, b.value_text, b.quality,
+       a.ts, a.value_num, a.value_text, a.quality
+FROM unnest(%(times)s::timestamptz[]) AS g(at)
+LEFT JOIN LATERAL ({_PROBE} AND ts <= g.at ORDER BY ts DESC LIMIT 1) b ON true
+LEFT JOIN LATERAL ({_PROBE} AND ts > g.at ORDER BY ts LIMIT 1) a ON true
+ORDER BY g.at
+"""
+
+
 # --- excursions (batch records watch their CPPs through historian.selectors.excursions) ------
 
 # Runs of consecutive usable samples outside [low, high] within each of the spans given

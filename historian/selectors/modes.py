@@ -122,41 +122,87 @@ def _usable(point: Point, include_bad: bool) -> bool:
     return value is not None and not (isinstance(value, float) and not math.isfinite(value))
 
 
+# From this interval on, interpolation probes the index for each moment (two probes) instead
+# of reading every stored row of the window.
+PROBE_FROM = timedelta(seconds=60)
+
+
 def read_interpolated(tag: Tag, spec: ReadSpec) -> InterpolatedSeries:
     assert spec.interval is not None
+    times = []
+    at = spec.start
+    while at < spec.end:
+        times.append(at)
+        at += spec.interval
+        if len(times) > MAX_BUCKETS:
+            raise too_many("points")
+    overlay = spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
+    if spec.interval >= PROBE_FROM and not overlay:
+        pairs = _probed(tag, spec, times)
+    else:
+        pairs = _walked(tag, spec, times)
+    numeric = tag.value_type in {"float", "int"}
+    out: list[Point] = []
+    for at, (current, nxt) in zip(times, pairs, strict=True):
+        if current is None:
+            continue
+        if current.ts == at or not numeric or tag.step or nxt is None:
+            out.append(Point(at, current.value, current.quality))
+            continue
+        value = value_at((current.ts, float(current.value)), (nxt.ts, float(nxt.value)), at,
+                         False)  # fmt: skip
+        qualities = (current.quality, nxt.quality)
+        quality = (
+            "uncertain"
+            if "uncertain" in qualities
+            else ("good" if qualities == ("good", "good") else current.quality)
+        )
+        out.append(Point(at, value, quality))
+    return InterpolatedSeries(out)
+
+
+Around = tuple[Point | None, Point | None]  # the usable sample at or before a moment, and after
+
+
+def _walked(tag: Tag, spec: ReadSpec, times: list[datetime]) -> list[Around]:
+    """Each moment's neighbours from the window's stored rows (corrections applied when
+    asked), walked in order."""
     points = raw_points(tag, spec.start, spec.end)
     points = apply_corrections(tag, points, spec.start, spec.end, spec.apply_corrections)
     usable = [p for p in points if _usable(p, spec.include_bad)]
     before = neighbour(tag, spec.start, before=True, include_bad=spec.include_bad)
     after = neighbour(tag, spec.end, before=False, include_bad=spec.include_bad)
     series = ([before] if before else []) + usable + ([after] if after else [])
-    out: list[Point] = []
+    found: list[Around] = []
     j = 0
-    at = spec.start
-    numeric = tag.value_type in {"float", "int"}
-    while at < spec.end:
+    for at in times:
         while j + 1 < len(series) and series[j + 1].ts <= at:
             j += 1
         if series and series[j].ts <= at:
-            current = series[j]
-            nxt = series[j + 1] if j + 1 < len(series) else None
-            if current.ts == at or not numeric or tag.step or nxt is None:
-                out.append(Point(at, current.value, current.quality))
-            else:
-                value = value_at(
-                    (current.ts, float(current.value)), (nxt.ts, float(nxt.value)), at, False
-                )
-                qualities = (current.quality, nxt.quality)
-                quality = (
-                    "uncertain"
-                    if "uncertain" in qualities
-                    else ("good" if qualities == ("good", "good") else current.quality)
-                )
-                out.append(Point(at, value, quality))
-        at += spec.interval
-        if len(out) > MAX_BUCKETS:
-            raise too_many("points")
-    return InterpolatedSeries(out)
+            found.append((series[j], series[j + 1] if j + 1 < len(series) else None))
+        else:
+            found.append((None, None))
+    return found
+
+
+def _probed(tag: Tag, spec: ReadSpec, times: list[datetime]) -> list[Around]:
+    """Each moment's neighbours by two index probes inside PostgreSQL."""
+    from historian.digest import stored_value
+    from historian.quality import QUALITY_NAMES
+
+    def point(ts: Any, num: Any, text: Any, quality: Any) -> Point | None:
+        if ts is None:
+            return None
+        return Point(ts, stored_value(tag.value_type, num, text), QUALITY_NAMES[quality])
+
+    with reading_cursor() as cursor:
+        params: dict[str, Any] = {"times": times, "tag": tag.pk, "include_bad": spec.include_bad}
+        cursor.execute(sql.INTERPOLATION_PROBES, params)
+        found: list[Around] = []
+        for row in cursor.fetchall():
+            current = point(*row[1:5])
+            found.append((current, point(*row[5:9])) if current else (None, None))
+        return found
 
 
 def _edge_samples(

@@ -456,3 +456,42 @@ def test_rows_summarised_in_sql_equal_the_points_merged_in_python(
             assert getattr(a, name) == getattr(b, name), name
         for name in ("sum", "sumsq", "int_linear", "int_step"):
             assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-9, abs=1e-9), name
+
+
+@pytest.mark.parametrize("include_bad", [False, True])
+def test_interpolation_by_index_probes_equals_the_walk_over_the_rows(
+    tags: Any, feed: Any, include_bad: bool
+) -> None:
+    """Coarse interpolation probes the index for each moment's neighbours: the same points as
+    walking every stored row — linear for numbers, held for set-points, on/off and text, the
+    quality rules, bad and non-finite samples skipped unless asked back, moments before the
+    first sample left out."""
+    from historian.selectors import modes
+
+    rng = random.Random(5)
+    begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    items = []
+    t = begin + timedelta(minutes=7)  # the first moments have no sample before them
+    while t < begin + timedelta(hours=3):
+        t += timedelta(seconds=rng.uniform(1, 240))
+        quality = rng.choice(["good"] * 6 + ["uncertain", "bad"])
+        value: Any = rng.uniform(0, 20)
+        if quality == "bad" and rng.random() < 0.5:
+            value = rng.choice([None, float("nan")])
+        items += [
+            {"tag": FLOW, "ts": t.isoformat(), "value": value, "quality": quality},
+            {"tag": SETPOINT, "ts": t.isoformat(), "value": round(rng.uniform(1, 3), 1)},
+            {"tag": "L1.PRESS.RUNNING", "ts": t.isoformat(), "value": rng.random() < 0.5},
+            {"tag": "L1.FEEDER1.LOT", "ts": t.isoformat(), "value": rng.choice(["A", "B"])},
+        ]
+    feed(items)
+    for name in (FLOW, SETPOINT, "L1.PRESS.RUNNING", "L1.FEEDER1.LOT"):
+        tag = Tag.objects.get(name=name)
+        spec = selectors.ReadSpec(start=begin, end=begin + timedelta(hours=3, minutes=20),
+                                  mode="interpolated", interval=timedelta(seconds=97),
+                                  include_bad=include_bad)  # fmt: skip
+        times = [begin + k * timedelta(seconds=97) for k in range(124)]
+        assert modes._probed(tag, spec, times) == modes._walked(tag, spec, times), name
+        series = selectors.read(tag, spec)
+        assert isinstance(series, selectors.InterpolatedSeries)
+        assert series.points[0].ts > begin + timedelta(minutes=7)
