@@ -103,18 +103,17 @@ def review_exceptions(batch: Any) -> list[ReviewException]:
     return found
 
 
+def _sections_of(registry: list[SectionProvider], subject: Any) -> list[Section]:
+    return sorted((section for provider in registry for section in provider(subject)),
+                  key=lambda s: s.order)  # fmt: skip
+
+
 def detail_sections(batch: Any) -> list[Section]:
-    return sorted(
-        (section for provider in _sections for section in provider(batch)),
-        key=lambda s: s.order,
-    )
+    return _sections_of(_sections, batch)
 
 
 def deviation_sections(deviation: Any) -> list[Section]:
-    return sorted(
-        (section for provider in _deviation_sections for section in provider(deviation)),
-        key=lambda s: s.order,
-    )
+    return _sections_of(_deviation_sections, deviation)
 
 
 def detail_fields(batch: Any) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from datetime import datetime
 from multiprocessing import get_context
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
+from audit.export import snapshot
 from historian import verify_worker
 from historian.digest import canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
@@ -224,16 +225,16 @@ def _rehashed(batches: list[Batch], tags: dict[int, tuple[str, str]], in_chain: 
 
 @contextmanager
 def _snapshot() -> Iterator[str | None]:
-    """One consistent view (REPEATABLE READ) for the whole check, exported so that worker
-    processes read the same; None inside a caller's transaction (no snapshot to share: its
-    own uncommitted rows would be invisible to the workers)."""
+    """One consistent view for the whole check (audit.export.snapshot: REPEATABLE READ when
+    this is the outermost transaction), exported so that worker processes read the same;
+    None inside a caller's transaction (no snapshot to share: its own uncommitted rows would be
+    invisible to the workers)."""
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with snapshot():
         if not outermost:
             yield None
             return
         with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT pg_export_snapshot()")
             yield str(cursor.fetchone()[0])
 

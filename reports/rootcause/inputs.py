@@ -81,7 +81,10 @@ def problem(deviation: Deviation, tags: list[Tag], span: Span, step_s: int,
         signals.append(signal)
         if tag.pk == deviation.tag_id:
             target = Signal(tag.name, tag.equipment.path, means[tag.pk])
-    events = _state_events(deviation, tags, grid) + _lot_switches(deviation, grid)
+    feeds = list(Feed.objects.filter(line=deviation.line, start__gte=grid.start,
+                                     start__lt=grid.end).select_related("lot")
+                 .order_by("start", "pk"))  # fmt: skip
+    events = _state_events(deviation, tags, grid, feeds) + _lot_switches(deviation, grid, feeds)
     events += _entries(deviation, grid)
     end = None if span.end is None else grid.index(span.end)
     paths = _paths(deviation, grid, target)
@@ -96,7 +99,9 @@ def _indicator(grid: historian.Grid, start: datetime, end: datetime | None) -> n
     return shape
 
 
-def _state_events(deviation: Deviation, tags: list[Tag], grid: historian.Grid) -> list[Event]:
+def _state_events(
+    deviation: Deviation, tags: list[Tag], grid: historian.Grid, feeds: list[Feed]
+) -> list[Event]:
     """Changes of the state tags (text, on/off) and step tags (set-points): each change, for an
     on/off tag each departure from its usual state, shaped as the state while it lasts."""
     states = {t.pk: t for t in tags if t.value_type in ("string", "bool") or t.step}
@@ -105,8 +110,6 @@ def _state_events(deviation: Deviation, tags: list[Tag], grid: historian.Grid) -
     found: dict[int, list[historian.Change]] = {}
     for change in historian.changes(list(states.values()), grid.start, grid.end):
         found.setdefault(change.tag_id, []).append(change)
-    on_grid = Feed.objects.filter(line=deviation.line, start__gte=grid.start, start__lt=grid.end)
-    feeds = list(on_grid.values_list("feeder", "start"))
     events = []
     for tag_id, changes in found.items():
         tag = states[tag_id]
@@ -127,23 +130,20 @@ def _state_events(deviation: Deviation, tags: list[Tag], grid: historian.Grid) -
     return events
 
 
-def _is_feed(tag: Tag, at: datetime, feeds: list[tuple[str, datetime]],
-             deviation: Deviation) -> bool:  # fmt: skip
+def _is_feed(tag: Tag, at: datetime, feeds: list[Feed], deviation: Deviation) -> bool:
     head = deviation.line.equipment.path + "/"
-    return any(tag.equipment.path == head + feeder and abs((start - at).total_seconds()) <= 60
-               for feeder, start in feeds)  # fmt: skip
+    return any(tag.equipment.path == head + feed.feeder
+               and abs((feed.start - at).total_seconds()) <= 60 for feed in feeds)  # fmt: skip
 
 
-def _lot_switches(deviation: Deviation, grid: historian.Grid) -> list[Event]:
+def _lot_switches(deviation: Deviation, grid: historian.Grid, feeds: list[Feed]) -> list[Event]:
     head = deviation.line.equipment.path + "/"
-    found = (Feed.objects.filter(line=deviation.line, start__gte=grid.start, start__lt=grid.end)
-             .select_related("lot").order_by("start", "pk"))  # fmt: skip
     return [
         Event("lot_switch", f"feed:{feed.pk}", grid.index(feed.start),
               _indicator(grid, feed.start, feed.end), head + feed.feeder, None,
               {"feeder": feed.feeder, "lot": feed.lot.lot, "material": feed.lot.material,
                "at": format_ts(feed.start)})
-        for feed in found
+        for feed in feeds
     ]  # fmt: skip
 
 

@@ -170,11 +170,10 @@ class Ranker:
         twin = lag_blocks == 0 and residual < TWIN_NOISE * self.y_noise
         if consequence or twin:
             score *= CONSEQUENCE
-        evidence.update({"moves_with_target": twin})
         evidence.update({
-            "explained_r2": round(fitted.r2, 4), "slope": rounded(fitted.slope),
-            "p_value": rounded(fitted.p_value), "timing": round(timing, 4),
-            "size_sigma": round(size_sigma, 2), "size": round(size, 4),
+            "moves_with_target": twin, "explained_r2": round(fitted.r2, 4),
+            "slope": rounded(fitted.slope), "p_value": rounded(fitted.p_value),
+            "timing": round(timing, 4), "size_sigma": round(size_sigma, 2), "size": round(size, 4),
             "lag_prior": round(prior, 4), "consequence": consequence,
         })  # fmt: skip
         return Candidate("tag", signal.name, signal.name, score, lag_s,
