@@ -26,6 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bench.db import steady_state
 from bench.people import bench_people, effective_master, sign
 
 HOURS = float(os.environ.get("BENCH_EBR_HOURS", "24"))
@@ -85,11 +86,9 @@ def detection(batch: Any, names: list[str]) -> dict[str, float]:
 
     tags = list(Tag.objects.filter(name__in=names))
     end = START + timedelta(hours=HOURS)
-    with connection.cursor() as cursor:
-        # The steady state of a running historian (autovacuum keeps it there): the day just
-        # loaded vacuumed and analysed, rather than timed while autovacuum works through it.
-        cursor.execute("VACUUM (ANALYZE) historian_sample")
-        cursor.execute("VACUUM (ANALYZE) historian_rollup")
+    # The steady state of a running historian (its drain and autovacuum keep it there): the
+    # day just loaded drained, vacuumed and analysed, rather than timed while they work.
+    steady_state("historian_sample", "historian_rollup")
     raised = sum(len(cpp_check(batch, name)) for name in names)  # the first check raises
 
     def search() -> float:

@@ -133,7 +133,62 @@ FINITE = (
     "AND (value_num IS NOT NULL OR value_text IS NOT NULL) "
 )
 
-ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
+
+def _owed_recomputed(tags: str) -> str:
+    """The owed minutes of the tags in [%(start)s, %(end)s), recomputed from their samples."""
+    owed = (
+        "SELECT DISTINCT tag_id, bucket FROM historian_rollup_pending "
+        f"WHERE tag_id {tags} AND bucket >= %(start)s AND bucket < %(end)s"
+    )
+    return f"SELECT * FROM ({MINUTE_ROLLUPS.format(wanted=owed)}) AS owed"
+
+
+_NOT_OWED = (
+    "NOT EXISTS (SELECT FROM historian_rollup_pending p "
+    "WHERE p.tag_id = r.tag_id AND p.bucket = r.bucket)"
+)
+
+
+def live_minutes(tags: str) -> str:
+    """The minute rollups of the tags whose tag_id {tags} (an SQL condition, e.g.
+    "= %(tag)s") in [%(start)s, %(end)s), as of the stored samples: the stored rollup of a
+    minute nobody owes, and an owed minute (historian_rollup_pending: stored since the drain
+    last ran) recomputed from its samples by MINUTE_ROLLUPS — TimescaleDB's real-time
+    aggregates, with owed minutes in place of one time watermark, since late data may land
+    in any minute. One statement, so one snapshot: the drain commits a minute's removal from
+    the owed ones with its new rollup."""
+    return f"""(
+    SELECT {ROLLUP_COLUMNS} FROM historian_rollup r
+    WHERE r.tag_id {tags} AND r.bucket >= %(start)s AND r.bucket < %(end)s AND {_NOT_OWED}
+    UNION ALL
+    {_owed_recomputed(tags)}
+)"""
+
+
+def live_hours(tags: str) -> str:
+    """The hour rollups of live_minutes' tags in [%(start)s, %(end)s) (whole hours), as of the
+    stored samples: the stored hour where none of its minutes is owed, else its minutes as
+    live_minutes gives them (merged_minutes merges minutes and hours alike)."""
+    return f"""(
+    WITH owed AS (
+        SELECT DISTINCT tag_id, date_trunc('hour', bucket, 'UTC') AS hour
+        FROM historian_rollup_pending
+        WHERE tag_id {tags} AND bucket >= %(start)s AND bucket < %(end)s
+    )
+    SELECT {ROLLUP_COLUMNS} FROM historian_rollup_hour h
+    WHERE h.tag_id {tags} AND h.bucket >= %(start)s AND h.bucket < %(end)s
+      AND NOT EXISTS (SELECT FROM owed o WHERE o.tag_id = h.tag_id AND o.hour = h.bucket)
+    UNION ALL
+    SELECT r.* FROM owed o
+    JOIN historian_rollup r ON r.tag_id = o.tag_id AND r.bucket >= o.hour
+                           AND r.bucket < o.hour + INTERVAL '1 hour'
+    WHERE {_NOT_OWED}
+    UNION ALL
+    {_owed_recomputed(tags)}
+)"""
+
+
+LIVE_ROLLUPS = {"minute": live_minutes, "hour": live_hours}
 # How a rollup row finds its output bucket (numbered from 1): among explicit edges, or, for
 # equal intervals (plots), by arithmetic with no edge list to search.
 BY_EDGES = "width_bucket(bucket, %(edges)s::timestamptz[])"
@@ -158,9 +213,7 @@ def rollups_per_bucket(level: str, bucket_number: str, columns: str = SUMMARY_CO
     return (
         f"""
 WITH minutes AS (
-    SELECT {bucket_number} AS k, *
-    FROM {ROLLUP_TABLES[level]}
-    WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s
+    SELECT {bucket_number} AS k, * FROM {LIVE_ROLLUPS[level]("= %(tag)s")} AS live
 ), """
         + merged_minutes("k")
         + f"""
@@ -292,12 +345,12 @@ GROUP BY span, island ORDER BY span, min(ts)
 # goes on (a usable sample outside [low, high]) and the first minute of usable samples after
 # each such run (where the signal came back), in time order: the excursion search reads raw
 # rows only there. Minutes of only bad samples neither start nor end an excursion.
-EXCURSION_MINUTES = """
+EXCURSION_MINUTES = f"""
 SELECT bucket, outside FROM (
     SELECT bucket, outside, lag(outside) OVER (ORDER BY bucket) AS was_outside
     FROM (
-        SELECT bucket, (min < %(low)s OR max > %(high)s) AS outside FROM historian_rollup
-        WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s AND n > 0
+        SELECT bucket, (min < %(low)s OR max > %(high)s) AS outside
+        FROM {live_minutes("= %(tag)s")} AS live WHERE n > 0
     ) AS minutes
 ) AS marked
 WHERE outside OR was_outside ORDER BY bucket
@@ -316,11 +369,11 @@ WHERE tag_id = ANY(%(tags)s) AND ts >= %(start)s AND ts < %(end)s AND quality <>
   AND value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
 GROUP BY 1, 2
 """
-BLOCK_MEANS_MINUTES = """
+BLOCK_MEANS_MINUTES = f"""
 SELECT tag_id, floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer AS k,
        sum(sum) / sum(n)
-FROM historian_rollup
-WHERE tag_id = ANY(%(tags)s) AND bucket >= %(start)s AND bucket < %(end)s AND n > 0
+FROM {live_minutes("= ANY(%(tags)s)")} AS live
+WHERE n > 0
 GROUP BY 1, 2
 """
 

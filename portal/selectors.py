@@ -18,6 +18,7 @@ from audit.selectors import checkpoint_status
 from audit.verification_runs import latest_run
 from audit.witness import witness_status
 from core.dbsql import runtime_function_grants
+from historian import rollups
 
 
 def timescaledb_info() -> dict[str, Any]:
@@ -82,6 +83,25 @@ def scheduler_status(now: datetime | None = None) -> dict[str, Any]:
     return {"running": running, "workers": workers, "last_heartbeat": last}
 
 
+# Owed minutes older than this mean the drain is not keeping up (or the scheduler is down):
+# reads stay exact, but recompute those minutes from the samples every time.
+ROLLUP_BACKLOG_STALE_SECONDS = 120
+
+
+def rollup_status(now: datetime | None = None) -> dict[str, Any]:
+    """The minutes owed to the historian's rollups (historian.rollups) and how long the
+    oldest has waited."""
+    owed = rollups.backlog()
+    now = now or timezone.now()
+    age = (now - owed.oldest).total_seconds() if owed.oldest else 0.0
+    return {
+        "owed_minutes": owed.minutes,
+        "oldest": owed.oldest,
+        "age_seconds": round(age, 1),
+        "behind": age > ROLLUP_BACKLOG_STALE_SECONDS,
+    }
+
+
 def verification_status() -> dict[str, Any]:
     """The last finished verification of the chain: when, and what it found."""
     run = latest_run()
@@ -143,5 +163,6 @@ def system_status() -> dict[str, Any]:
         "witness": witness_status(),
         "runtime_privileges": runtime_privileges(),
         "scheduler": scheduler_status(),
+        "rollups": rollup_status(),
         "verification": verification_status(),
     }

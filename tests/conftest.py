@@ -27,6 +27,7 @@ RAW_TABLES = (
     "historian_rollup",
     "historian_rollup_hour",
     "historian_ingest_permit",
+    "historian_rollup_pending",
 )
 
 

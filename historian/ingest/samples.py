@@ -1,14 +1,25 @@
-"""Items of an ingest request checked and typed: each becomes a Sample with its canonical
-line, or a problem naming its index (API.md, "Ingest")."""
+"""Items of an ingest request checked and typed into the columns of the accepted samples
+(`Accepted`), or problems naming their index (API.md, "Ingest").
+
+Columnar first: the common item — a number for a float tag, with a valid quality and time —
+is checked over the request's columns (one pass each, each distinct timestamp parsed once).
+Every other item (ints, booleans, text, nulls, non-finite numbers, anything wrong) goes
+through the item-by-item check, which words every problem; a request repeating a tag and
+timestamp is checked item by item as a whole (repeats counted once, differing repeats
+refused). Both give the same samples, problems and digest.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from historian.digest import canonical_value, digest_lines, sample_line
+import numpy as np
+
+from historian.digest import canonical_value, sample_line
 from historian.models import Tag
 from historian.quality import QUALITY_CODES
 from historian.timestamps import parse_ts
@@ -25,12 +36,10 @@ class Sample:
     value_type: str
     ts: datetime
     ts_text: str
-    minute: datetime
     value_num: float | None
     value_str: str | None
     value_canonical: str
     quality: str
-    line: str  # the canonical line of the digest
 
 
 def coerce_value(
@@ -74,22 +83,25 @@ def coerce_value(
     return number, None
 
 
-def validate(
-    items: Any, tags: dict[str, tuple[int, str]], now: datetime
+def validate_items(
+    items: list[Any],
+    tags: dict[str, tuple[int, str]],
+    now: datetime,
+    indices: list[int] | None = None,
 ) -> tuple[list[Sample], list[dict[str, Any]]]:
-    """Samples (identical repeats counted once) and the 422 items, by index.
+    """Item by item: Samples (identical repeats counted once) and the 422 items, by index
+    (of `items`, or only those of `indices`).
 
     A collector sends many tags per timestamp: each distinct timestamp text is
     parsed once per request.
     """
     problems: list[dict[str, Any]] = []
-    if not isinstance(items, list):
-        return [], [{"index": None, "field": "samples", "error": "samples is a list"}]
     latest = now + FUTURE_TOLERANCE
-    times: dict[Any, tuple[datetime, str, datetime] | str] = {}
+    times: dict[Any, tuple[datetime, str] | str] = {}
     seen: dict[tuple[int, str], Sample] = {}
     samples: list[Sample] = []
-    for index, item in enumerate(items):
+    for index in range(len(items)) if indices is None else indices:
+        item = items[index]
         if not isinstance(item, dict):
             problems.append({"index": index, "field": None, "error": "an item is an object"})
             continue
@@ -116,13 +128,13 @@ def validate(
             elif parsed[0] > latest:
                 when = "more than 5 minutes in the future"
             else:
-                when = (parsed[0], parsed[1], parsed[0].replace(second=0, microsecond=0))
+                when = parsed
             if isinstance(raw_ts, str):
                 times[raw_ts] = when
         if isinstance(when, str):
             problems.append({"index": index, "field": "ts", "error": when})
             continue
-        ts, ts_text, minute = when
+        ts, ts_text = when
         if "value" not in item:
             problems.append({"index": index, "field": "value", "error": "value is required"})
             continue
@@ -159,32 +171,221 @@ def validate(
             value_type,
             ts,
             ts_text,
-            minute,
             value_num,
             value_str,
             canonical,
             quality,
-            sample_line(tag_name, ts_text, canonical, quality),
         )
         seen[key] = sample
         samples.append(sample)
     return samples, problems
 
 
-def request_digest(samples: list[Sample]) -> str:
-    return digest_lines(sorted(s.line for s in samples))
+# PostgreSQL's timestamps count microseconds from here (binary COPY writes them so).
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+Column = np.ndarray[Any, np.dtype[Any]]
+
+
+@dataclass
+class Accepted:
+    """The samples of a request as columns, in request order (after repeats are dropped)."""
+
+    index: list[int]
+    tag: list[str]
+    tag_id: Column  # int32
+    value_type: list[str]
+    ts_us: Column  # int64 microseconds since PG_EPOCH
+    ts_text: list[str]
+    value_num: Column  # float64; meaningless where has_num is False
+    has_num: Column  # bool
+    value_str: list[str | None]
+    canonical: list[str]
+    quality: list[str]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def numbers_only(self) -> bool:
+        """Every sample a number (no text, no null): the fixed-width binary COPY applies."""
+        return bool(self.has_num.all()) and not any(self.value_str)
+
+    def quality_codes(self) -> Column:
+        codes = {name: code for name, code in QUALITY_CODES.items()}
+        return np.fromiter((codes[q] for q in self.quality), dtype=np.int16, count=len(self))
+
+    def when(self, k: int) -> datetime:
+        return PG_EPOCH + int(self.ts_us[k]) * _MICROSECOND
+
+    def first_last(self) -> tuple[datetime | None, datetime | None]:
+        if not len(self):
+            return None, None
+        return self.when(int(self.ts_us.argmin())), self.when(int(self.ts_us.argmax()))
+
+    def tag_ids(self) -> list[int]:
+        return [int(t) for t in np.unique(self.tag_id)]
+
+    def take(self, keep: Column) -> Accepted:
+        """The samples where `keep` (a bool mask) holds."""
+        rows = np.flatnonzero(keep)
+        pick = rows.tolist()
+        return Accepted(
+            index=[self.index[k] for k in pick],
+            tag=[self.tag[k] for k in pick],
+            tag_id=self.tag_id[rows],
+            value_type=[self.value_type[k] for k in pick],
+            ts_us=self.ts_us[rows],
+            ts_text=[self.ts_text[k] for k in pick],
+            value_num=self.value_num[rows],
+            has_num=self.has_num[rows],
+            value_str=[self.value_str[k] for k in pick],
+            canonical=[self.canonical[k] for k in pick],
+            quality=[self.quality[k] for k in pick],
+        )
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical lines sorted by tag then ts (historian.digest): the order
+        of the lines' text, since a tag's name ends at a tab and canonical times sort as
+        they read."""
+        tag, ts_text, canonical, quality = self.tag, self.ts_text, self.canonical, self.quality
+        distinct = set(tag)
+        if any(name and min(name) <= "\t" for name in distinct):  # a tab or lower in a name
+            lines = sorted(map(sample_line, tag, ts_text, canonical, quality))
+            return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        rank = {name[:-1]: k for k, name in enumerate(sorted(n + "\t" for n in distinct))}
+        ranks = np.fromiter((rank[t] for t in tag), dtype=np.int64, count=len(self))
+        order = np.lexsort((self.ts_us, ranks)).tolist()
+        text = "".join([f"{tag[k]}\t{ts_text[k]}\t{canonical[k]}\t{quality[k]}\n" for k in order])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def of(cls, samples: list[Sample]) -> Accepted:
+        return cls(
+            index=[s.index for s in samples],
+            tag=[s.tag for s in samples],
+            tag_id=np.array([s.tag_id for s in samples], dtype=np.int32),
+            value_type=[s.value_type for s in samples],
+            ts_us=np.array([(s.ts - PG_EPOCH) // _MICROSECOND for s in samples], dtype=np.int64),
+            ts_text=[s.ts_text for s in samples],
+            value_num=np.array(
+                [s.value_num if s.value_num is not None else 0.0 for s in samples],
+                dtype=np.float64,
+            ),
+            has_num=np.array([s.value_num is not None for s in samples], dtype=bool),
+            value_str=[s.value_str for s in samples],
+            canonical=[s.value_canonical for s in samples],
+            quality=[s.quality for s in samples],
+        )
+
+    def joined(self, other: Accepted) -> Accepted:
+        return Accepted(
+            index=self.index + other.index,
+            tag=self.tag + other.tag,
+            tag_id=np.concatenate([self.tag_id, other.tag_id]),
+            value_type=self.value_type + other.value_type,
+            ts_us=np.concatenate([self.ts_us, other.ts_us]),
+            ts_text=self.ts_text + other.ts_text,
+            value_num=np.concatenate([self.value_num, other.value_num]),
+            has_num=np.concatenate([self.has_num, other.has_num]),
+            value_str=self.value_str + other.value_str,
+            canonical=self.canonical + other.canonical,
+            quality=self.quality + other.quality,
+        )
+
+
+def validate(
+    items: Any, tags: dict[str, tuple[int, str]], now: datetime
+) -> tuple[Accepted, list[dict[str, Any]]]:
+    """The accepted samples as columns (identical repeats counted once) and the 422 items,
+    by index: the columnar check of the common items, the item-by-item check of the rest."""
+    if not isinstance(items, list):
+        return Accepted.of([]), [{"index": None, "field": "samples", "error": "samples is a list"}]
+    fast = _columns(items, tags, now)
+    if fast is None:
+        samples, problems = validate_items(items, tags, now)
+        return Accepted.of(samples), problems
+    accepted, rest = fast
+    samples, problems = validate_items(items, tags, now, rest)
+    if samples:
+        accepted = accepted.joined(Accepted.of(samples))
+    if len(set(zip(accepted.tag_id.tolist(), accepted.ts_text, strict=True))) < len(accepted):
+        # A tag and timestamp repeated: item by item, which tells repeats from conflicts.
+        samples, problems = validate_items(items, tags, now)
+        return Accepted.of(samples), problems
+    return accepted, problems
+
+
+def _columns(
+    items: list[Any], tags: dict[str, tuple[int, str]], now: datetime
+) -> tuple[Accepted, list[int]] | None:
+    """The items that are a finite float for a float tag with a valid quality and time,
+    checked over columns, and the indices of the others; None where the request's shape
+    (an item not an object, a key missing, an unhashable field) calls for the item-by-item
+    check throughout."""
+    try:
+        names = [item["tag"] for item in items]
+        stamps = [item["ts"] for item in items]
+        values = [item["value"] for item in items]
+        qualities = [item.get("quality", "good") for item in items]
+        distinct = set(stamps)
+        kinds = [tags.get(name) for name in names]
+        fine_quality = set(qualities) <= QUALITY_CODES.keys()
+    except (KeyError, TypeError, AttributeError):
+        return None
+    latest = now + FUTURE_TOLERANCE
+    times: dict[Any, tuple[int, str] | None] = {}
+    for stamp in distinct:
+        parsed = parse_ts(stamp)
+        times[stamp] = (
+            None
+            if isinstance(parsed, str) or parsed[0] > latest
+            else ((parsed[0] - PG_EPOCH) // _MICROSECOND, parsed[1])
+        )
+    when = [times[stamp] for stamp in stamps]
+    fit = [
+        kind is not None and kind[1] == "float" and type(value) is float and moment is not None
+        for kind, value, moment in zip(kinds, values, when, strict=True)
+    ]
+    if not fine_quality:
+        fit = [ok and q in QUALITY_CODES for ok, q in zip(fit, qualities, strict=True)]
+    numbers = np.array([v if ok else 0.0 for v, ok in zip(values, fit, strict=True)], np.float64)
+    keep = np.array(fit, dtype=bool) & np.isfinite(numbers)
+    rows = np.flatnonzero(keep).tolist()
+    rest = np.flatnonzero(~keep).tolist()
+    ts_text = [when[k][1] for k in rows]
+    tag = [names[k] for k in rows]
+    canonical = [repr(values[k]) for k in rows]
+    count = len(rows)
+    accepted = Accepted(
+        index=rows,
+        tag=tag,
+        tag_id=np.fromiter((kinds[k][0] for k in rows), dtype=np.int32, count=count),
+        value_type=["float"] * count,
+        ts_us=np.fromiter((when[k][0] for k in rows), dtype=np.int64, count=count),
+        ts_text=ts_text,
+        value_num=numbers[keep],
+        has_num=np.ones(count, dtype=bool),
+        value_str=[None] * count,
+        canonical=canonical,
+        quality=[qualities[k] for k in rows],
+    )
+    return accepted, rest
 
 
 def tag_map(items: Any) -> dict[str, tuple[int, str]]:
-    names = (
-        {
+    """The tags a request names: name → (id, value type)."""
+    if not isinstance(items, list):
+        return {}
+    try:
+        names = {item["tag"] for item in items}
+    except (KeyError, TypeError, AttributeError):
+        names = {
             item.get("tag")
             for item in items
             if isinstance(item, dict) and isinstance(item.get("tag"), str)
         }
-        if isinstance(items, list)
-        else set()
-    )
+    names = {name for name in names if isinstance(name, str)}
     return {
         name: (pk, value_type)
         for pk, name, value_type in Tag.objects.filter(name__in=names).values_list(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.services import record_security_event
 from core.deferred import raise_with
 from historian.errors import IdempotencyMismatch, IngestConflict, IngestUnprocessable
-from historian.ingest.samples import request_digest, tag_map, validate
+from historian.ingest.samples import tag_map, validate
 from historian.ingest.writer import store
 from historian.models import IngestBatch
 
@@ -107,9 +107,10 @@ def ingest_samples(
         reject(IngestUnprocessable("; ".join(fields.values()), fields=fields), 422)
     tags = tag_map(items)
     samples, problems = validate(items, tags, timezone.now())
+    requested = samples.digest()
     previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
     if previous is not None:
-        if problems or request_digest(samples) != previous.request_sha256:
+        if problems or requested != previous.request_sha256:
             reject(
                 IdempotencyMismatch(
                     f"ingest_key {ingest_key!r} was used before with a different request"
@@ -127,7 +128,7 @@ def ingest_samples(
             source=source,
             ingest_key=ingest_key,
             samples=samples,
-            requested=request_digest(samples),
+            requested=requested,
         )
         return IngestResult(201, body)
     except IngestConflict as exc:
@@ -135,6 +136,6 @@ def ingest_samples(
     except IntegrityError:
         # The same key committed by a concurrent request meanwhile: answer as a replay.
         previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
-        if previous is None or previous.request_sha256 != request_digest(samples):
+        if previous is None or previous.request_sha256 != requested:
             raise
         return IngestResult(200, previous.response)

@@ -1,25 +1,28 @@
 """Accepted samples written: a permit, COPY (through a staging table when the unique index
-objects), the ingest batch row and its audit event, the rollups, the announcement."""
+objects), the ingest batch row and its audit event, the announcement. The rollups are not
+touched here: the database records the minutes stored as owed, and the background drain
+recomputes them (historian.rollups)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import struct
 from typing import Any
 
+import numpy as np
 import psycopg
 from django.db import connection, transaction
 
 from audit.context import audit_context
-from historian.digest import canonical_value, digest_lines
+from historian.digest import canonical_value
 from historian.errors import IngestConflict
-from historian.ingest.samples import Sample
+from historian.ingest.samples import Accepted
 from historian.models import IngestBatch
-from historian.quality import QUALITY_CODES, QUALITY_NAMES
+from historian.quality import QUALITY_NAMES
 from historian.signals import samples_stored
 
 
 def store(
-    *, actor: Any, source: str, ingest_key: str, samples: list[Sample], requested: str
+    *, actor: Any, source: str, ingest_key: str, samples: Accepted, requested: str
 ) -> dict[str, Any]:
     """Store validated samples under a new ingest batch (its audit event in the same
     transaction); returns the 201 body. Raises IngestConflict, storing nothing."""
@@ -27,16 +30,17 @@ def store(
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('historian_ingest_batch', 'id'))")
             batch_id = int(cursor.fetchone()[0])
-        _permit(batch_id, {s.tag_id for s in samples})
+        _permit(batch_id, samples.tag_ids())
         accepted, duplicates = _write_samples(samples, batch_id)
         # All accepted: the digest of the stored samples is the request's.
-        digest = requested if not duplicates else digest_lines(sorted(s.line for s in accepted))
+        digest = requested if not duplicates else accepted.digest()
         body = {
             "ingest_id": batch_id,
             "accepted": len(accepted),
             "duplicates": duplicates,
             "sha256": digest,
         }
+        first, last = accepted.first_last()
         IngestBatch.objects.create(
             id=batch_id,
             source=source,
@@ -45,19 +49,18 @@ def store(
             request_sha256=requested,
             sample_count=len(accepted),
             duplicate_count=duplicates,
-            first_ts=min((s.ts for s in accepted), default=None),
-            last_ts=max((s.ts for s in accepted), default=None),
+            first_ts=first,
+            last_ts=last,
             sha256=digest,
-            tag_ids=sorted({s.tag_id for s in accepted}),
+            tag_ids=accepted.tag_ids(),
             response=body,
         )
-        _refresh_rollups_of(accepted)
-        if accepted:
+        if len(accepted):
             announcement = {
                 "ingest_id": batch_id,
-                "tags": sorted({s.tag for s in accepted}),
-                "start": min(s.ts for s in accepted),
-                "end": max(s.ts for s in accepted),
+                "tags": sorted(set(accepted.tag)),
+                "start": first,
+                "end": last,
             }
             transaction.on_commit(
                 # robust: a receiver that fails is logged; what was stored stays acknowledged
@@ -67,33 +70,71 @@ def store(
     return body
 
 
-def _permit(batch_id: int, tag_ids: set[int]) -> None:
+def _permit(batch_id: int, tag_ids: list[int]) -> None:
     """Take this transaction's permit to store samples of these tags under the batch
     (historian_ingest_permit: the hypertable refuses samples without one)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO historian_ingest_permit (batch_id, tag_id) "
             "SELECT %s, unnest(%s::integer[])",
-            [batch_id, sorted(tag_ids)],
+            [batch_id, tag_ids],
         )
 
 
+COLUMNS = "ts, value_num, tag_id, batch_id, quality, value_text"
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+# A row of binary COPY when every value is a number (no text, no null): the field count, then
+# each field's length and bytes (ts, value_num, tag_id, batch_id, quality, value_text null).
+_NUMBER_ROW = np.dtype(
+    [("fields", ">i2"), ("ts_len", ">i4"), ("ts", ">i8"), ("num_len", ">i4"), ("num", ">f8"),
+     ("tag_len", ">i4"), ("tag", ">i4"), ("batch_len", ">i4"), ("batch", ">i4"),
+     ("quality_len", ">i4"), ("quality", ">i2"), ("text_len", ">i4")]
+)  # fmt: skip
+
+
+def _number_rows(samples: Accepted, batch_id: int) -> bytes:
+    """The binary COPY stream of samples that are all numbers, built over columns."""
+    rows = np.empty(len(samples), dtype=_NUMBER_ROW)
+    rows["fields"] = 6
+    rows["ts_len"], rows["num_len"] = 8, 8
+    rows["tag_len"], rows["batch_len"], rows["quality_len"] = 4, 4, 2
+    rows["text_len"] = -1
+    rows["ts"] = samples.ts_us
+    rows["num"] = samples.value_num
+    rows["tag"] = samples.tag_id
+    rows["batch"] = batch_id
+    rows["quality"] = samples.quality_codes()
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
 def _copy_rows(
-    cursor: Any, table: str, samples: list[Sample], batch_id: int, with_index: bool = False
+    cursor: Any, table: str, samples: Accepted, batch_id: int, with_index: bool = False
 ) -> None:
-    columns = "ts, value_num, tag_id, batch_id, quality, value_text"
-    types = ["timestamptz", "float8", "int4", "int4", "int2", "text"]
-    if with_index:
-        columns += ", idx"
-        types.append("int4")
+    columns = COLUMNS + (", idx" if with_index else "")
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for s in samples:
-            row = (s.ts, s.value_num, s.tag_id, batch_id, QUALITY_CODES[s.quality], s.value_str)
-            copy.write_row((*row, s.index) if with_index else row)
+        if samples.numbers_only and not with_index:
+            copy.write(_number_rows(samples, batch_id))
+            return
+        types = ["timestamptz", "float8", "int4", "int4", "int2", "text"]
+        copy.set_types([*types, "int4"] if with_index else types)
+        codes = samples.quality_codes().tolist()
+        numbers = samples.value_num.tolist()
+        has_num = samples.has_num.tolist()
+        tag_ids = samples.tag_id.tolist()
+        for k in range(len(samples)):
+            row = (
+                samples.when(k),
+                numbers[k] if has_num[k] else None,
+                tag_ids[k],
+                batch_id,
+                codes[k],
+                samples.value_str[k],
+            )
+            copy.write_row((*row, samples.index[k]) if with_index else row)
 
 
-def _write_samples(samples: list[Sample], batch_id: int) -> tuple[list[Sample], int]:
+def _write_samples(samples: Accepted, batch_id: int) -> tuple[Accepted, int]:
     """COPY the samples; returns (newly stored, duplicates). Raises IngestConflict."""
     connection.ensure_connection()
     raw = connection.connection
@@ -105,7 +146,7 @@ def _write_samples(samples: list[Sample], batch_id: int) -> tuple[list[Sample], 
         return _write_staged(samples, batch_id)
 
 
-def _write_staged(samples: list[Sample], batch_id: int) -> tuple[list[Sample], int]:
+def _write_staged(samples: Accepted, batch_id: int) -> tuple[Accepted, int]:
     raw = connection.connection
     with raw.cursor() as cursor:
         cursor.execute(
@@ -119,19 +160,19 @@ def _write_staged(samples: list[Sample], batch_id: int) -> tuple[list[Sample], i
             "JOIN historian_sample s ON s.tag_id = st.tag_id AND s.ts = st.ts"
         )
         stored = {row[0]: row[1:] for row in cursor.fetchall()}
-        by_index = {s.index: s for s in samples}
+        position = {index: k for k, index in enumerate(samples.index)}
         conflicts = []
         for index, (value_num, value_str, quality) in stored.items():
-            sample = by_index[index]
-            old_value = canonical_value(sample.value_type, value_num, value_str)
+            k = position[index]
+            old_value = canonical_value(samples.value_type[k], value_num, value_str)
             old_quality = QUALITY_NAMES[quality]
-            if (old_value, old_quality) != (sample.value_canonical, sample.quality):
+            if (old_value, old_quality) != (samples.canonical[k], samples.quality[k]):
                 conflicts.append(
                     {
                         "index": index,
                         "field": "value",
                         "error": f"conflicts with the stored sample ({old_value}, "
-                        f"{old_quality}) at {sample.ts_text}",
+                        f"{old_quality}) at {samples.ts_text[k]}",
                     }
                 )
         if conflicts:
@@ -140,29 +181,10 @@ def _write_staged(samples: list[Sample], batch_id: int) -> tuple[list[Sample], i
                 items=sorted(conflicts, key=lambda c: c["index"]),
             )
         cursor.execute(
-            "INSERT INTO historian_sample (ts, value_num, tag_id, batch_id, quality, value_text) "
-            "SELECT ts, value_num, tag_id, batch_id, quality, value_text FROM historian_stage "
+            f"INSERT INTO historian_sample ({COLUMNS}) SELECT {COLUMNS} FROM historian_stage "
             "WHERE NOT (idx = ANY(%s))",
             [list(stored)],
         )
         cursor.execute("TRUNCATE historian_stage")
-    accepted = [s for s in samples if s.index not in stored]
-    return accepted, len(stored)
-
-
-def _refresh_rollups_of(samples: list[Sample]) -> None:
-    pairs = {(s.tag_id, s.minute) for s in samples if s.value_type != "string"}
-    if not pairs:
-        return
-    refresh_rollups(pairs)
-
-
-def refresh_rollups(pairs: set[tuple[int, datetime]]) -> None:
-    """Recompute the minute rollups of these (tag, minute) pairs, then their hours, through
-    the database's one rollup writer (historian_refresh_rollups)."""
-    tags, buckets = zip(*sorted(pairs), strict=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT historian_refresh_rollups(%s::integer[], %s::timestamptz[])",
-            [list(tags), list(buckets)],
-        )
+    keep = np.array([index not in stored for index in samples.index], dtype=bool)
+    return samples.take(keep), len(stored)

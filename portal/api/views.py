@@ -19,7 +19,8 @@ class StatusView(LedgerlineAPIView):
     @extend_schema(
         summary="Service status",
         description='Anonymous callers get `{"status": "ok"}` only; authenticated '
-        "callers also get versions, the database, TimescaleDB and the audit chain head.",
+        "callers also get versions, the database, TimescaleDB, the audit chain head, the "
+        "scheduler and the historian's rollup backlog.",
         responses=inline_serializer(
             "StatusResponse",
             fields={
@@ -29,6 +30,13 @@ class StatusView(LedgerlineAPIView):
                 "timescaledb": serializers.DictField(required=False),
                 "chain_head": serializers.DictField(required=False),
                 "signing_key": serializers.DictField(required=False),
+                "scheduler": serializers.DictField(required=False),
+                "rollups": serializers.DictField(
+                    required=False,
+                    help_text="The historian's minutes owed to the rollups (stored since the "
+                    "background drain last ran; reads recompute them): owed_minutes, oldest, "
+                    "age_seconds, behind (older than 2 minutes).",
+                ),
             },
         ),
     )

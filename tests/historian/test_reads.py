@@ -15,7 +15,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts import roles as R
-from historian import selectors
+from historian import rollups, selectors
 from historian.ingest import ingest_samples
 from historian.models import Tag
 from tests.conftest import PASSWORD
@@ -301,6 +301,9 @@ def test_plot_marks_an_interval_holding_only_bad_samples(
 
 
 def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
+    """Whether the minutes are owed to the rollups, drained, or drained and then given late
+    samples (so stored hours, stored minutes and owed minutes mix in one read), the rollup
+    path answers as the raw rows do."""
     rng = random.Random(3)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     samples = []
@@ -311,10 +314,33 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
         samples.append(
             {"tag": FLOW, "ts": t.isoformat(), "value": rng.uniform(0, 20), "quality": quality}
         )
-    # Out of order and late: three batches, the second filling the first's past.
-    feed(samples[::2])
-    feed(samples[1::2])
     tag = Tag.objects.get(name=FLOW)
+    minutes_of = lambda part: len({item["ts"][:16] for item in part})  # noqa: E731
+    feed(samples[::2])
+    assert rollup_backlog().minutes == minutes_of(samples[::2]) >= 180  # every minute owed
+    assert_rollups_answer_as_raw_rows(tag, begin)
+    assert rollups.drain_all() == minutes_of(samples[::2])
+    assert rollup_backlog() == rollups.Backlog(0, None)
+    assert_rollups_answer_as_raw_rows(tag, begin)
+    # Late: the second half fills the first's past, behind the drained minutes — and a
+    # third of it in a second statement, to owe some minutes twice.
+    late = samples[1::2]
+    feed(late[: len(late) // 3])
+    feed(late[len(late) // 3 :])
+    owed = rollup_backlog().minutes
+    assert owed == minutes_of(samples[1::2])
+    rollups.drain(100)  # some hours drained again, some not
+    assert rollup_backlog().minutes == owed - 100
+    assert_rollups_answer_as_raw_rows(tag, begin)
+    rollups.drain_all()
+    assert_rollups_answer_as_raw_rows(tag, begin)
+
+
+def rollup_backlog() -> rollups.Backlog:
+    return rollups.backlog()
+
+
+def assert_rollups_answer_as_raw_rows(tag: Tag, begin: datetime) -> None:
     # Typed reads, as the batch record and the reports call them.
     minutes = selectors.ReadSpec(
         start=begin + timedelta(minutes=10),

@@ -209,13 +209,33 @@ def test_rollups_have_one_writer_and_a_forged_rollup_is_found(
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             cur.execute("UPDATE historian_rollup SET max = 500, min = -500")
         cur.connection.rollback()
+    # The minute is owed to the rollups: the verifier does not compare it yet.
+    code, lines, _ = verify()
+    assert code == 0, lines
+    assert lines[1].startswith("rollups: 0 of 0 minute and 0 of 0 hour buckets recomputed")
+    assert "1 minutes stored since the rollup drain last ran are owed" in lines[1]
+    with superuser_cursor() as cur:
+        # The runtime role cannot forget an owed minute, nor owe one that was not stored.
+        for statement in (
+            "DELETE FROM historian_rollup_pending",
+            "INSERT INTO historian_rollup_pending (tag_id, bucket) VALUES (1, now())",
+            "UPDATE historian_rollup_pending SET bucket = now()",
+        ):
+            cur.execute("SET ROLE ledgerline_app")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                cur.execute(statement)
+            cur.connection.rollback()
         cur.execute("SET ROLE ledgerline_app")
-        # The one writer only ever recomputes from the raw rows.
+        # The drain runs the one writer, which only ever recomputes from the raw rows.
         cur.execute(
             "SELECT historian_refresh_rollups(ARRAY[%s], "
             "ARRAY['2026-03-01T08:00:00Z'::timestamptz])",
             [tags["flow"].pk],
         )
+        cur.execute("SELECT historian_drain_rollups(100)")
+        assert cur.fetchone()[0] == 1
+        cur.execute("SELECT count(*) FROM historian_rollup_pending")
+        assert cur.fetchone()[0] == 0
     code, lines, _ = verify()
     assert code == 0, lines
     assert lines[1].startswith("rollups: 1 of 1 minute and 1 of 1 hour buckets recomputed")

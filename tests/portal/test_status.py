@@ -105,3 +105,36 @@ def test_an_overdue_checkpoint_is_an_alarm_on_every_page_for_qa_and_auditors(
     settings.CHECKPOINT_MINUTES = 60
     create_checkpoint()
     assert "checkpoint_overdue" not in page_of(seen, "/")
+
+
+def test_the_status_shows_the_rollup_backlog_and_the_scheduler_drains_it(
+    make_user: Any, make_service_account: Any
+) -> None:
+    from historian.ingest import ingest_samples
+    from tests.dbadmin import superuser_cursor
+    from tests.factories import TagFactory
+
+    engineer = make_user(R.PROCESS_ENGINEER)
+    TagFactory(actor=engineer, name="LX.FLOW", equipment="LX/UNIT")
+    account, _ = make_service_account("collector")
+    items = [{"tag": "LX.FLOW", "ts": f"2026-03-01T08:{m:02d}:00Z", "value": 1.0} for m in range(3)]
+    assert ingest_samples(actor=account, source="t", ingest_key="k", items=items).status == 201
+    client = Client()
+    client.force_login(make_user(R.AUDITOR))
+    backlog = page_of(client, "/status/").split('data-testid="rollup-backlog">')[1]
+    assert backlog.startswith('<span class="badge badge-ok">draining</span> 3 minute(s) owed')
+    assert "historian rollups     3 minute(s) owed to the drain" in status_command()
+    assert client.get("/api/v1/status/").json()["rollups"]["owed_minutes"] == 3
+    with superuser_cursor() as cursor:  # as if the drain had not run for ten minutes
+        cursor.execute("UPDATE historian_rollup_pending SET queued = now() - interval '10 min'")
+    backlog = page_of(client, "/status/").split('data-testid="rollup-backlog">')[1]
+    assert backlog.startswith('<span class="badge badge-bad">behind</span> 3 minute(s) owed')
+    assert "ALARM                 rollups behind: 3 minute(s) owed, the oldest" in status_command()
+    # The scheduler's periodic job drains them (queued here as its periodic deferrer would).
+    procrastinate_app.configure_task("historian.drain_rollups").defer(timestamp=0)
+    with procrastinate_app.replace_connector(procrastinate_app.connector.get_worker_connector()):  # type: ignore[attr-defined]
+        drain = procrastinate_app.run_worker
+        in_thread(lambda: drain(queues=["default"], wait=False, install_signal_handlers=False) or 1)
+    backlog = page_of(client, "/status/").split('data-testid="rollup-backlog">')[1]
+    assert backlog.startswith('<span class="badge badge-ok">current</span>')
+    assert "historian rollups     0 minute(s) owed to the drain" in status_command()

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from accounts.models import User
 from accounts.services import service_account_create
 from audit.actors import SystemActor
+from historian import rollups
 from historian.ingest import ingest_samples
 from historian.models import Tag
 from historian.services import tag_create
@@ -142,6 +143,13 @@ class Command(BaseCommand):
             f"{line}: {stored} samples stored, {duplicates} already there, "
             f"{start.isoformat()} + {options['hours']} h"
         )
+        if options["via"] == "service" and not factor:
+            # A backfill: bring the rollups up to date now rather than leave every read of
+            # these hours to recompute them until the scheduler's drain catches up.
+            owed = rollups.backlog().minutes
+            with tqdm(total=owed, unit="min", desc="rollups", disable=options["quiet"] or not owed,
+                      file=sys.stderr) as bar:  # fmt: skip
+                rollups.drain_all(progress=bar.update)
 
     def _send(
         self, options: dict[str, Any], account: User, key: str, items: list[dict[str, Any]]

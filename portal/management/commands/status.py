@@ -70,6 +70,18 @@ class Command(BaseCommand):
                 f"{'ALARM':<22}scheduler not running (last heartbeat {beat_text}): checkpoints "
                 "and verifications wait; start it with 'manage.py scheduler'"
             )
+        owed = status["rollups"]
+        if owed["behind"]:
+            out.write(
+                f"{'ALARM':<22}rollups behind: {owed['owed_minutes']:,} minute(s) owed, the "
+                f"oldest stored {owed['age_seconds']:,.0f} s ago (reads recompute them, "
+                "slower); start the scheduler ('manage.py scheduler')"
+            )
+        else:
+            out.write(
+                f"{'historian rollups':<22}{owed['owed_minutes']:,} minute(s) owed to the drain"
+                + (f", oldest {owed['age_seconds']:,.0f} s" if owed["oldest"] else "")
+            )
         verification = status["verification"]
         if verification["at"] is None:
             out.write(f"{'last verification':<22}none yet ('manage.py audit_verify')")
