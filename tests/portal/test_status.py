@@ -5,6 +5,7 @@ every page."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -14,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from procrastinate.contrib.django import app as procrastinate_app
+from procrastinate.exceptions import AlreadyEnqueued
 
 from accounts import roles as R
 from audit.services import create_checkpoint
@@ -130,8 +132,10 @@ def test_the_status_shows_the_rollup_backlog_and_the_scheduler_drains_it(
     backlog = page_of(client, "/status/").split('data-testid="rollup-backlog">')[1]
     assert backlog.startswith('<span class="badge badge-bad">behind</span> 3 minute(s) owed')
     assert "ALARM                 rollups behind: 3 minute(s) owed, the oldest" in status_command()
-    # The scheduler's periodic job drains them (queued here as its periodic deferrer would).
-    procrastinate_app.configure_task("historian.drain_rollups").defer(timestamp=0)
+    # The scheduler's periodic job drains them (queued here as its periodic deferrer would,
+    # unless a worker of an earlier test has queued one already).
+    with contextlib.suppress(AlreadyEnqueued):
+        procrastinate_app.configure_task("historian.drain_rollups").defer(timestamp=0)
     with procrastinate_app.replace_connector(procrastinate_app.connector.get_worker_connector()):  # type: ignore[attr-defined]
         drain = procrastinate_app.run_worker
         in_thread(lambda: drain(queues=["default"], wait=False, install_signal_handlers=False) or 1)
