@@ -17,6 +17,7 @@ TINY = {
     "BENCH_AUDIT_EVENTS": "3000",
     "BENCH_INGEST_SAMPLES": "4000",
     "BENCH_INGEST_BATCH": "1000",
+    "BENCH_STREAM_BATCHES": "3",
     "BENCH_REST_SAMPLES": "20000",
     "BENCH_QUERY_DAYS": "1",
     "BENCH_TREND_HOURS": "0.25",
@@ -52,7 +53,7 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         assert heading in done.stdout
     figures = (
         "overhead", "events/s", "samples/s", "historian_verify re-hash", "heap", "REST JSON",
-        "REST CSV",
+        "REST CSV", "shuffled: baseline", "microseconds per sample", "ingest streams at once",
         "plot, 1,000 intervals", "aggregate", "daily aggregates", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
         "SENAITE pull", "file import", "batch record PDF", "ranking over",
