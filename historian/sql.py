@@ -205,15 +205,32 @@ PLOT_COLUMNS = """c.k, coalesce(s.n, 0), s.first, s.first_ts, s.last, s.last_ts,
        s.max, s.max_ts, c.bad_count, c.uncertain_count"""
 
 
-def rollups_per_bucket(level: str, bucket_number: str, columns: str = SUMMARY_COLUMNS) -> str:
+# Whether any minute of one tag in [start, end) is owed to the rollups (one index probe).
+OWED = (
+    "SELECT EXISTS (SELECT FROM historian_rollup_pending "
+    "WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s)"
+)
+ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
+
+
+def rollups_per_bucket(
+    level: str, bucket_number: str, columns: str = SUMMARY_COLUMNS, *, owed: bool = True
+) -> str:
     """The rollups of one tag in [start, end) merged per output bucket inside PostgreSQL
     (merged_minutes), so Python sees one row per bucket (numbered from 1): SUMMARY_COLUMNS
     (k, n, sum, sumsq, min, min_ts, max, max_ts, first, first_ts, last, last_ts, int_linear,
-    int_step, bad, uncertain) or PLOT_COLUMNS."""
+    int_step, bad, uncertain) or PLOT_COLUMNS. With `owed` False (OWED found none), the
+    stored rollups alone: the live query's plan costs milliseconds to make."""
+    source = (
+        LIVE_ROLLUPS[level]("= %(tag)s")
+        if owed
+        else f"(SELECT * FROM {ROLLUP_TABLES[level]} "
+        "WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s)"
+    )
     return (
         f"""
 WITH minutes AS (
-    SELECT {bucket_number} AS k, * FROM {LIVE_ROLLUPS[level]("= %(tag)s")} AS live
+    SELECT {bucket_number} AS k, * FROM {source} AS live
 ), """
         + merged_minutes("k")
         + f"""

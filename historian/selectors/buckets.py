@@ -169,16 +169,23 @@ def _summary(row: tuple[Any, ...]) -> Summary:
     )
 
 
+def minutes_owed(cursor: Any, params: dict[str, Any]) -> bool:
+    """Whether the rollups owe a minute of the tag in [start, end) (historian.rollups): then
+    the read recomputes it (sql.live_minutes); else the stored rollups answer alone. A minute
+    owed after this check belongs to samples stored after the read began."""
+    cursor.execute(sql.OWED, params)
+    return bool(cursor.fetchone()[0])
+
+
 def summaries_from_rollups(
     tag: Tag, edges: list[datetime], start: datetime, end: datetime, level: str
 ) -> list[Summary]:
     """A Summary of each bucket between `edges` from the `level` rollups in [start, end)."""
     out = [Summary() for _ in range(len(edges) - 1)]
+    params: dict[str, Any] = {"edges": edges, "tag": tag.pk, "start": start, "end": end}
     with reading_cursor() as cursor:
-        cursor.execute(
-            sql.rollups_per_bucket(level, sql.BY_EDGES),
-            {"edges": edges, "tag": tag.pk, "start": start, "end": end},
-        )
+        owed = minutes_owed(cursor, params)
+        cursor.execute(sql.rollups_per_bucket(level, sql.BY_EDGES, owed=owed), params)
         for row in cursor.fetchall():
             k = int(row[0]) - 1  # buckets are numbered from 1
             if 0 <= k < len(out):

@@ -15,6 +15,7 @@ from historian.selectors.buckets import (
     LEVELS,
     aligned,
     bucket_edges,
+    minutes_owed,
     rollup_level,
     rollups_allowed,
     summaries_from_points,
@@ -307,21 +308,20 @@ def _plot_rows(tag: Tag, spec: ReadSpec, step: timedelta, level: str | None) -> 
     """Plot intervals reduced inside PostgreSQL, one row each (k from 1, n, first, first_ts,
     last, last_ts, min, min_ts, max, max_ts, bad, uncertain): from the rollups of `level`, or
     from the stored rows."""
-    if level is not None:
-        query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS)
-    else:
-        query = sql.PLOT_FROM_SAMPLES
+    params: dict[str, Any] = {
+        "start": spec.start,
+        "end": spec.end,
+        "step": step.total_seconds(),
+        "tag": tag.pk,
+        "include_bad": spec.include_bad,
+    }
     with reading_cursor() as cursor:
-        cursor.execute(
-            query,
-            {
-                "start": spec.start,
-                "end": spec.end,
-                "step": step.total_seconds(),
-                "tag": tag.pk,
-                "include_bad": spec.include_bad,
-            },
-        )
+        if level is not None:
+            owed = minutes_owed(cursor, params)
+            query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed)
+        else:
+            query = sql.PLOT_FROM_SAMPLES
+        cursor.execute(query, params)
         return list(cursor.fetchall())
 
 
