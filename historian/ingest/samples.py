@@ -212,8 +212,9 @@ class Accepted:
         return bool(self.has_num.all()) and not any(self.value_str)
 
     def quality_codes(self) -> Column:
-        codes = {name: code for name, code in QUALITY_CODES.items()}
-        return np.fromiter((codes[q] for q in self.quality), dtype=np.int16, count=len(self))
+        return np.fromiter(
+            (QUALITY_CODES[q] for q in self.quality), dtype=np.int16, count=len(self)
+        )
 
     def when(self, k: int) -> datetime:
         return PG_EPOCH + int(self.ts_us[k]) * _MICROSECOND
