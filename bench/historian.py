@@ -94,13 +94,12 @@ def _copy_table(name: str) -> None:
 def _copy(table: str, rows: list[tuple[Any, ...]]) -> None:
     from django.db import connection
 
+    from historian.ingest.writer import COLUMNS
+
     raw = connection.connection
     with (
         raw.cursor() as cur,
-        cur.copy(
-            f"COPY {table} (ts, value_num, tag_id, batch_id, quality, value_text) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy,
+        cur.copy(f"COPY {table} ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         copy.set_types(["timestamptz", "float8", "int4", "int4", "int2", "text"])
         for row in rows:

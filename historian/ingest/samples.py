@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -231,34 +231,25 @@ class Accepted:
         """The samples where `keep` (a bool mask) holds."""
         rows = np.flatnonzero(keep)
         pick = rows.tolist()
-        return Accepted(
-            index=[self.index[k] for k in pick],
-            tag=[self.tag[k] for k in pick],
-            tag_id=self.tag_id[rows],
-            value_type=[self.value_type[k] for k in pick],
-            ts_us=self.ts_us[rows],
-            ts_text=[self.ts_text[k] for k in pick],
-            value_num=self.value_num[rows],
-            has_num=self.has_num[rows],
-            value_str=[self.value_str[k] for k in pick],
-            canonical=[self.canonical[k] for k in pick],
-            quality=[self.quality[k] for k in pick],
-        )
+
+        def part(column: Any) -> Any:
+            return column[rows] if isinstance(column, np.ndarray) else [column[k] for k in pick]
+
+        return Accepted(**{f.name: part(getattr(self, f.name)) for f in fields(self)})
 
     def digest(self) -> str:
         """SHA-256 of the canonical lines sorted by tag then ts (historian.digest): the order
         of the lines' text, since a tag's name ends at a tab and canonical times sort as
         they read."""
-        tag, ts_text, canonical, quality = self.tag, self.ts_text, self.canonical, self.quality
-        distinct = set(tag)
+        lines = list(map(sample_line, self.tag, self.ts_text, self.canonical, self.quality))
+        distinct = set(self.tag)
         if any(name and min(name) <= "\t" for name in distinct):  # a tab or lower in a name
-            lines = sorted(map(sample_line, tag, ts_text, canonical, quality))
-            return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-        rank = {name[:-1]: k for k, name in enumerate(sorted(n + "\t" for n in distinct))}
-        ranks = np.fromiter((rank[t] for t in tag), dtype=np.int64, count=len(self))
-        order = np.lexsort((self.ts_us, ranks)).tolist()
-        text = "".join([f"{tag[k]}\t{ts_text[k]}\t{canonical[k]}\t{quality[k]}\n" for k in order])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+            ordered = sorted(lines)
+        else:
+            rank = {name[:-1]: k for k, name in enumerate(sorted(n + "\t" for n in distinct))}
+            ranks = np.fromiter((rank[t] for t in self.tag), dtype=np.int64, count=len(self))
+            ordered = [lines[k] for k in np.lexsort((self.ts_us, ranks)).tolist()]
+        return hashlib.sha256("".join(ordered).encode("utf-8")).hexdigest()
 
     @classmethod
     def of(cls, samples: list[Sample]) -> Accepted:
@@ -280,18 +271,11 @@ class Accepted:
         )
 
     def joined(self, other: Accepted) -> Accepted:
+        def both(mine: Any, theirs: Any) -> Any:
+            return np.concatenate([mine, theirs]) if isinstance(mine, np.ndarray) else mine + theirs
+
         return Accepted(
-            index=self.index + other.index,
-            tag=self.tag + other.tag,
-            tag_id=np.concatenate([self.tag_id, other.tag_id]),
-            value_type=self.value_type + other.value_type,
-            ts_us=np.concatenate([self.ts_us, other.ts_us]),
-            ts_text=self.ts_text + other.ts_text,
-            value_num=np.concatenate([self.value_num, other.value_num]),
-            has_num=np.concatenate([self.has_num, other.has_num]),
-            value_str=self.value_str + other.value_str,
-            canonical=self.canonical + other.canonical,
-            quality=self.quality + other.quality,
+            **{f.name: both(getattr(self, f.name), getattr(other, f.name)) for f in fields(self)}
         )
 
 

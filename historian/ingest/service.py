@@ -107,10 +107,9 @@ def ingest_samples(
         reject(IngestUnprocessable("; ".join(fields.values()), fields=fields), 422)
     tags = tag_map(items)
     samples, problems = validate(items, tags, timezone.now())
-    requested = samples.digest()
     previous = IngestBatch.objects.filter(account=actor, ingest_key=ingest_key).first()
     if previous is not None:
-        if problems or requested != previous.request_sha256:
+        if problems or samples.digest() != previous.request_sha256:
             reject(
                 IdempotencyMismatch(
                     f"ingest_key {ingest_key!r} was used before with a different request"
@@ -122,6 +121,7 @@ def ingest_samples(
         reject(
             IngestUnprocessable(f"{len(problems)} item(s) cannot be stored", items=problems), 422
         )
+    requested = samples.digest()
     try:
         body = store(
             actor=actor,

@@ -317,27 +317,23 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     tag = Tag.objects.get(name=FLOW)
     minutes_of = lambda part: len({item["ts"][:16] for item in part})  # noqa: E731
     feed(samples[::2])
-    assert rollup_backlog().minutes == minutes_of(samples[::2]) >= 180  # every minute owed
+    assert rollups.backlog().minutes == minutes_of(samples[::2]) >= 180  # every minute owed
     assert_rollups_answer_as_raw_rows(tag, begin)
     assert rollups.drain_all() == minutes_of(samples[::2])
-    assert rollup_backlog() == rollups.Backlog(0, None)
+    assert rollups.backlog() == rollups.Backlog(0, None)
     assert_rollups_answer_as_raw_rows(tag, begin)
     # Late: the second half fills the first's past, behind the drained minutes — and a
     # third of it in a second statement, to owe some minutes twice.
     late = samples[1::2]
     feed(late[: len(late) // 3])
     feed(late[len(late) // 3 :])
-    owed = rollup_backlog().minutes
+    owed = rollups.backlog().minutes
     assert owed == minutes_of(samples[1::2])
     rollups.drain(100)  # some hours drained again, some not
-    assert rollup_backlog().minutes == owed - 100
+    assert rollups.backlog().minutes == owed - 100
     assert_rollups_answer_as_raw_rows(tag, begin)
     rollups.drain_all()
     assert_rollups_answer_as_raw_rows(tag, begin)
-
-
-def rollup_backlog() -> rollups.Backlog:
-    return rollups.backlog()
 
 
 def assert_rollups_answer_as_raw_rows(tag: Tag, begin: datetime) -> None:
