@@ -189,10 +189,11 @@ def live_hours(tags: str) -> str:
 
 
 LIVE_ROLLUPS = {"minute": live_minutes, "hour": live_hours}
-# How a rollup row finds its output bucket (numbered from 1): among explicit edges, or, for
-# equal intervals (plots), by arithmetic with no edge list to search.
-BY_EDGES = "width_bucket(bucket, %(edges)s::timestamptz[])"
-BY_STEP = "floor(extract(epoch FROM bucket - %(start)s) / %(step)s)::integer + 1"
+# How a rollup row's minute or hour (a sample's time), given as {at}, finds its output bucket
+# (numbered from 1): among explicit edges, or, for equal intervals (plots), by arithmetic
+# with no edge list to search.
+BY_EDGES = "width_bucket({at}, %(edges)s::timestamptz[])"
+BY_STEP = "floor(extract(epoch FROM {at} - %(start)s) / %(step)s)::integer + 1"
 
 
 # What a read takes of each merged bucket: a whole Summary (aggregates), or only what a plot
@@ -230,7 +231,7 @@ def rollups_per_bucket(
     return (
         f"""
 WITH minutes AS (
-    SELECT {bucket_number} AS k, * FROM {source} AS live
+    SELECT {bucket_number.format(at="bucket")} AS k, * FROM {source} AS live
 ), """
         + merged_minutes("k")
         + f"""
@@ -238,6 +239,83 @@ SELECT {columns}
 FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
 """
     )
+
+
+_FINITE_NUMBER = "value_num NOT IN ('NaN', 'Infinity', '-Infinity')"  # and so not NULL
+_USABLE_AROUND = f"""SELECT ts, value_num AS v, quality = {Quality.BAD:d} AS bad
+        FROM historian_sample
+        WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s AND {_FINITE_NUMBER}"""
+
+
+def bad_samples_per_bucket(bucket_number: str) -> str:
+    """What asking bad samples back adds to each output bucket's rollups (which summarise the
+    samples that are not bad), one row per bucket holding a bad sample with a finite value, in
+    SUMMARY_COLUMNS' shape up to the integrals: the bad samples' own summary (n, sum, sumsq,
+    min, min_ts, max, max_ts, first, first_ts, last, last_ts) and the change they make to
+    the bucket's integrals (int_linear, int_step). Rollups plus these exceptions answer as
+    the raw rows reduced with bad samples (SUMMARIES_FROM_SAMPLES with include_bad), reading
+    the bad samples (a partial index) and their neighbours instead of every row.
+
+    The integrals sum the pieces between consecutive usable samples of a bucket. Bad samples
+    come in runs (consecutive among the usable samples); a run adds the pieces from the
+    sample before it, between its members and to the sample after it, and removes the one
+    piece of the samples that are not bad it now splits: from the sample before the run to
+    the sample after it. So each bad sample needs the usable sample after it (one index
+    probe), and each run the one before it (one more). A piece counts where both its ends lie
+    in one bucket, as in the merge of minutes (merged_minutes)."""
+    k = bucket_number.format
+    return f"""
+WITH bad AS (
+    SELECT ts, value_num AS v FROM historian_sample
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+      AND quality = {Quality.BAD:d} AND {_FINITE_NUMBER}
+), followed AS (
+    SELECT b.ts, b.v, n.ts AS n_ts, n.v AS n_v, n.bad AS n_bad,
+           lag(n.ts) OVER (ORDER BY b.ts) IS DISTINCT FROM b.ts AS opens,
+           lag(b.ts) OVER (ORDER BY b.ts) AS lag_ts, lag(b.v) OVER (ORDER BY b.ts) AS lag_v
+    FROM bad b
+    LEFT JOIN LATERAL ({_USABLE_AROUND} AND ts > b.ts ORDER BY ts LIMIT 1) n ON true
+), numbered_runs AS (
+    SELECT *, count(*) FILTER (WHERE opens) OVER (ORDER BY ts) AS run FROM followed
+), runs AS (
+    SELECT *, last_value(n_ts) OVER r AS a_ts, last_value(n_v) OVER r AS a_v
+    FROM numbered_runs
+    WINDOW r AS (PARTITION BY run ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING
+                 AND UNBOUNDED FOLLOWING)
+), opened AS (  -- each run: the usable sample before it (not bad) and the one after it
+    SELECT r.run, p.ts AS p_ts, p.v AS p_v, r.a_ts, r.a_v
+    FROM runs r
+    LEFT JOIN LATERAL ({_USABLE_AROUND} AND ts < r.ts ORDER BY ts DESC LIMIT 1) p ON true
+    WHERE r.opens
+), pieces AS (
+    SELECT o.p_ts AS t0, o.p_v AS v0, r.ts AS t1, r.v AS v1, 1 AS sign
+    FROM runs r JOIN opened o USING (run) WHERE r.opens AND o.p_ts IS NOT NULL
+    UNION ALL
+    SELECT lag_ts, lag_v, ts, v, 1 FROM runs WHERE NOT opens
+    UNION ALL
+    SELECT ts, v, n_ts, n_v, 1 FROM runs WHERE NOT n_bad
+    UNION ALL
+    SELECT p_ts, p_v, a_ts, a_v, -1 FROM opened WHERE p_ts IS NOT NULL AND a_ts IS NOT NULL
+), integrals AS (
+    SELECT {k(at="t0")} AS k,
+           sum(sign * (v0 + v1) / 2 * extract(epoch FROM t1 - t0)) AS int_linear,
+           sum(sign * v0 * extract(epoch FROM t1 - t0)) AS int_step
+    FROM pieces WHERE {k(at="t0")} = {k(at="t1")} GROUP BY 1
+), numbered AS (
+    SELECT {k(at="ts")} AS k, ts, v FROM bad
+), extremes AS (
+    SELECT k, min(v) AS vmin, max(v) AS vmax FROM numbered GROUP BY k
+), summary AS (
+    SELECT k, count(*)::integer AS n, sum(v) AS sum, sum(v * v) AS sumsq,
+           min(v) AS min, min(ts) FILTER (WHERE v = vmin) AS min_ts,
+           max(v) AS max, min(ts) FILTER (WHERE v = vmax) AS max_ts,
+           first(v, ts) AS first, min(ts) AS first_ts, last(v, ts) AS last, max(ts) AS last_ts
+    FROM numbered JOIN extremes USING (k) GROUP BY k
+)
+SELECT s.k, s.n, s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts, s.first, s.first_ts,
+       s.last, s.last_ts, coalesce(i.int_linear, 0), coalesce(i.int_step, 0)
+FROM summary s LEFT JOIN integrals i USING (k) ORDER BY s.k
+"""
 
 
 # Plot intervals straight from the raw rows, reduced in PostgreSQL (TimescaleDB's first and

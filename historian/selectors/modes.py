@@ -14,13 +14,13 @@ from historian.models import Tag
 from historian.selectors.buckets import (
     LEVELS,
     aligned,
+    bad_samples,
     bucket_edges,
     minutes_owed,
-    rollup_level,
     rollups_allowed,
     summaries_from_points,
-    summaries_from_rollups,
     summaries_from_samples,
+    summaries_with_rollups,
 )
 from historian.selectors.rows import (
     Point,
@@ -80,10 +80,16 @@ class PlotInterval:
 
     @classmethod
     def of(cls, ts: datetime, s: Summary) -> PlotInterval:
-        return cls(
-            ts, s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
-            s.bad, s.uncertain,
-        )  # fmt: skip
+        return cls(ts, *_plot_values(s))
+
+
+def _plot_values(s: Summary) -> tuple[Any, ...]:
+    """A plot interval's values from a Summary, in PlotInterval's (and sql.PLOT_COLUMNS')
+    order after its time."""
+    return (
+        s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
+        s.bad, s.uncertain,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -276,9 +282,11 @@ def _aggregate(
 def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
     assert spec.interval is not None
     edges = bucket_edges(spec.start, spec.end, spec.interval, spec.tz)
-    level = rollup_level(tag, spec, edges)
-    if level is not None:
-        summaries = summaries_from_rollups(tag, edges, spec.start, spec.end, level)
+    level = None
+    if rollups_allowed(tag, spec):
+        summaries, level = summaries_with_rollups(
+            tag, edges, spec.start, spec.end, spec.include_bad
+        )
     else:
         summaries = _raw_summaries(tag, spec, edges)
     befores, afters = _neighbours(summaries, *_edge_samples(tag, spec))
@@ -316,13 +324,23 @@ def _plot_rows(tag: Tag, spec: ReadSpec, step: timedelta, level: str | None) -> 
         "include_bad": spec.include_bad,
     }
     with reading_cursor() as cursor:
-        if level is not None:
-            owed = minutes_owed(cursor, params)
-            query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed)
-        else:
-            query = sql.PLOT_FROM_SAMPLES
+        if level is None:
+            cursor.execute(sql.PLOT_FROM_SAMPLES, params)
+            return list(cursor.fetchall())
+        owed = minutes_owed(cursor, params)
+        query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed)
         cursor.execute(query, params)
-        return list(cursor.fetchall())
+        rows = {row[0]: row for row in cursor.fetchall()}
+        if spec.include_bad:
+            for k, bad in bad_samples(cursor, sql.BY_STEP, params).items():
+                row = rows.get(k, (k, 0, *[None] * 8, 0, 0))
+                s = Summary(
+                    n=row[1], first=row[2], first_ts=row[3], last=row[4], last_ts=row[5],
+                    min=row[6], min_ts=row[7], max=row[8], max_ts=row[9], bad=row[10],
+                    uncertain=row[11],
+                )  # fmt: skip
+                rows[k] = (k, *_plot_values(s.with_bad(bad)))
+        return [rows[k] for k in sorted(rows)]
 
 
 def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:

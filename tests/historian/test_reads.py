@@ -303,21 +303,30 @@ def test_plot_marks_an_interval_holding_only_bad_samples(
 def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
     """Whether the minutes are owed to the rollups, drained, or drained and then given late
     samples (so stored hours, stored minutes and owed minutes mix in one read), the rollup
-    path answers as the raw rows do."""
+    path answers as the raw rows do — with bad samples asked back too (rollups plus the bad
+    samples: single ones, runs of them, some without a finite value, some alone in their
+    bucket)."""
     rng = random.Random(3)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     samples = []
     t = begin
     while t < begin + timedelta(hours=3):
         t += timedelta(seconds=rng.uniform(0.2, 9))
+        if rng.random() < 0.02:  # a run of bad samples
+            run = [t + timedelta(seconds=i * rng.uniform(0.5, 40)) for i in range(8)]
+            samples += [{"tag": FLOW, "ts": at.isoformat(), "value": rng.uniform(0, 20),
+                         "quality": "bad"} for at in run]  # fmt: skip
+            t = run[-1]
+            continue
         quality = rng.choice(["good"] * 8 + ["uncertain", "bad"])
-        samples.append(
-            {"tag": FLOW, "ts": t.isoformat(), "value": rng.uniform(0, 20), "quality": quality}
-        )
+        value: Any = rng.uniform(0, 20)
+        if quality == "bad" and rng.random() < 0.3:
+            value = rng.choice([None, float("nan"), float("-inf")])
+        samples.append({"tag": FLOW, "ts": t.isoformat(), "value": value, "quality": quality})
     tag = Tag.objects.get(name=FLOW)
     minutes_of = lambda part: len({item["ts"][:16] for item in part})  # noqa: E731
     feed(samples[::2])
-    assert rollups.backlog().minutes == minutes_of(samples[::2]) >= 180  # every minute owed
+    assert rollups.backlog().minutes == minutes_of(samples[::2]) >= 150  # every minute owed
     assert_rollups_answer_as_raw_rows(tag, begin)
     assert rollups.drain_all() == minutes_of(samples[::2])
     assert rollups.backlog() == rollups.Backlog(0, None)
@@ -337,6 +346,11 @@ def test_rollups_and_raw_rows_agree(tags: Any, feed: Any) -> None:
 
 
 def assert_rollups_answer_as_raw_rows(tag: Tag, begin: datetime) -> None:
+    for include_bad in (False, True):
+        assert_rollups_answer_as_raw_rows_with(tag, begin, include_bad)
+
+
+def assert_rollups_answer_as_raw_rows_with(tag: Tag, begin: datetime, include_bad: bool) -> None:
     # Typed reads, as the batch record and the reports call them.
     minutes = selectors.ReadSpec(
         start=begin + timedelta(minutes=10),
@@ -344,10 +358,28 @@ def assert_rollups_answer_as_raw_rows(tag: Tag, begin: datetime) -> None:
         mode="aggregate",
         interval=timedelta(minutes=7),
         aggregates=("avg", "min", "max", "twa", "count", "first", "last", "stddev"),
+        include_bad=include_bad,
     )
     hours = replace(minutes, start=begin, end=begin + timedelta(hours=3), interval=HOUR)
+    # Windows off whole minutes and hours: their stretches before and after the whole ones
+    # come from finer rollups and the stored rows.
+    off_minutes = replace(
+        minutes,
+        start=minutes.start + timedelta(seconds=17.25),
+        end=minutes.end - timedelta(seconds=3.5),
+    )
+    off_hours = replace(
+        hours,
+        start=begin + timedelta(minutes=4, seconds=31),
+        end=begin + timedelta(hours=2, minutes=57, seconds=12),
+    )
     pairs = []
-    for spec, level in ((minutes, "rollups:minute"), (hours, "rollups:hour")):
+    for spec, level in (
+        (minutes, "rollups:minute"),
+        (hours, "rollups:hour"),
+        (off_minutes, "rollups:minute"),
+        (off_hours, "rollups:hour"),
+    ):
         from_rollups = selectors.read(tag, spec)
         with selectors.rollups_disabled():
             from_raw = selectors.read(tag, spec)
