@@ -193,7 +193,7 @@ LIVE_ROLLUPS = {"minute": live_minutes, "hour": live_hours}
 # (numbered from 1): among explicit edges, or, for equal intervals (plots), by arithmetic
 # with no edge list to search.
 BY_EDGES = "width_bucket({at}, %(edges)s::timestamptz[])"
-BY_STEP = "floor(extract(epoch FROM {at} - %(start)s) / %(step)s)::integer + 1"
+BY_STEP = "floor(extract(epoch FROM {at} - %(origin)s) / %(step)s)::integer + 1"
 
 
 # What a read takes of each merged bucket: a whole Summary (aggregates), or only what a plot
@@ -324,7 +324,7 @@ FROM summary s LEFT JOIN integrals i USING (k) ORDER BY s.k
 # anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
 # minimum (maximum) is the earliest time at that value, as in the rollups.
 PLOT_ROWS = f"""
-    SELECT floor(extract(epoch FROM ts - %(start)s) / %(step)s)::integer + 1 AS k, ts,
+    SELECT floor(extract(epoch FROM ts - %(origin)s) / %(step)s)::integer + 1 AS k, ts,
            value_num AS v, quality,
            (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
             AND (quality <> {Quality.BAD:d} OR %(include_bad)s)) AS usable

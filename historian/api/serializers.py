@@ -153,6 +153,12 @@ ValuesResponseSerializer = inline_serializer(
         "interval_seconds": serializers.FloatField(
             required=False, help_text="plot: interval width"
         ),
+        "interval_origin": serializers.CharField(
+            required=False,
+            help_text="plot: intervals are [origin + k·interval_seconds, origin + (k+1)·"
+            "interval_seconds) cut to the window; the window's start, or the whole minute or "
+            "hour it starts in (then the first interval, whose ts is the start, is shorter)",
+        ),
         "truncated": serializers.BooleanField(required=False, help_text="raw: more follow"),
         "next_start": serializers.CharField(
             required=False, help_text="raw, when truncated: the start of the next page"

@@ -170,6 +170,7 @@ def _series_json(series: Series) -> dict[str, Any]:
         ],
         "source": series.source,
         "interval_seconds": series.interval.total_seconds(),
+        "interval_origin": format_ts(series.origin),
     }
 
 

@@ -13,9 +13,10 @@ from historian import sql
 from historian.models import Tag
 from historian.selectors.buckets import (
     LEVELS,
-    aligned,
     bad_samples,
     bucket_edges,
+    ceil_to,
+    floor_to,
     minutes_owed,
     rollups_allowed,
     summaries_from_points,
@@ -80,16 +81,10 @@ class PlotInterval:
 
     @classmethod
     def of(cls, ts: datetime, s: Summary) -> PlotInterval:
-        return cls(ts, *_plot_values(s))
-
-
-def _plot_values(s: Summary) -> tuple[Any, ...]:
-    """A plot interval's values from a Summary, in PlotInterval's (and sql.PLOT_COLUMNS')
-    order after its time."""
-    return (
-        s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
-        s.bad, s.uncertain,
-    )  # fmt: skip
+        return cls(
+            ts, s.n, s.first, s.first_ts, s.last, s.last_ts, s.min, s.min_ts, s.max, s.max_ts,
+            s.bad, s.uncertain,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,6 +92,7 @@ class PlotSeries:
     intervals: list[PlotInterval]  # intervals without any sample are left out
     source: str
     interval: timedelta
+    origin: datetime  # intervals are [origin + k·interval, origin + (k+1)·interval) in the window
 
 
 Series = RawSeries | InterpolatedSeries | AggregateSeries | PlotSeries
@@ -301,66 +297,109 @@ def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
     return AggregateSeries(buckets, f"rollups:{level}" if level else "raw")
 
 
-def _plot_grid(tag: Tag, spec: ReadSpec) -> tuple[timedelta, str | None]:
-    """The plot's interval (at most `points` of them) and the rollups that answer, if any."""
+@dataclass(frozen=True)
+class PlotGrid:
+    """Plot intervals [origin + k·step, origin + (k+1)·step) for k from 0, cut to the window;
+    `level`: the coarsest rollups that answer (None: the stored rows)."""
+
+    origin: datetime
+    step: timedelta
+    level: str | None
+
+    def params(self, tag: Tag, spec: ReadSpec, start: datetime, end: datetime) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "step": self.step.total_seconds(),
+            "start": start,
+            "end": end,
+            "tag": tag.pk,
+            "include_bad": spec.include_bad,
+        }
+
+
+def _plot_grid(tag: Tag, spec: ReadSpec) -> PlotGrid:
+    """At most `points` intervals from `start`: whole minutes or hours where rollups may
+    answer, counted from the minute or hour the window starts in (so every edge inside the
+    window falls on one; the first interval is cut short when the window starts off it)."""
     step = max((spec.end - spec.start) / spec.points, MICROSECOND)
     if rollups_allowed(tag, spec):
         for level, unit in LEVELS:
-            # Rounding up to whole units may halve the intervals at most (still ≤ points).
-            if 2 * step >= unit and aligned(spec.start, unit) and aligned(spec.end, unit):
-                return math.ceil(step / unit) * unit, level
-    return math.ceil(step / MICROSECOND) * MICROSECOND, None
+            if 2 * step < unit:
+                continue
+            origin, whole = floor_to(spec.start, unit), math.ceil(step / unit) * unit
+            while math.ceil((spec.end - origin) / whole) > spec.points:
+                whole += unit  # the cut first interval may add one: never more than `points`
+            return PlotGrid(origin, whole, level)
+    return PlotGrid(spec.start, math.ceil(step / MICROSECOND) * MICROSECOND, None)
 
 
-def _plot_rows(tag: Tag, spec: ReadSpec, step: timedelta, level: str | None) -> list[Any]:
-    """Plot intervals reduced inside PostgreSQL, one row each (k from 1, n, first, first_ts,
-    last, last_ts, min, min_ts, max, max_ts, bad, uncertain): from the rollups of `level`, or
-    from the stored rows."""
-    params: dict[str, Any] = {
-        "start": spec.start,
-        "end": spec.end,
-        "step": step.total_seconds(),
-        "tag": tag.pk,
-        "include_bad": spec.include_bad,
-    }
+def _plot_summaries(
+    tag: Tag,
+    spec: ReadSpec,
+    grid: PlotGrid,
+    window: tuple[datetime, datetime],
+    levels: tuple[tuple[str, timedelta], ...],
+) -> dict[int, Summary]:
+    """The plot intervals (numbered from 1) with samples in `window`, reduced inside
+    PostgreSQL: the whole hours (minutes) of the window from the rollups, with the bad
+    samples added when asked back; its ends from finer rollups and the stored rows."""
+    start, end = window
+    for i, (level, unit) in enumerate(levels):
+        inside_from, inside_to = ceil_to(start, unit), floor_to(end, unit)
+        if inside_from >= inside_to:
+            continue
+        params = grid.params(tag, spec, inside_from, inside_to)
+        with reading_cursor() as cursor:
+            owed = minutes_owed(cursor, params)
+            cursor.execute(
+                sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed), params
+            )
+            out = {row[0]: _plot_summary(row) for row in cursor.fetchall()}
+            if spec.include_bad:
+                for k, bad in bad_samples(cursor, sql.BY_STEP, params).items():
+                    out[k] = out.get(k, Summary()).with_bad(bad)
+        parts = [out]
+        if start < inside_from:
+            parts.insert(0, _plot_summaries(tag, spec, grid, (start, inside_from), levels[i + 1 :]))
+        if inside_to < end:
+            parts.append(_plot_summaries(tag, spec, grid, (inside_to, end), levels[i + 1 :]))
+        merged: dict[int, Summary] = {}
+        for part in parts:  # in time order
+            for k, summary in part.items():
+                merged[k] = merged[k].merge(summary) if k in merged else summary
+        return merged
     with reading_cursor() as cursor:
-        if level is None:
-            cursor.execute(sql.PLOT_FROM_SAMPLES, params)
-            return list(cursor.fetchall())
-        owed = minutes_owed(cursor, params)
-        query = sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed)
-        cursor.execute(query, params)
-        rows = {row[0]: row for row in cursor.fetchall()}
-        if spec.include_bad:
-            for k, bad in bad_samples(cursor, sql.BY_STEP, params).items():
-                row = rows.get(k, (k, 0, *[None] * 8, 0, 0))
-                s = Summary(
-                    n=row[1], first=row[2], first_ts=row[3], last=row[4], last_ts=row[5],
-                    min=row[6], min_ts=row[7], max=row[8], max_ts=row[9], bad=row[10],
-                    uncertain=row[11],
-                )  # fmt: skip
-                rows[k] = (k, *_plot_values(s.with_bad(bad)))
-        return [rows[k] for k in sorted(rows)]
+        cursor.execute(sql.PLOT_FROM_SAMPLES, grid.params(tag, spec, start, end))
+        return {row[0]: _plot_summary(row) for row in cursor.fetchall()}
+
+
+def _plot_summary(row: tuple[Any, ...]) -> Summary:
+    """A Summary of what a plot interval shows, from a row in sql.PLOT_COLUMNS' shape."""
+    return Summary(
+        n=row[1], first=row[2], first_ts=row[3], last=row[4], last_ts=row[5], min=row[6],
+        min_ts=row[7], max=row[8], max_ts=row[9], bad=row[10], uncertain=row[11],
+    )  # fmt: skip
 
 
 def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
     """At most `points` intervals from `start`, each with its first, last, min and max."""
-    step, level = _plot_grid(tag, spec)
+    grid = _plot_grid(tag, spec)
     edges = [spec.start]
     while edges[-1] < spec.end:
-        edges.append(min(edges[-1] + step, spec.end))
-    count = len(edges) - 1
-    source = f"rollups:{level}" if level else "raw"
-    if level is None and (
+        edges.append(min(grid.origin + len(edges) * grid.step, spec.end))
+    source = f"rollups:{grid.level}" if grid.level else "raw"
+    if grid.level is None and (
         tag.value_type == "string"
         or (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
     ):  # text values, or corrections to overlay: summarised from the points in Python
         summaries = _raw_summaries(tag, spec, edges)
-        intervals = [PlotInterval.of(edges[k], s) for k, s in enumerate(summaries) if s.n or s.bad]
-        return PlotSeries(intervals, source, step)
+        by_number = {k + 1: s for k, s in enumerate(summaries)}
+    else:
+        levels = LEVELS[[level for level, _ in LEVELS].index(grid.level) :] if grid.level else ()
+        by_number = _plot_summaries(tag, spec, grid, (spec.start, spec.end), levels)
     intervals = [
-        PlotInterval(edges[k - 1], n, *rest)
-        for k, n, *rest in _plot_rows(tag, spec, step, level)
-        if (n or rest[-2]) and 0 < k <= count  # rest[-2]: the interval's bad samples
+        PlotInterval.of(edges[k - 1], s)
+        for k, s in sorted(by_number.items())
+        if (s.n or s.bad) and 0 < k < len(edges)
     ]
-    return PlotSeries(intervals, source, step)
+    return PlotSeries(intervals, source, grid.step, grid.origin)

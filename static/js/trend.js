@@ -522,10 +522,12 @@
       for (const tag of tags) {
         const body = byName.get(tag.name);
         columns.push(seriesPoints(body.values));
-        const step = body.interval_seconds;
+        const step = body.interval_seconds, origin = Date.parse(body.interval_origin) / 1000;
         state.intervals.push(body.values.map((v) => {
+          // The first interval is cut short where the window starts off the grid's origin.
           const start = Date.parse(v.ts) / 1000;
-          return { start, end: start + step, bad: v.bad_count, uncertain: v.uncertain_count };
+          const end = origin + (Math.floor((start - origin) / step) + 1) * step;
+          return { start, end, bad: v.bad_count, uncertain: v.uncertain_count };
         }));
         let count = 0, min = null, max = null;
         for (const v of body.values) {

@@ -55,7 +55,7 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         "overhead", "events/s", "samples/s", "historian_verify re-hash", "heap", "REST JSON",
         "REST CSV", "shuffled: baseline", "microseconds per sample", "ingest streams at once",
         "plot, 1,000 intervals", "aggregate", "daily aggregates", "window off whole minutes",
-        "plot with bad samples asked back", "paint",
+        "plots of 1,000 intervals over", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
         "SENAITE pull", "file import", "batch record PDF", "ranking over",
     )  # fmt: skip

@@ -67,6 +67,7 @@ def partial(sql: str, params: dict[str, Any]) -> list[Any]:
 
 def params(tag: int) -> dict[str, Any]:
     return {
+        "origin": BEGIN,
         "start": BEGIN,
         "end": BEGIN + timedelta(days=1),
         "step": 86.4,

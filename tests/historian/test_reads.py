@@ -18,6 +18,8 @@ from accounts import roles as R
 from historian import rollups, selectors
 from historian.ingest import ingest_samples
 from historian.models import Tag
+from historian.selectors.buckets import summaries_from_points
+from historian.selectors.rows import raw_points
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -409,6 +411,23 @@ def assert_rollups_answer_as_raw_rows_with(tag: Tag, begin: datetime, include_ba
     assert from_rollups.intervals == from_raw.intervals
     assert sum(i.bad_count for i in from_raw.intervals) > 0
     assert sum(i.uncertain_count for i in from_raw.intervals) > 0
+    # A plot of a window off whole minutes: its intervals are whole minutes counted from the
+    # minute it starts in (the first cut short), every one as the raw points summarise it.
+    off = replace(off_hours, mode="plot", interval=None, aggregates=(), points=60)
+    series = selectors.read(tag, off)
+    assert isinstance(series, selectors.PlotSeries)
+    assert series.source == "rollups:minute"
+    assert series.origin == off.start.replace(second=0) < off.start
+    edges = [off.start]
+    while edges[-1] < off.end:
+        edges.append(min(series.origin + len(edges) * series.interval, off.end))
+    assert 50 < len(edges) - 1 <= 60
+    expected = summaries_from_points(
+        raw_points(tag, off.start, off.end), edges, off.start, off.end, include_bad
+    )
+    assert series.intervals == [
+        selectors.PlotInterval.of(edges[k], s) for k, s in enumerate(expected) if s.n or s.bad
+    ]
 
 
 def test_raw_reads_truncate_with_next_start_and_current(
@@ -475,12 +494,7 @@ def test_rows_summarised_in_sql_equal_the_points_merged_in_python(
     """Where rollups cannot answer (bad samples asked back, edges off whole minutes), buckets
     are reduced inside PostgreSQL: the same summaries as Summary.merge over the points, bad
     samples with and without values, non-finite ones and uncertain ones included."""
-    from historian.selectors.buckets import (
-        bucket_edges,
-        summaries_from_points,
-        summaries_from_samples,
-    )
-    from historian.selectors.rows import raw_points
+    from historian.selectors.buckets import bucket_edges, summaries_from_samples
 
     rng = random.Random(11)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
