@@ -323,14 +323,42 @@ FROM summary s LEFT JOIN integrals i USING (k) ORDER BY s.k
 # Every aggregate takes plain types, so PostgreSQL may split it across parallel workers (an
 # anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
 # minimum (maximum) is the earliest time at that value, as in the rollups.
-PLOT_ROWS = f"""
+# The rows of one tag in [start, end) that raw reductions read (ts, value_num, quality): as
+# stored, or with corrections applied (corrections=apply): the originals under a correction
+# replaced by its values (each correction's values lie in its own [start, end); text values
+# count as no number, as in Point.number).
+STORED_ROWS = """(
+    SELECT ts, value_num, quality FROM historian_sample
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+) AS r"""
+CORRECTED_ROWS = f"""(
+    SELECT ts, value_num, quality FROM historian_sample s
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+      AND NOT EXISTS (SELECT FROM historian_correction c
+                      WHERE c.tag_id = %(tag)s AND s.ts >= c.start AND s.ts < c."end")
+    UNION ALL
+    SELECT (e ->> 'ts')::timestamptz,
+           CASE WHEN %(numeric)s THEN (e ->> 'value')::float8 END,
+           (CASE e ->> 'quality' WHEN 'bad' THEN {Quality.BAD:d}
+                                 WHEN 'uncertain' THEN {Quality.UNCERTAIN:d}
+                                 ELSE {Quality.GOOD:d} END)::smallint
+    FROM historian_correction c CROSS JOIN jsonb_array_elements(c."values") e
+    WHERE c.tag_id = %(tag)s AND c.start < %(end)s AND c."end" > %(start)s
+      AND (e ->> 'ts')::timestamptz >= %(start)s AND (e ->> 'ts')::timestamptz < %(end)s
+) AS r"""
+
+
+def plot_rows(rows: str = STORED_ROWS) -> str:
+    return f"""
     SELECT floor(extract(epoch FROM ts - %(origin)s) / %(step)s)::integer + 1 AS k, ts,
            value_num AS v, quality,
            (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
             AND (quality <> {Quality.BAD:d} OR %(include_bad)s)) AS usable
-    FROM historian_sample
-    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+    FROM {rows}
 """
+
+
+PLOT_ROWS = plot_rows()
 PLOT_AGGREGATES = f"""
        count(*) FILTER (WHERE usable),
        first(v, ts) FILTER (WHERE usable), min(ts) FILTER (WHERE usable),
@@ -340,9 +368,13 @@ PLOT_AGGREGATES = f"""
        count(*) FILTER (WHERE quality = {Quality.BAD:d}),
        count(*) FILTER (WHERE quality = {Quality.UNCERTAIN:d})
 """
-# k, n, first, first_ts, last, last_ts, min, min_ts, max, max_ts, bad, uncertain
-PLOT_FROM_SAMPLES = f"""
-WITH rows AS ({PLOT_ROWS}), extremes AS (
+
+
+def plot_from(rows: str) -> str:
+    """Plot intervals of `rows`: k, n, first, first_ts, last, last_ts, min, min_ts, max,
+    max_ts, bad, uncertain."""
+    return f"""
+WITH rows AS ({plot_rows(rows)}), extremes AS (
     SELECT k, min(v) FILTER (WHERE usable) AS vmin, max(v) FILTER (WHERE usable) AS vmax
     FROM rows GROUP BY k
 )
@@ -351,18 +383,22 @@ FROM rows JOIN extremes USING (k) GROUP BY k ORDER BY k
 """
 
 
+PLOT_FROM_SAMPLES = plot_from(STORED_ROWS)
+PLOT_CORRECTED = plot_from(CORRECTED_ROWS)
+
+
 # Aggregate buckets straight from the stored rows, where rollups cannot answer (bad samples
 # asked back, edges off whole minutes): one row per bucket in SUMMARY_COLUMNS' shape, the
 # bucket numbered from 1 among %(edges)s, with the arithmetic of MINUTE_ROLLUPS (and of
 # Summary.merge over the points): usable samples summarised, integrals between consecutive
 # usable samples of the bucket, every bad sample counted, uncertain ones where usable.
-SUMMARIES_FROM_SAMPLES = f"""
+def summaries_from(rows: str) -> str:
+    return f"""
 WITH samples AS (
     SELECT width_bucket(ts, %(edges)s::timestamptz[]) AS k, ts, value_num AS v, quality,
            (value_num IS NOT NULL AND value_num NOT IN ('NaN', 'Infinity', '-Infinity')
             AND (quality <> {Quality.BAD:d} OR %(include_bad)s)) AS usable
-    FROM historian_sample
-    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
+    FROM {rows}
 ), usable AS (
     SELECT k, ts, v, lead(ts) OVER w AS next_ts, lead(v) OVER w AS next_v
     FROM samples WHERE usable
@@ -389,6 +425,10 @@ SELECT c.k, coalesce(s.n, 0), s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts,
        c.uncertain_count
 FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
 """
+
+
+SUMMARIES_FROM_SAMPLES = summaries_from(STORED_ROWS)
+SUMMARIES_CORRECTED = summaries_from(CORRECTED_ROWS)
 
 
 # Interpolation probes: for each moment of %(times)s, the last usable sample at or before it

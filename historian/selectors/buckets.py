@@ -1,12 +1,13 @@
-"""Buckets of a window and their summaries, from raw points or from rollups.
+"""Buckets of a window and their summaries, reduced inside PostgreSQL.
 
-Long plots and aggregates read the minute or hour rollups — with the bad samples added
-(sql.bad_samples_per_bucket) where bad samples are asked back; a read whose edges fall off
-whole minutes summarises the stored rows inside PostgreSQL; one that applies a correction
-inside its window, or of a text tag, summarises the points in Python.
-Every path gives a Summary per bucket (historian/selectors/summary.py), by the one
-arithmetic: Summary.merge in Python, sql.merged_minutes and the same reductions in
-PostgreSQL.
+Plots and aggregates read the minute or hour rollups for the whole minutes or hours of their
+window, with the bad samples added where bad samples are asked back
+(sql.bad_samples_per_bucket); the window's ends off whole minutes, text tags, and (with
+corrections applied) the stretches corrections cover are reduced from the stored or
+corrected rows (sql.summaries_from). Every path gives a Summary per bucket
+(historian/selectors/summary.py) by the one arithmetic: Summary.merge in Python,
+sql.merged_minutes and the same reductions in PostgreSQL; summaries_from_points is that
+arithmetic over points, which the tests hold every SQL path to.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import transaction
 from core.dbsql import reading_cursor
 from historian import sql
 from historian.models import Tag
-from historian.selectors.rows import Point, corrections_touch
+from historian.selectors.rows import Point, corrected_stretches
 from historian.selectors.spec import MAX_BUCKETS, ReadSpec, too_many
 from historian.selectors.summary import Summary
 
@@ -89,13 +90,11 @@ def aligned(moment: datetime, unit: timedelta) -> bool:
     return (moment - EPOCH) % unit == timedelta(0)
 
 
-def rollups_allowed(tag: Tag, spec: ReadSpec) -> bool:
-    """Rollups summarise the originals without bad samples (a read asking bad samples back
-    adds them): they answer unless corrections are applied and some correction touches the
-    window."""
-    if not _use_rollups.get() or tag.value_type == "string":
-        return False
-    return not (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
+def rollups_allowed(tag: Tag) -> bool:
+    """Rollups summarise the originals without bad samples of number tags: a read asking bad
+    samples back adds them, one applying corrections reads the corrected stretches from the
+    rows (summaries)."""
+    return _use_rollups.get() and tag.value_type != "string"
 
 
 def floor_to(moment: datetime, unit: timedelta) -> datetime:
@@ -158,18 +157,51 @@ def summaries_from_points(
     return out
 
 
+def summaries(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> tuple[list[Summary], str | None]:
+    """A Summary of each bucket between `edges` over the read's window, and the coarsest
+    rollups that answered (None: the rows alone), all reduced inside PostgreSQL. With
+    corrections applied, each stretch a correction covers is read from the corrected rows
+    and the stretches between from the rollups (summaries_with_rollups), merged in time
+    order into their buckets."""
+    covered = corrected_stretches(tag, spec.start, spec.end) if spec.apply_corrections else []
+    parts, level, at = [], None, spec.start
+    for begin, finish in [*covered, (spec.end, spec.end)]:
+        if at < begin:
+            if rollups_allowed(tag):
+                part, used = summaries_with_rollups(tag, edges, at, begin, spec.include_bad)
+                level = level or used
+            else:
+                part = summaries_from_samples(tag, edges, at, begin, spec.include_bad)
+            parts.append(part)
+        if begin < finish:
+            parts.append(
+                summaries_from_samples(tag, edges, begin, finish, spec.include_bad, corrected=True)
+            )
+        at = finish
+    out = parts[0]
+    for part in parts[1:]:
+        out = [a.merge(b) for a, b in zip(out, part, strict=True)]
+    return out, level
+
+
 def summaries_from_samples(
-    tag: Tag, edges: list[datetime], start: datetime, end: datetime, include_bad: bool
+    tag: Tag,
+    edges: list[datetime],
+    start: datetime,
+    end: datetime,
+    include_bad: bool,
+    *,
+    corrected: bool = False,
 ) -> list[Summary]:
-    """A Summary of each bucket between `edges` from the stored rows in [start, end),
-    reduced inside PostgreSQL (sql.SUMMARIES_FROM_SAMPLES): what summaries_from_points makes
-    of the same rows, without carrying them into Python."""
+    """A Summary of each bucket between `edges` from the stored rows in [start, end) — with
+    corrections applied when `corrected` — reduced inside PostgreSQL (sql.summaries_from):
+    what summaries_from_points makes of the same rows, without carrying them into Python."""
     out = [Summary() for _ in range(len(edges) - 1)]
     with reading_cursor() as cursor:
         cursor.execute(
-            sql.SUMMARIES_FROM_SAMPLES,
+            sql.SUMMARIES_CORRECTED if corrected else sql.SUMMARIES_FROM_SAMPLES,
             {"edges": edges, "tag": tag.pk, "start": start, "end": end,
-             "include_bad": include_bad},
+             "include_bad": include_bad, "numeric": tag.value_type != "string"},
         )  # fmt: skip
         for row in cursor.fetchall():
             k = int(row[0]) - 1  # buckets are numbered from 1

@@ -19,13 +19,14 @@ from historian.selectors.buckets import (
     floor_to,
     minutes_owed,
     rollups_allowed,
-    summaries_from_points,
-    summaries_from_samples,
-    summaries_with_rollups,
+)
+from historian.selectors.buckets import (
+    summaries as bucket_summaries,
 )
 from historian.selectors.rows import (
     Point,
     apply_corrections,
+    corrected_stretches,
     corrections_touch,
     neighbour,
     raw_points,
@@ -222,16 +223,6 @@ def _edge_samples(
     )
 
 
-def _raw_summaries(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> list[Summary]:
-    start, end = max(spec.start, edges[0]), min(spec.end, edges[-1])
-    overlay = spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
-    if tag.value_type != "string" and not overlay:  # reduced where the rows are
-        return summaries_from_samples(tag, edges, start, end, spec.include_bad)
-    points = raw_points(tag, start, end)
-    points = apply_corrections(tag, points, spec.start, spec.end, spec.apply_corrections)
-    return summaries_from_points(points, edges, spec.start, spec.end, spec.include_bad)
-
-
 def _neighbours(
     summaries: list[Summary],
     before: tuple[datetime, float] | None,
@@ -278,13 +269,7 @@ def _aggregate(
 def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
     assert spec.interval is not None
     edges = bucket_edges(spec.start, spec.end, spec.interval, spec.tz)
-    level = None
-    if rollups_allowed(tag, spec):
-        summaries, level = summaries_with_rollups(
-            tag, edges, spec.start, spec.end, spec.include_bad
-        )
-    else:
-        summaries = _raw_summaries(tag, spec, edges)
+    summaries, level = bucket_summaries(tag, spec, edges)
     befores, afters = _neighbours(summaries, *_edge_samples(tag, spec))
     buckets = []
     for k, s in enumerate(summaries):
@@ -322,7 +307,7 @@ def _plot_grid(tag: Tag, spec: ReadSpec) -> PlotGrid:
     answer, counted from the minute or hour the window starts in (so every edge inside the
     window falls on one; the first interval is cut short when the window starts off it)."""
     step = max((spec.end - spec.start) / spec.points, MICROSECOND)
-    if rollups_allowed(tag, spec):
+    if rollups_allowed(tag):
         for level, unit in LEVELS:
             if 2 * step < unit:
                 continue
@@ -339,10 +324,11 @@ def _plot_summaries(
     grid: PlotGrid,
     window: tuple[datetime, datetime],
     levels: tuple[tuple[str, timedelta], ...],
-) -> dict[int, Summary]:
+) -> tuple[dict[int, Summary], str | None]:
     """The plot intervals (numbered from 1) with samples in `window`, reduced inside
     PostgreSQL: the whole hours (minutes) of the window from the rollups, with the bad
-    samples added when asked back; its ends from finer rollups and the stored rows."""
+    samples added when asked back; its ends from finer rollups and the stored rows. And the
+    coarsest rollups that answered (None: the rows alone)."""
     start, end = window
     for i, (level, unit) in enumerate(levels):
         inside_from, inside_to = ceil_to(start, unit), floor_to(end, unit)
@@ -360,17 +346,39 @@ def _plot_summaries(
                     out[k] = out.get(k, Summary()).with_bad(bad)
         parts = [out]
         if start < inside_from:
-            parts.insert(0, _plot_summaries(tag, spec, grid, (start, inside_from), levels[i + 1 :]))
+            parts.insert(
+                0, _plot_summaries(tag, spec, grid, (start, inside_from), levels[i + 1 :])[0]
+            )
         if inside_to < end:
-            parts.append(_plot_summaries(tag, spec, grid, (inside_to, end), levels[i + 1 :]))
-        merged: dict[int, Summary] = {}
-        for part in parts:  # in time order
-            for k, summary in part.items():
-                merged[k] = merged[k].merge(summary) if k in merged else summary
-        return merged
+            parts.append(_plot_summaries(tag, spec, grid, (inside_to, end), levels[i + 1 :])[0])
+        return _merged(parts), level
+    return _plot_from_rows(tag, spec, grid, window), None
+
+
+def _plot_from_rows(
+    tag: Tag,
+    spec: ReadSpec,
+    grid: PlotGrid,
+    window: tuple[datetime, datetime],
+    corrected: bool = False,
+) -> dict[int, Summary]:
+    """The plot intervals with samples in `window` from the stored rows (with corrections
+    applied when `corrected`), reduced inside PostgreSQL."""
     with reading_cursor() as cursor:
-        cursor.execute(sql.PLOT_FROM_SAMPLES, grid.params(tag, spec, start, end))
+        cursor.execute(
+            sql.PLOT_CORRECTED if corrected else sql.PLOT_FROM_SAMPLES,
+            {**grid.params(tag, spec, *window), "numeric": tag.value_type != "string"},
+        )
         return {row[0]: _plot_summary(row) for row in cursor.fetchall()}
+
+
+def _merged(parts: list[dict[int, Summary]]) -> dict[int, Summary]:
+    """Plot intervals of consecutive stretches (earlier first) merged."""
+    merged: dict[int, Summary] = {}
+    for part in parts:
+        for k, summary in part.items():
+            merged[k] = merged[k].merge(summary) if k in merged else summary
+    return merged
 
 
 def _plot_summary(row: tuple[Any, ...]) -> Summary:
@@ -387,19 +395,24 @@ def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
     edges = [spec.start]
     while edges[-1] < spec.end:
         edges.append(min(grid.origin + len(edges) * grid.step, spec.end))
-    source = f"rollups:{grid.level}" if grid.level else "raw"
-    if grid.level is None and (
-        tag.value_type == "string"
-        or (spec.apply_corrections and corrections_touch(tag, spec.start, spec.end))
-    ):  # text values, or corrections to overlay: summarised from the points in Python
-        summaries = _raw_summaries(tag, spec, edges)
-        by_number = {k + 1: s for k, s in enumerate(summaries)}
-    else:
-        levels = LEVELS[[level for level, _ in LEVELS].index(grid.level) :] if grid.level else ()
-        by_number = _plot_summaries(tag, spec, grid, (spec.start, spec.end), levels)
+    levels = LEVELS[[level for level, _ in LEVELS].index(grid.level) :] if grid.level else ()
+    # With corrections applied, each stretch a correction covers comes from the corrected
+    # rows, the stretches between from the rollups.
+    covered = corrected_stretches(tag, spec.start, spec.end) if spec.apply_corrections else []
+    parts, at, answered = [], spec.start, None
+    for begin, finish in [*covered, (spec.end, spec.end)]:
+        if at < begin:
+            part, used = _plot_summaries(tag, spec, grid, (at, begin), levels)
+            parts.append(part)
+            answered = answered or used
+        if begin < finish:
+            parts.append(_plot_from_rows(tag, spec, grid, (begin, finish), corrected=True))
+        at = finish
+    by_number = _merged(parts)
     intervals = [
         PlotInterval.of(edges[k - 1], s)
         for k, s in sorted(by_number.items())
         if (s.n or s.bad) and 0 < k < len(edges)
     ]
+    source = f"rollups:{answered}" if answered else "raw"
     return PlotSeries(intervals, source, grid.step, grid.origin)

@@ -73,6 +73,22 @@ def corrections_touch(tag: Tag, start: datetime, end: datetime) -> bool:
     return Correction.objects.filter(tag=tag, start__lt=end, end__gt=start).exists()
 
 
+def corrected_stretches(
+    tag: Tag, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The stretches of [start, end) that corrections of `tag` cover, overlapping ones joined,
+    in time order."""
+    found = Correction.objects.filter(tag=tag, start__lt=end, end__gt=start).order_by("start")
+    stretches: list[tuple[datetime, datetime]] = []
+    for a, b in found.values_list("start", "end"):
+        a, b = max(a, start), min(b, end)
+        if stretches and a <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], b))
+        else:
+            stretches.append((a, b))
+    return stretches
+
+
 def apply_corrections(
     tag: Tag, points: list[Point], start: datetime, end: datetime, apply: bool
 ) -> list[Point]:

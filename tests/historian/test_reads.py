@@ -277,7 +277,8 @@ def test_plot_marks_an_interval_holding_only_bad_samples(
         assert [bad[k] for k in ("first", "first_ts", "last", "min", "max_ts")] == [None] * 5
         assert by_ts["08:03:00"]["first"] == 3.0
         assert all(v["bad_count"] == 0 for t, v in by_ts.items() if t != "08:02:00")
-    # With a correction to overlay, the intervals are summarised in Python: the same rule.
+    # With a correction to overlay, its stretch is summarised from the corrected rows and the
+    # rest from the rollups: the same rule.
     make_user(R.QA_REVIEWER, username="quinn")
     qa = APIClient()
     qa.login(username="quinn", password=PASSWORD)
@@ -296,7 +297,7 @@ def test_plot_marks_an_interval_holding_only_bad_samples(
     response = qa.post(f"/api/v1/historian/tags/{FLOW}/corrections/", correction, format="json")
     assert response.status_code == 201, response.json()
     plot = values(reader, FLOW, mode="plot", corrections="apply", **query)
-    assert plot["source"] == "raw"
+    assert plot["source"] == "rollups:minute"
     assert [(v["count"], v["bad_count"], v["first"]) for v in plot["values"]] == [
         (1, 0, 0.5), (1, 0, 1.0), (0, 1, None), (1, 0, 3.0)
     ]  # fmt: skip
@@ -563,3 +564,109 @@ def test_interpolation_by_index_probes_equals_the_walk_over_the_rows(
         series = selectors.read(tag, spec)
         assert isinstance(series, selectors.InterpolatedSeries)
         assert series.points[0].ts > begin + timedelta(minutes=7)
+
+
+@pytest.mark.parametrize("include_bad", [False, True])
+def test_reads_with_corrections_applied_equal_the_corrected_points(
+    tags: Any, feed: Any, make_user: Any, include_bad: bool
+) -> None:
+    """Corrections applied: each stretch a correction covers is reduced from the corrected
+    rows inside PostgreSQL and the stretches between come from the rollups — the same
+    buckets and plot intervals as the points with the corrections applied in Python
+    (apply_corrections), summarised by Summary.merge. Overlapping corrections, one inside a
+    minute, one across an hour, corrected values that are bad, null, NaN or uncertain."""
+    from audit.signing import SignatureRequest
+    from historian.selectors.buckets import bucket_edges, summaries
+    from historian.selectors.rows import apply_corrections
+    from historian.services import correction_create
+
+    rng = random.Random(8)
+    begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    samples, t = [], begin
+    while t < begin + timedelta(hours=3):
+        t += timedelta(seconds=rng.uniform(0.5, 12))
+        quality = rng.choice(["good"] * 8 + ["uncertain", "bad"])
+        samples.append(
+            {"tag": FLOW, "ts": t.isoformat(), "value": rng.uniform(0, 20), "quality": quality}
+        )
+    feed(samples)
+    rollups.drain_all()
+    tag = Tag.objects.get(name=FLOW)
+    qa = make_user(R.QA_REVIEWER, username="quinn")
+    signature = SignatureRequest(password=PASSWORD, meaning="approved", reason="ok",
+                                 username="quinn")  # fmt: skip
+
+    def correct(a: timedelta, b: timedelta, values: list[tuple[timedelta, Any, str]]) -> None:
+        correction_create(
+            actor=qa, tag=tag, start=(begin + a).isoformat(), end=(begin + b).isoformat(),
+            values=[{"ts": (begin + at).isoformat(), "value": v, "quality": q}
+                    for at, v, q in values],
+            reason="recalculated", signature=signature,
+        )  # fmt: skip
+
+    m, s = timedelta(minutes=1), timedelta(seconds=1)
+    correct(20 * m + 10 * s, 35 * m + 40 * s,
+            [(21 * m + i * 7 * s, rng.uniform(30, 40), "good") for i in range(60)])  # fmt: skip
+    correct(30 * m, 50 * m, [(31 * m, 99.0, "uncertain"), (45 * m + 0.5 * s, None, "bad")])
+    correct(70 * m + 5.5 * s, 70 * m + 30 * s,
+            [(70 * m + 6 * s, float("nan"), "bad"), (70 * m + 9 * s, -3.0, "bad")])  # fmt: skip
+    correct(115 * m, 127 * m, [(116 * m, 1.0, "good"), (126 * m + 59 * s, 2.0, "good")])
+
+    def expected(start: datetime, end: datetime, edges: list[datetime]) -> list[Any]:
+        points = apply_corrections(tag, raw_points(tag, start, end), start, end, True)
+        return summaries_from_points(points, edges, start, end, include_bad)
+
+    for start, end, interval in (
+        (begin + 10 * m, begin + 170 * m, 7 * m),
+        (begin, begin + 3 * HOUR, HOUR),
+        (begin + 4 * m + 31 * s, begin + 177 * m + 12 * s, HOUR),
+    ):
+        spec = selectors.ReadSpec(start=start, end=end, mode="aggregate", interval=interval,
+                                  aggregates=("avg",), include_bad=include_bad,
+                                  apply_corrections=True)  # fmt: skip
+        edges = bucket_edges(start, end, interval, None)
+        got, level = summaries(tag, spec, edges)
+        assert level is not None  # the stretches between corrections came from the rollups
+        want = expected(start, end, edges)
+        assert len(got) == len(want)
+        for a, b in zip(got, want, strict=True):
+            for name in ("n", "min", "min_ts", "max", "max_ts", "first", "first_ts", "last",
+                         "last_ts", "bad", "uncertain"):  # fmt: skip
+                assert getattr(a, name) == getattr(b, name), name
+            for name in ("sum", "sumsq", "int_linear", "int_step"):
+                assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-9, abs=1e-9)
+        plot = replace(spec, mode="plot", interval=None, aggregates=(), points=50)
+        series = selectors.read(tag, plot)
+        assert isinstance(series, selectors.PlotSeries)
+        assert series.source.startswith("rollups:")
+        plot_edges = [start]
+        while plot_edges[-1] < end:
+            plot_edges.append(min(series.origin + len(plot_edges) * series.interval, end))
+        assert series.intervals == [
+            selectors.PlotInterval.of(plot_edges[k], x)
+            for k, x in enumerate(expected(start, end, plot_edges))
+            if x.n or x.bad
+        ]
+
+
+def test_text_tags_are_summarised_in_sql_as_their_points(tags: Any, feed: Any) -> None:
+    """A text tag's buckets (no numbers: counts of bad samples) come from PostgreSQL as
+    Summary.merge makes them of the points, corrections applied or not."""
+    from historian.selectors.buckets import bucket_edges, summaries
+
+    begin = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    feed([{"tag": "L1.FEEDER1.LOT", "ts": (begin + timedelta(seconds=7 * i)).isoformat(),
+           "value": f"LOT-{i // 40}", "quality": ["good", "uncertain", "bad"][i % 3]}
+          for i in range(300)])  # fmt: skip
+    tag = Tag.objects.get(name="L1.FEEDER1.LOT")
+    start, end = begin + timedelta(seconds=13), begin + timedelta(minutes=33)
+    edges = bucket_edges(start, end, timedelta(minutes=5), None)
+    for include_bad in (False, True):
+        spec = selectors.ReadSpec(start=start, end=end, mode="aggregate",
+                                  interval=timedelta(minutes=5), aggregates=("count",),
+                                  include_bad=include_bad)  # fmt: skip
+        got, level = summaries(tag, spec, edges)
+        points = raw_points(tag, start, end)
+        assert level is None
+        assert got == summaries_from_points(points, edges, start, end, include_bad)
+        assert sum(s.bad for s in got) > 80
