@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,35 +107,6 @@ def ceil_to(moment: datetime, unit: timedelta) -> datetime:
     return below if below == moment else below + unit
 
 
-def summaries_with_rollups(
-    tag: Tag,
-    edges: list[datetime],
-    start: datetime,
-    end: datetime,
-    include_bad: bool,
-    levels: tuple[tuple[str, timedelta], ...] = LEVELS,
-) -> tuple[list[Summary], str | None]:
-    """A Summary of each bucket between `edges` over [start, end), and the coarsest rollups
-    that answered (None: the stored rows alone). The whole hours (minutes) of the window
-    come from the rollups where every bucket edge inside falls on them; the stretches before
-    and after them — a window off whole hours or minutes — from the finer rollups, and
-    finally the stored rows, merged in time order into their buckets."""
-    for i, (level, unit) in enumerate(levels):
-        inside_from, inside_to = ceil_to(start, unit), floor_to(end, unit)
-        if inside_from >= inside_to or not all(aligned(e, unit) for e in edges[1:-1]):
-            continue
-        out = summaries_from_rollups(tag, edges, inside_from, inside_to, level, include_bad)
-        finer = levels[i + 1 :]
-        if start < inside_from:
-            head, _ = summaries_with_rollups(tag, edges, start, inside_from, include_bad, finer)
-            out = [a.merge(b) for a, b in zip(head, out, strict=True)]
-        if inside_to < end:
-            tail, _ = summaries_with_rollups(tag, edges, inside_to, end, include_bad, finer)
-            out = [a.merge(b) for a, b in zip(out, tail, strict=True)]
-        return out, level
-    return summaries_from_samples(tag, edges, start, end, include_bad), None
-
-
 def summaries_from_points(
     points: list[Point], edges: list[datetime], start: datetime, end: datetime, include_bad: bool
 ) -> list[Summary]:
@@ -157,61 +129,135 @@ def summaries_from_points(
     return out
 
 
-def summaries(tag: Tag, spec: ReadSpec, edges: list[datetime]) -> tuple[list[Summary], str | None]:
-    """A Summary of each bucket between `edges` over the read's window, and the coarsest
-    rollups that answered (None: the rows alone), all reduced inside PostgreSQL. With
-    corrections applied, each stretch a correction covers is read from the corrected rows
-    and the stretches between from the rollups (summaries_with_rollups), merged in time
-    order into their buckets."""
+@dataclass(frozen=True)
+class Numbering:
+    """How the reads number a window's buckets from 1 inside PostgreSQL: among explicit edges
+    (aggregates) or on a grid of equal steps from an origin (plots); which columns of each
+    bucket they take; and the parameters that go with them."""
+
+    by: str  # sql.BY_EDGES or sql.BY_STEP
+    params: dict[str, Any]
+    columns: str  # sql.SUMMARY_COLUMNS or sql.PLOT_COLUMNS
+    edges: tuple[datetime, ...] = ()  # BY_EDGES: every bucket's edges
+    step: timedelta | None = None  # BY_STEP: the grid's step from params["origin"]
+
+    @classmethod
+    def of_edges(cls, edges: list[datetime]) -> Numbering:
+        return cls(sql.BY_EDGES, {"edges": edges}, sql.SUMMARY_COLUMNS, edges=tuple(edges))
+
+    @classmethod
+    def of_grid(cls, origin: datetime, step: timedelta) -> Numbering:
+        params = {"origin": origin, "step": step.total_seconds()}
+        return cls(sql.BY_STEP, params, sql.PLOT_COLUMNS, step=step)
+
+    def falls_on(self, unit: timedelta) -> bool:
+        """Whether every bucket edge inside a window falls on whole `unit`s."""
+        if self.step is not None:
+            return aligned(self.params["origin"], unit) and self.step % unit == timedelta(0)
+        return all(aligned(e, unit) for e in self.edges[1:-1])
+
+    def summary(self, row: tuple[Any, ...]) -> Summary:
+        """A bucket's Summary from a row of these columns (after its number)."""
+        if self.columns == sql.SUMMARY_COLUMNS:
+            return _summary(row)
+        return Summary(
+            n=row[1], first=row[2], first_ts=row[3], last=row[4], last_ts=row[5], min=row[6],
+            min_ts=row[7], max=row[8], max_ts=row[9], bad=row[10], uncertain=row[11],
+        )  # fmt: skip
+
+    def from_rows(self, *, corrected: bool) -> str:
+        if self.columns == sql.SUMMARY_COLUMNS:
+            return sql.SUMMARIES_CORRECTED if corrected else sql.SUMMARIES_FROM_SAMPLES
+        return sql.PLOT_CORRECTED if corrected else sql.PLOT_FROM_SAMPLES
+
+
+Buckets = dict[int, Summary]  # the buckets holding samples, by number from 1
+
+
+def summaries(
+    tag: Tag, spec: ReadSpec, numbering: Numbering, levels: tuple[tuple[str, timedelta], ...]
+) -> tuple[Buckets, str | None]:
+    """The buckets of the read's window, all reduced inside PostgreSQL, and the coarsest
+    rollups that answered (None: the rows alone). With corrections applied, each stretch a
+    correction covers comes from the corrected rows; the stretches between from the rollups
+    of `levels` (stretch_summaries); merged in time order into their buckets."""
     covered = corrected_stretches(tag, spec.start, spec.end) if spec.apply_corrections else []
     parts, level, at = [], None, spec.start
     for begin, finish in [*covered, (spec.end, spec.end)]:
         if at < begin:
-            if rollups_allowed(tag):
-                part, used = summaries_with_rollups(tag, edges, at, begin, spec.include_bad)
-                level = level or used
-            else:
-                part = summaries_from_samples(tag, edges, at, begin, spec.include_bad)
+            part, used = stretch_summaries(tag, spec, numbering, (at, begin), levels)
             parts.append(part)
+            level = level or used
         if begin < finish:
-            parts.append(
-                summaries_from_samples(tag, edges, begin, finish, spec.include_bad, corrected=True)
-            )
+            parts.append(_from_rows(tag, spec, numbering, (begin, finish), corrected=True))
         at = finish
-    out = parts[0]
-    for part in parts[1:]:
-        out = [a.merge(b) for a, b in zip(out, part, strict=True)]
-    return out, level
+    return _merged(parts), level
 
 
-def summaries_from_samples(
+def stretch_summaries(
     tag: Tag,
-    edges: list[datetime],
-    start: datetime,
-    end: datetime,
-    include_bad: bool,
+    spec: ReadSpec,
+    numbering: Numbering,
+    window: tuple[datetime, datetime],
+    levels: tuple[tuple[str, timedelta], ...],
+) -> tuple[Buckets, str | None]:
+    """The buckets of `window` as stored: its whole hours (minutes) from the rollups where
+    every bucket edge inside falls on them, with the bad samples added when asked back
+    (sql.bad_samples_per_bucket); the stretches before and after them — a window off whole
+    hours or minutes — from the finer rollups, and finally the stored rows."""
+    start, end = window
+    for i, (level, unit) in enumerate(levels if rollups_allowed(tag) else ()):
+        inside_from, inside_to = ceil_to(start, unit), floor_to(end, unit)
+        if inside_from >= inside_to or not numbering.falls_on(unit):
+            continue
+        params = {**numbering.params, "tag": tag.pk, "start": inside_from, "end": inside_to}
+        with reading_cursor() as cursor:
+            owed = minutes_owed(cursor, params)
+            cursor.execute(
+                sql.rollups_per_bucket(level, numbering.by, numbering.columns, owed=owed), params
+            )
+            inside = {int(row[0]): numbering.summary(row) for row in cursor.fetchall()}
+            if spec.include_bad:
+                for k, bad in _bad_samples(cursor, numbering.by, params).items():
+                    inside[k] = inside.get(k, Summary()).with_bad(bad)
+        finer, parts = levels[i + 1 :], [inside]
+        if start < inside_from:
+            parts.insert(0, stretch_summaries(tag, spec, numbering, (start, inside_from), finer)[0])
+        if inside_to < end:
+            parts.append(stretch_summaries(tag, spec, numbering, (inside_to, end), finer)[0])
+        return _merged(parts), level
+    return _from_rows(tag, spec, numbering, window, corrected=False), None
+
+
+def _from_rows(
+    tag: Tag,
+    spec: ReadSpec,
+    numbering: Numbering,
+    window: tuple[datetime, datetime],
     *,
-    corrected: bool = False,
-) -> list[Summary]:
-    """A Summary of each bucket between `edges` from the stored rows in [start, end) — with
-    corrections applied when `corrected` — reduced inside PostgreSQL (sql.summaries_from):
-    what summaries_from_points makes of the same rows, without carrying them into Python."""
-    out = [Summary() for _ in range(len(edges) - 1)]
+    corrected: bool,
+) -> Buckets:
+    """The buckets of `window` from the stored rows (with corrections applied when
+    `corrected`), reduced inside PostgreSQL (sql.summaries_from, sql.plot_from): what
+    summaries_from_points makes of the same rows, without carrying them into Python."""
+    params = {**numbering.params, "tag": tag.pk, "start": window[0], "end": window[1],
+              "include_bad": spec.include_bad, "numeric": tag.value_type != "string"}  # fmt: skip
     with reading_cursor() as cursor:
-        cursor.execute(
-            sql.SUMMARIES_CORRECTED if corrected else sql.SUMMARIES_FROM_SAMPLES,
-            {"edges": edges, "tag": tag.pk, "start": start, "end": end,
-             "include_bad": include_bad, "numeric": tag.value_type != "string"},
-        )  # fmt: skip
-        for row in cursor.fetchall():
-            k = int(row[0]) - 1  # buckets are numbered from 1
-            if 0 <= k < len(out):
-                out[k] = _summary(row)
-    return out
+        cursor.execute(numbering.from_rows(corrected=corrected), params)
+        return {int(row[0]): numbering.summary(row) for row in cursor.fetchall()}
+
+
+def _merged(parts: list[Buckets]) -> Buckets:
+    """The buckets of consecutive stretches (earlier first) merged."""
+    merged: Buckets = {}
+    for part in parts:
+        for k, summary in part.items():
+            merged[k] = merged[k].merge(summary) if k in merged else summary
+    return merged
 
 
 def _summary(row: tuple[Any, ...]) -> Summary:
-    """A Summary from a row of sql.rollups_per_bucket (after its bucket number)."""
+    """A Summary from a row in sql.SUMMARY_COLUMNS' shape (after its bucket number)."""
     (n, total, sumsq, low, low_ts, high, high_ts, first, first_ts, last, last_ts) = row[1:12]
     return Summary(
         n=n,
@@ -240,41 +286,15 @@ def minutes_owed(cursor: Any, params: dict[str, Any]) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def bad_samples(cursor: Any, bucket_number: str, params: dict[str, Any]) -> dict[int, Summary]:
-    """What the bad samples add to each bucket (numbered from 1) of the rollups' summaries:
-    Summary.with_bad takes it. TimescaleDB's runtime chunk exclusion is off for the
-    statement: it would weigh every chunk of the window for each neighbour probed (about
-    100 µs a probe over 30 daily chunks, against 20 µs for the ordered scan that stops at the
-    first chunk holding the neighbour)."""
+def _bad_samples(cursor: Any, bucket_number: str, params: dict[str, Any]) -> Buckets:
+    """What the bad samples add to each bucket of the rollups' summaries: Summary.with_bad
+    takes it. TimescaleDB's runtime chunk exclusion is off for the statement: it would weigh
+    every chunk of the window for each neighbour probed (about 100 µs a probe over 30 daily
+    chunks, against 20 µs for the ordered scan that stops at the first chunk holding the
+    neighbour)."""
     with transaction.atomic(savepoint=False):
         cursor.execute("SET LOCAL timescaledb.enable_runtime_exclusion = off")
         cursor.execute(sql.bad_samples_per_bucket(bucket_number), params)
         rows = cursor.fetchall()
         cursor.execute("SET LOCAL timescaledb.enable_runtime_exclusion = on")
     return {int(row[0]): _summary((*row, 0, 0)) for row in rows}
-
-
-def summaries_from_rollups(
-    tag: Tag,
-    edges: list[datetime],
-    start: datetime,
-    end: datetime,
-    level: str,
-    include_bad: bool = False,
-) -> list[Summary]:
-    """A Summary of each bucket between `edges` from the `level` rollups in [start, end),
-    with the bad samples added when asked back."""
-    out = [Summary() for _ in range(len(edges) - 1)]
-    params: dict[str, Any] = {"edges": edges, "tag": tag.pk, "start": start, "end": end}
-    with reading_cursor() as cursor:
-        owed = minutes_owed(cursor, params)
-        cursor.execute(sql.rollups_per_bucket(level, sql.BY_EDGES, owed=owed), params)
-        for row in cursor.fetchall():
-            k = int(row[0]) - 1  # buckets are numbered from 1
-            if 0 <= k < len(out):
-                out[k] = _summary(row)
-        if include_bad:
-            for k, bad in bad_samples(cursor, sql.BY_EDGES, params).items():
-                if 0 < k <= len(out):
-                    out[k - 1] = out[k - 1].with_bad(bad)
-    return out

@@ -13,20 +13,15 @@ from historian import sql
 from historian.models import Tag
 from historian.selectors.buckets import (
     LEVELS,
-    bad_samples,
+    Numbering,
     bucket_edges,
-    ceil_to,
     floor_to,
-    minutes_owed,
     rollups_allowed,
-)
-from historian.selectors.buckets import (
-    summaries as bucket_summaries,
+    summaries,
 )
 from historian.selectors.rows import (
     Point,
     apply_corrections,
-    corrected_stretches,
     corrections_touch,
     neighbour,
     raw_points,
@@ -269,10 +264,11 @@ def _aggregate(
 def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
     assert spec.interval is not None
     edges = bucket_edges(spec.start, spec.end, spec.interval, spec.tz)
-    summaries, level = bucket_summaries(tag, spec, edges)
-    befores, afters = _neighbours(summaries, *_edge_samples(tag, spec))
+    by_number, level = summaries(tag, spec, Numbering.of_edges(edges), LEVELS)
+    bucketed = [by_number.get(k, Summary()) for k in range(1, len(edges))]
+    befores, afters = _neighbours(bucketed, *_edge_samples(tag, spec))
     buckets = []
-    for k, s in enumerate(summaries):
+    for k, s in enumerate(bucketed):
         if not s.n and not spec.fill_null:
             continue  # empty, or only bad samples: nothing to summarise
         window = (max(edges[k], spec.start), min(edges[k + 1], spec.end))
@@ -285,21 +281,11 @@ def read_aggregate(tag: Tag, spec: ReadSpec) -> AggregateSeries:
 @dataclass(frozen=True)
 class PlotGrid:
     """Plot intervals [origin + k·step, origin + (k+1)·step) for k from 0, cut to the window;
-    `level`: the coarsest rollups that answer (None: the stored rows)."""
+    `level`: the coarsest rollups that may answer (None: the stored rows)."""
 
     origin: datetime
     step: timedelta
     level: str | None
-
-    def params(self, tag: Tag, spec: ReadSpec, start: datetime, end: datetime) -> dict[str, Any]:
-        return {
-            "origin": self.origin,
-            "step": self.step.total_seconds(),
-            "start": start,
-            "end": end,
-            "tag": tag.pk,
-            "include_bad": spec.include_bad,
-        }
 
 
 def _plot_grid(tag: Tag, spec: ReadSpec) -> PlotGrid:
@@ -318,77 +304,6 @@ def _plot_grid(tag: Tag, spec: ReadSpec) -> PlotGrid:
     return PlotGrid(spec.start, math.ceil(step / MICROSECOND) * MICROSECOND, None)
 
 
-def _plot_summaries(
-    tag: Tag,
-    spec: ReadSpec,
-    grid: PlotGrid,
-    window: tuple[datetime, datetime],
-    levels: tuple[tuple[str, timedelta], ...],
-) -> tuple[dict[int, Summary], str | None]:
-    """The plot intervals (numbered from 1) with samples in `window`, reduced inside
-    PostgreSQL: the whole hours (minutes) of the window from the rollups, with the bad
-    samples added when asked back; its ends from finer rollups and the stored rows. And the
-    coarsest rollups that answered (None: the rows alone)."""
-    start, end = window
-    for i, (level, unit) in enumerate(levels):
-        inside_from, inside_to = ceil_to(start, unit), floor_to(end, unit)
-        if inside_from >= inside_to:
-            continue
-        params = grid.params(tag, spec, inside_from, inside_to)
-        with reading_cursor() as cursor:
-            owed = minutes_owed(cursor, params)
-            cursor.execute(
-                sql.rollups_per_bucket(level, sql.BY_STEP, sql.PLOT_COLUMNS, owed=owed), params
-            )
-            out = {row[0]: _plot_summary(row) for row in cursor.fetchall()}
-            if spec.include_bad:
-                for k, bad in bad_samples(cursor, sql.BY_STEP, params).items():
-                    out[k] = out.get(k, Summary()).with_bad(bad)
-        parts = [out]
-        if start < inside_from:
-            parts.insert(
-                0, _plot_summaries(tag, spec, grid, (start, inside_from), levels[i + 1 :])[0]
-            )
-        if inside_to < end:
-            parts.append(_plot_summaries(tag, spec, grid, (inside_to, end), levels[i + 1 :])[0])
-        return _merged(parts), level
-    return _plot_from_rows(tag, spec, grid, window), None
-
-
-def _plot_from_rows(
-    tag: Tag,
-    spec: ReadSpec,
-    grid: PlotGrid,
-    window: tuple[datetime, datetime],
-    corrected: bool = False,
-) -> dict[int, Summary]:
-    """The plot intervals with samples in `window` from the stored rows (with corrections
-    applied when `corrected`), reduced inside PostgreSQL."""
-    with reading_cursor() as cursor:
-        cursor.execute(
-            sql.PLOT_CORRECTED if corrected else sql.PLOT_FROM_SAMPLES,
-            {**grid.params(tag, spec, *window), "numeric": tag.value_type != "string"},
-        )
-        return {row[0]: _plot_summary(row) for row in cursor.fetchall()}
-
-
-def _merged(parts: list[dict[int, Summary]]) -> dict[int, Summary]:
-    """Plot intervals of consecutive stretches (earlier first) merged."""
-    merged: dict[int, Summary] = {}
-    for part in parts:
-        for k, summary in part.items():
-            merged[k] = merged[k].merge(summary) if k in merged else summary
-    return merged
-
-
-def _plot_summary(row: tuple[Any, ...]) -> Summary:
-    """A Summary of what a plot interval shows, from a row in sql.PLOT_COLUMNS' shape."""
-    return Summary(
-        n=row[1], first=row[2], first_ts=row[3], last=row[4], last_ts=row[5], min=row[6],
-        min_ts=row[7], max=row[8], max_ts=row[9], bad=row[10], uncertain=row[11],
-    )  # fmt: skip
-
-
 def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
     """At most `points` intervals from `start`, each with its first, last, min and max."""
     grid = _plot_grid(tag, spec)
@@ -396,19 +311,7 @@ def read_plot(tag: Tag, spec: ReadSpec) -> PlotSeries:
     while edges[-1] < spec.end:
         edges.append(min(grid.origin + len(edges) * grid.step, spec.end))
     levels = LEVELS[[level for level, _ in LEVELS].index(grid.level) :] if grid.level else ()
-    # With corrections applied, each stretch a correction covers comes from the corrected
-    # rows, the stretches between from the rollups.
-    covered = corrected_stretches(tag, spec.start, spec.end) if spec.apply_corrections else []
-    parts, at, answered = [], spec.start, None
-    for begin, finish in [*covered, (spec.end, spec.end)]:
-        if at < begin:
-            part, used = _plot_summaries(tag, spec, grid, (at, begin), levels)
-            parts.append(part)
-            answered = answered or used
-        if begin < finish:
-            parts.append(_plot_from_rows(tag, spec, grid, (begin, finish), corrected=True))
-        at = finish
-    by_number = _merged(parts)
+    by_number, answered = summaries(tag, spec, Numbering.of_grid(grid.origin, grid.step), levels)
     intervals = [
         PlotInterval.of(edges[k - 1], s)
         for k, s in sorted(by_number.items())

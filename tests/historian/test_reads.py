@@ -20,6 +20,7 @@ from historian.ingest import ingest_samples
 from historian.models import Tag
 from historian.selectors.buckets import summaries_from_points
 from historian.selectors.rows import raw_points
+from historian.selectors.summary import Summary
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -495,7 +496,7 @@ def test_rows_summarised_in_sql_equal_the_points_merged_in_python(
     """Where rollups cannot answer (bad samples asked back, edges off whole minutes), buckets
     are reduced inside PostgreSQL: the same summaries as Summary.merge over the points, bad
     samples with and without values, non-finite ones and uncertain ones included."""
-    from historian.selectors.buckets import bucket_edges, summaries_from_samples
+    from historian.selectors.buckets import Numbering, bucket_edges, stretch_summaries
 
     rng = random.Random(11)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -512,8 +513,10 @@ def test_rows_summarised_in_sql_equal_the_points_merged_in_python(
     tag = Tag.objects.get(name=FLOW)
     start, end = begin + timedelta(minutes=3, seconds=17), begin + timedelta(hours=1, minutes=51)
     edges = bucket_edges(start, end, timedelta(seconds=437), None)
-    from_sql = summaries_from_samples(tag, edges, max(start, edges[0]), min(end, edges[-1]),
-                                      include_bad)  # fmt: skip
+    spec = selectors.ReadSpec(start=start, end=end, mode="aggregate", interval=edges[1] - edges[0],
+                              aggregates=("avg",), include_bad=include_bad)  # fmt: skip
+    rows = stretch_summaries(tag, spec, Numbering.of_edges(edges), (start, end), levels=())[0]
+    from_sql = [rows.get(k, Summary()) for k in range(1, len(edges))]
     points = raw_points(tag, max(start, edges[0]), min(end, edges[-1]))
     in_python = summaries_from_points(points, edges, start, end, include_bad)
     assert len(from_sql) == len(in_python) > 10
@@ -576,7 +579,7 @@ def test_reads_with_corrections_applied_equal_the_corrected_points(
     (apply_corrections), summarised by Summary.merge. Overlapping corrections, one inside a
     minute, one across an hour, corrected values that are bad, null, NaN or uncertain."""
     from audit.signing import SignatureRequest
-    from historian.selectors.buckets import bucket_edges, summaries
+    from historian.selectors.buckets import LEVELS, Numbering, bucket_edges, summaries
     from historian.selectors.rows import apply_corrections
     from historian.services import correction_create
 
@@ -625,7 +628,8 @@ def test_reads_with_corrections_applied_equal_the_corrected_points(
                                   aggregates=("avg",), include_bad=include_bad,
                                   apply_corrections=True)  # fmt: skip
         edges = bucket_edges(start, end, interval, None)
-        got, level = summaries(tag, spec, edges)
+        by_number, level = summaries(tag, spec, Numbering.of_edges(edges), LEVELS)
+        got = [by_number.get(k, Summary()) for k in range(1, len(edges))]
         assert level is not None  # the stretches between corrections came from the rollups
         want = expected(start, end, edges)
         assert len(got) == len(want)
@@ -652,7 +656,7 @@ def test_reads_with_corrections_applied_equal_the_corrected_points(
 def test_text_tags_are_summarised_in_sql_as_their_points(tags: Any, feed: Any) -> None:
     """A text tag's buckets (no numbers: counts of bad samples) come from PostgreSQL as
     Summary.merge makes them of the points, corrections applied or not."""
-    from historian.selectors.buckets import bucket_edges, summaries
+    from historian.selectors.buckets import LEVELS, Numbering, bucket_edges, summaries
 
     begin = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     feed([{"tag": "L1.FEEDER1.LOT", "ts": (begin + timedelta(seconds=7 * i)).isoformat(),
@@ -665,7 +669,8 @@ def test_text_tags_are_summarised_in_sql_as_their_points(tags: Any, feed: Any) -
         spec = selectors.ReadSpec(start=start, end=end, mode="aggregate",
                                   interval=timedelta(minutes=5), aggregates=("count",),
                                   include_bad=include_bad)  # fmt: skip
-        got, level = summaries(tag, spec, edges)
+        by_number, level = summaries(tag, spec, Numbering.of_edges(edges), LEVELS)
+        got = [by_number.get(k, Summary()) for k in range(1, len(edges))]
         points = raw_points(tag, start, end)
         assert level is None
         assert got == summaries_from_points(points, edges, start, end, include_bad)
