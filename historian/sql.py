@@ -331,20 +331,31 @@ STORED_ROWS = """(
     SELECT ts, value_num, quality FROM historian_sample
     WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
 ) AS r"""
-CORRECTED_ROWS = f"""(
-    SELECT ts, value_num, quality FROM historian_sample s
-    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
-      AND NOT EXISTS (SELECT FROM historian_correction c
-                      WHERE c.tag_id = %(tag)s AND s.ts >= c.start AND s.ts < c."end")
-    UNION ALL
-    SELECT (e ->> 'ts')::timestamptz,
-           CASE WHEN %(numeric)s THEN (e ->> 'value')::float8 END,
+# The values of the corrections of one tag that touch [start, end), as rows: the value as
+# its tag stores it (a number — true/false as 1/0, NaN and ±inf from their text — or text),
+# the quality's code, and the correction's stretch.
+CORRECTION_VALUES = f"""
+    SELECT (e ->> 'ts')::timestamptz AS ts,
+           CASE WHEN NOT %(numeric)s THEN NULL
+                WHEN jsonb_typeof(e -> 'value') = 'boolean'
+                THEN CASE WHEN (e -> 'value')::boolean THEN 1 ELSE 0 END
+                ELSE (e ->> 'value')::float8 END AS value_num,
+           CASE WHEN NOT %(numeric)s THEN e ->> 'value' END AS value_text,
            (CASE e ->> 'quality' WHEN 'bad' THEN {Quality.BAD:d}
                                  WHEN 'uncertain' THEN {Quality.UNCERTAIN:d}
-                                 ELSE {Quality.GOOD:d} END)::smallint
+                                 ELSE {Quality.GOOD:d} END)::smallint AS quality
     FROM historian_correction c CROSS JOIN jsonb_array_elements(c."values") e
     WHERE c.tag_id = %(tag)s AND c.start < %(end)s AND c."end" > %(start)s
-      AND (e ->> 'ts')::timestamptz >= %(start)s AND (e ->> 'ts')::timestamptz < %(end)s
+"""
+# No correction of the tag covers the stored sample `s`.
+UNCORRECTED = """NOT EXISTS (SELECT FROM historian_correction c
+                      WHERE c.tag_id = %(tag)s AND s.ts >= c.start AND s.ts < c."end")"""
+CORRECTED_ROWS = f"""(
+    SELECT ts, value_num, quality FROM historian_sample s
+    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s AND {UNCORRECTED}
+    UNION ALL
+    SELECT ts, value_num, quality FROM ({CORRECTION_VALUES}) AS v
+    WHERE ts >= %(start)s AND ts < %(end)s
 ) AS r"""
 
 
@@ -436,15 +447,44 @@ SUMMARIES_CORRECTED = summaries_from(CORRECTED_ROWS)
 # windows at coarse intervals). Usable as in neighbour(): not bad (unless asked), a value,
 # finite.
 _PROBE = (
-    "SELECT ts, value_num, value_text, quality FROM historian_sample "
+    "SELECT ts, value_num, value_text, quality, false AS corrected FROM historian_sample s "
     f"WHERE tag_id = %(tag)s AND (%(include_bad)s OR quality <> {Quality.BAD:d}) {FINITE}"
 )
 INTERPOLATION_PROBES = f"""
-SELECT g.at, b.ts, b.value_num, b.value_text, b.quality,
-       a.ts, a.value_num, a.value_text, a.quality
+SELECT g.at, b.ts, b.value_num, b.value_text, b.quality, b.corrected,
+       a.ts, a.value_num, a.value_text, a.quality, a.corrected
 FROM unnest(%(times)s::timestamptz[]) AS g(at)
 LEFT JOIN LATERAL ({_PROBE} AND ts <= g.at ORDER BY ts DESC LIMIT 1) b ON true
 LEFT JOIN LATERAL ({_PROBE} AND ts > g.at ORDER BY ts LIMIT 1) a ON true
+ORDER BY g.at
+"""
+# The same with corrections applied inside [start, end): there, a stored sample that a
+# correction covers gives way to the correction's values; outside, the stored samples
+# stand (as in the walk over the rows, modes._walked).
+_VALUE_PROBE = (
+    "SELECT ts, value_num, value_text, quality, true FROM corrected_values "
+    f"WHERE (%(include_bad)s OR quality <> {Quality.BAD:d}) {FINITE}"
+)
+INTERPOLATION_PROBES_CORRECTED = f"""
+WITH corrected_values AS MATERIALIZED ({CORRECTION_VALUES})
+SELECT g.at, b.ts, b.value_num, b.value_text, b.quality, b.corrected,
+       a.ts, a.value_num, a.value_text, a.quality, a.corrected
+FROM unnest(%(times)s::timestamptz[]) AS g(at)
+LEFT JOIN LATERAL (
+    SELECT * FROM (
+        ({_PROBE} AND ts <= g.at AND (ts < %(start)s OR {UNCORRECTED})
+         ORDER BY ts DESC LIMIT 1)
+        UNION ALL
+        ({_VALUE_PROBE} AND ts <= g.at AND ts >= %(start)s ORDER BY ts DESC LIMIT 1)
+    ) AS x ORDER BY ts DESC LIMIT 1
+) b ON true
+LEFT JOIN LATERAL (
+    SELECT * FROM (
+        ({_PROBE} AND ts > g.at AND (ts >= %(end)s OR {UNCORRECTED}) ORDER BY ts LIMIT 1)
+        UNION ALL
+        ({_VALUE_PROBE} AND ts > g.at AND ts < %(end)s ORDER BY ts LIMIT 1)
+    ) AS x ORDER BY ts LIMIT 1
+) a ON true
 ORDER BY g.at
 """
 

@@ -136,8 +136,8 @@ def read_interpolated(tag: Tag, spec: ReadSpec) -> InterpolatedSeries:
         if len(times) > MAX_BUCKETS:
             raise too_many("points")
     overlay = spec.apply_corrections and corrections_touch(tag, spec.start, spec.end)
-    if spec.interval >= PROBE_FROM and not overlay:
-        pairs = _probed(tag, spec, times)
+    if spec.interval >= PROBE_FROM:
+        pairs = _probed(tag, spec, times, corrected=overlay)
     else:
         pairs = _walked(tag, spec, times)
     numeric = tag.value_type in {"float", "int"}
@@ -184,23 +184,31 @@ def _walked(tag: Tag, spec: ReadSpec, times: list[datetime]) -> list[Around]:
     return found
 
 
-def _probed(tag: Tag, spec: ReadSpec, times: list[datetime]) -> list[Around]:
-    """Each moment's neighbours by two index probes inside PostgreSQL."""
+def _probed(
+    tag: Tag, spec: ReadSpec, times: list[datetime], *, corrected: bool = False
+) -> list[Around]:
+    """Each moment's neighbours by index probes inside PostgreSQL (with the corrections in
+    the window applied when `corrected`)."""
     from historian.digest import stored_value
     from historian.quality import QUALITY_NAMES
 
-    def point(ts: Any, num: Any, text: Any, quality: Any) -> Point | None:
+    def point(ts: Any, num: Any, text: Any, quality: Any, by_correction: bool) -> Point | None:
         if ts is None:
             return None
-        return Point(ts, stored_value(tag.value_type, num, text), QUALITY_NAMES[quality])
+        value = stored_value(tag.value_type, num, text)
+        return Point(ts, value, QUALITY_NAMES[quality], corrected=by_correction)
 
     with reading_cursor() as cursor:
-        params: dict[str, Any] = {"times": times, "tag": tag.pk, "include_bad": spec.include_bad}
-        cursor.execute(sql.INTERPOLATION_PROBES, params)
+        params: dict[str, Any] = {"times": times, "tag": tag.pk, "include_bad": spec.include_bad,
+                                  "start": spec.start, "end": spec.end,
+                                  "numeric": tag.value_type != "string"}  # fmt: skip
+        cursor.execute(
+            sql.INTERPOLATION_PROBES_CORRECTED if corrected else sql.INTERPOLATION_PROBES, params
+        )
         found: list[Around] = []
         for row in cursor.fetchall():
-            current = point(*row[1:5])
-            found.append((current, point(*row[5:9])) if current else (None, None))
+            current = point(*row[1:6])
+            found.append((current, point(*row[6:11])) if current else (None, None))
         return found
 
 

@@ -540,8 +540,27 @@ def test_interpolation_by_index_probes_equals_the_walk_over_the_rows(
     first sample left out."""
     from historian.selectors import modes
 
-    rng = random.Random(5)
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    feed(interpolation_items(begin))
+    for name in INTERPOLATED_TAGS:
+        tag = Tag.objects.get(name=name)
+        spec = selectors.ReadSpec(start=begin, end=begin + timedelta(hours=3, minutes=20),
+                                  mode="interpolated", interval=timedelta(seconds=97),
+                                  include_bad=include_bad)  # fmt: skip
+        times = [begin + k * timedelta(seconds=97) for k in range(124)]
+        assert modes._probed(tag, spec, times) == modes._walked(tag, spec, times), name
+        series = selectors.read(tag, spec)
+        assert isinstance(series, selectors.InterpolatedSeries)
+        assert series.points[0].ts > begin + timedelta(minutes=7)
+
+
+INTERPOLATED_TAGS = (FLOW, SETPOINT, "L1.PRESS.RUNNING", "L1.FEEDER1.LOT")
+
+
+def interpolation_items(begin: datetime) -> list[dict[str, Any]]:
+    """Three hours of a number, a set-point, an on/off and a text tag at uneven times, with
+    bad, non-finite and null samples of the number; nothing in the first 7 minutes."""
+    rng = random.Random(5)
     items = []
     t = begin + timedelta(minutes=7)  # the first moments have no sample before them
     while t < begin + timedelta(hours=3):
@@ -556,17 +575,52 @@ def test_interpolation_by_index_probes_equals_the_walk_over_the_rows(
             {"tag": "L1.PRESS.RUNNING", "ts": t.isoformat(), "value": rng.random() < 0.5},
             {"tag": "L1.FEEDER1.LOT", "ts": t.isoformat(), "value": rng.choice(["A", "B"])},
         ]
-    feed(items)
-    for name in (FLOW, SETPOINT, "L1.PRESS.RUNNING", "L1.FEEDER1.LOT"):
+    return items
+
+
+@pytest.mark.parametrize("include_bad", [False, True])
+def test_interpolation_with_corrections_applied_probes_the_corrected_series(
+    tags: Any, feed: Any, make_user: Any, include_bad: bool
+) -> None:
+    """With corrections applied, coarse interpolation still probes the index: a stored sample
+    a correction covers gives way to the correction's values inside the window (outside it,
+    the stored samples stand) — the same neighbours as the walk over the corrected rows, for
+    numbers, set-points, on/off (true/false corrected values) and text; corrected values
+    that are bad, null or NaN skipped unless asked back."""
+    from audit.signing import SignatureRequest
+    from historian.selectors import modes
+    from historian.services import correction_create
+
+    begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    feed(interpolation_items(begin))
+    qa = make_user(R.QA_REVIEWER, username="quinn")
+    signature = SignatureRequest(password=PASSWORD, meaning="approved", reason="ok",
+                                 username="quinn")  # fmt: skip
+    m = timedelta(minutes=1)
+    values: dict[str, list[Any]] = {
+        FLOW: [5.0, None, float("nan"), 7.5], SETPOINT: [2.5, 1.5, 3.0, 2.0],
+        "L1.PRESS.RUNNING": [True, False, True, False], "L1.FEEDER1.LOT": ["C", "D", "E", "F"],
+    }  # fmt: skip
+    for name, corrected in values.items():
+        tag = Tag.objects.get(name=name)
+        qualities = ["good", "bad", "bad", "uncertain"] if name == FLOW else ["good"] * 4
+        pairs = list(enumerate(zip(corrected, qualities, strict=True)))
+        for a, b in ((-5 * m, 3 * m), (40 * m, 55 * m), (50 * m, 70 * m), (190 * m, 210 * m)):
+            correction_create(
+                actor=qa, tag=tag, start=(begin + a).isoformat(), end=(begin + b).isoformat(),
+                values=[{"ts": (begin + a + (b - a) * (i + 1) / 5).isoformat(), "value": v,
+                         "quality": q} for i, (v, q) in pairs],
+                reason="recalculated", signature=signature,
+            )  # fmt: skip
+    for name in INTERPOLATED_TAGS:
         tag = Tag.objects.get(name=name)
         spec = selectors.ReadSpec(start=begin, end=begin + timedelta(hours=3, minutes=20),
                                   mode="interpolated", interval=timedelta(seconds=97),
-                                  include_bad=include_bad)  # fmt: skip
+                                  include_bad=include_bad, apply_corrections=True)  # fmt: skip
         times = [begin + k * timedelta(seconds=97) for k in range(124)]
-        assert modes._probed(tag, spec, times) == modes._walked(tag, spec, times), name
-        series = selectors.read(tag, spec)
-        assert isinstance(series, selectors.InterpolatedSeries)
-        assert series.points[0].ts > begin + timedelta(minutes=7)
+        probed = modes._probed(tag, spec, times, corrected=True)
+        assert probed == modes._walked(tag, spec, times), name
+        assert any(p.corrected for pair in probed for p in pair if p), name
 
 
 @pytest.mark.parametrize("include_bad", [False, True])
