@@ -589,6 +589,8 @@ def test_interpolation_with_corrections_applied_probes_the_corrected_series(
     that are bad, null or NaN skipped unless asked back."""
     from audit.signing import SignatureRequest
     from historian.selectors import modes
+    from historian.selectors.buckets import LEVELS, Numbering, bucket_edges, summaries
+    from historian.selectors.rows import apply_corrections
     from historian.services import correction_create
 
     begin = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -621,6 +623,19 @@ def test_interpolation_with_corrections_applied_probes_the_corrected_series(
         probed = modes._probed(tag, spec, times, corrected=True)
         assert probed == modes._walked(tag, spec, times), name
         assert any(p.corrected for pair in probed for p in pair if p), name
+        # The buckets of every kind of tag read the same corrected values.
+        edges = bucket_edges(spec.start, spec.end, 10 * m, None)
+        by_number, _ = summaries(tag, replace(spec, mode="aggregate", interval=10 * m),
+                                 Numbering.of_edges(edges), LEVELS)  # fmt: skip
+        points = apply_corrections(tag, raw_points(tag, spec.start, spec.end), spec.start,
+                                   spec.end, True)  # fmt: skip
+        want = summaries_from_points(points, edges, spec.start, spec.end, include_bad)
+        for k, expected in enumerate(want, start=1):
+            got = by_number.get(k, Summary())
+            assert replace(got, sum=0, sumsq=0, int_linear=0, int_step=0) == replace(
+                expected, sum=0, sumsq=0, int_linear=0, int_step=0
+            ), (name, k)
+            assert (got.sum, got.int_linear) == pytest.approx((expected.sum, expected.int_linear))
 
 
 @pytest.mark.parametrize("include_bad", [False, True])
