@@ -31,16 +31,21 @@ def csv_items(text: str) -> list[dict[str, Any]]:
     names = {row[0] for row in rows if row}
     types = dict(Tag.objects.filter(name__in=names).values_list("name", "value_type"))
     items: list[dict[str, Any]] = []
+    width = len(header)
     for row in rows:
         if not row:
             continue
-        cells = row + [""] * (len(header) - len(row))
-        item: dict[str, Any] = {
-            "tag": cells[0],
-            "ts": cells[1],
-            "value": _csv_value(types.get(cells[0]), cells[2]),
-        }
-        if len(header) == 4 and cells[3]:
+        cells = row if len(row) >= width else row + [""] * (width - len(row))
+        value_type, text = types.get(cells[0]), cells[2]
+        if value_type == "float" and text:  # the common row, without a call
+            try:
+                value: Any = float(text)
+            except ValueError:
+                value = text
+        else:
+            value = _csv_value(value_type, text)
+        item: dict[str, Any] = {"tag": cells[0], "ts": cells[1], "value": value}
+        if width == 4 and cells[3]:
             item["quality"] = cells[3]
         items.append(item)
     return items
