@@ -318,11 +318,6 @@ FROM summary s LEFT JOIN integrals i USING (k) ORDER BY s.k
 """
 
 
-# Plot intervals straight from the raw rows, reduced in PostgreSQL (TimescaleDB's first and
-# last): used where rollups cannot answer (bad samples asked back, a window off whole minutes).
-# Every aggregate takes plain types, so PostgreSQL may split it across parallel workers (an
-# anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
-# minimum (maximum) is the earliest time at that value, as in the rollups.
 # The rows of one tag in [start, end) that raw reductions read (ts, value_num, quality): as
 # stored, or with corrections applied (corrections=apply): the originals under a correction
 # replaced by its values (each correction's values lie in its own [start, end); text values
@@ -332,8 +327,8 @@ STORED_ROWS = """(
     WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
 ) AS r"""
 # The values of the corrections of one tag that touch [start, end), as rows: the value as
-# its tag stores it (a number — true/false as 1/0, NaN and ±inf from their text — or text),
-# the quality's code, and the correction's stretch.
+# its tag stores it (a number — true/false as 1/0, NaN and ±inf from their text — or text)
+# and the quality's code.
 CORRECTION_VALUES = f"""
     SELECT (e ->> 'ts')::timestamptz AS ts,
            CASE WHEN NOT %(numeric)s THEN NULL
@@ -359,6 +354,12 @@ CORRECTED_ROWS = f"""(
 ) AS r"""
 
 
+# Plot intervals straight from the raw rows, reduced in PostgreSQL (TimescaleDB's first and
+# last): used where rollups cannot answer (the ends of a window off whole minutes, corrected
+# stretches, text tags, rollups switched off).
+# Every aggregate takes plain types, so PostgreSQL may split it across parallel workers (an
+# anonymous record, as in first(ts, (v, ts)), cannot be passed between them); the time of the
+# minimum (maximum) is the earliest time at that value, as in the rollups.
 def plot_rows(rows: str = STORED_ROWS) -> str:
     return f"""
     SELECT floor(extract(epoch FROM ts - %(origin)s) / %(step)s)::integer + 1 AS k, ts,
@@ -398,10 +399,10 @@ PLOT_FROM_SAMPLES = plot_from(STORED_ROWS)
 PLOT_CORRECTED = plot_from(CORRECTED_ROWS)
 
 
-# Aggregate buckets straight from the stored rows, where rollups cannot answer (bad samples
-# asked back, edges off whole minutes): one row per bucket in SUMMARY_COLUMNS' shape, the
-# bucket numbered from 1 among %(edges)s, with the arithmetic of MINUTE_ROLLUPS (and of
-# Summary.merge over the points): usable samples summarised, integrals between consecutive
+# Aggregate buckets straight from the rows, where rollups cannot answer (the ends of a window
+# off whole minutes, corrected stretches, text tags): one row per bucket in SUMMARY_COLUMNS'
+# shape, the bucket numbered from 1 among %(edges)s, with the arithmetic of MINUTE_ROLLUPS
+# (and of Summary.merge over the points): usable samples summarised, integrals between consecutive
 # usable samples of the bucket, every bad sample counted, uncertain ones where usable.
 def summaries_from(rows: str) -> str:
     return f"""
