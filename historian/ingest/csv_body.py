@@ -17,8 +17,8 @@ def csv_items(text: str) -> list[dict[str, Any]]:
     import csv
     import io
 
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in rows[0]] if rows else []
     if (
         header[:3] != ["tag", "ts", "value"]
         or len(header) > 4
@@ -27,7 +27,7 @@ def csv_items(text: str) -> list[dict[str, Any]]:
         raise IngestUnprocessable(
             "the CSV header is tag,ts,value[,quality]", fields={"header": ",".join(header)}
         )
-    rows = list(reader)
+    rows = rows[1:]
     names = {row[0] for row in rows if row}
     types = dict(Tag.objects.filter(name__in=names).values_list("name", "value_type"))
     items: list[dict[str, Any]] = []

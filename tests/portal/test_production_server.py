@@ -74,6 +74,15 @@ def test_gunicorn_serves_the_api_and_the_static_files(tmp_path: Path) -> None:
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
                                  text=True, check=False).stdout.split()  # fmt: skip
         assert len(workers) == 2
+        # Each worker froze the loaded application out of the garbage collector's reach (the
+        # second may still be loading it: waited for).
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            frozen = (tmp_path / "gunicorn.log").read_text().count("frozen out of the garbage")
+            if frozen == 2:
+                break
+            time.sleep(0.2)
+        assert frozen == 2, (tmp_path / "gunicorn.log").read_text()
     finally:
         server.terminate()
         server.wait(timeout=30)
