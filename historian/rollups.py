@@ -6,7 +6,7 @@ Every statement that stores samples records the (tag, minute) pairs it touched a
 through the one rollup writer in its own transaction; the background queue calls it every
 few seconds (historian/tasks.py) and `drain_all` empties the backlog (the demo's seed, the
 benchmarks, tests). Reads never wait for it: an owed minute is recomputed from its samples
-by the read itself (historian/sql.py `live_minutes`), so answers are exact at any backlog.
+by the read itself (historian/sql/rollups.py `live_minutes`), so answers are exact at any backlog.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ reports all call:
 
 In: a ReadSpec of datetimes and numbers (spec.py). Out: dataclasses of datetimes and numbers
 (modes.py), from the stored rows (rows.py) or their rollups (buckets.py, summary.py), with the
-SQL in historian/sql.py. The query string and the JSON are the API's (historian/api/values.py).
+SQL in historian/sql/. The query string and the JSON are the API's (historian/api/values.py).
 
 The pages' reads (pages.py): the tag browser's list, latest values and equipment tree.
 """

@@ -251,7 +251,7 @@ def test_rollups_have_one_writer_and_a_forged_rollup_is_found(
 
 
 def test_the_verifier_recomputes_rollups_as_the_installed_writer_does() -> None:
-    """historian_verify's recomputation (historian/sql.py, run time) and the writer the
+    """historian_verify's recomputation (historian/sql/rollups.py, run time) and the writer the
     migrations installed (historian/frozen/v1.py) are the same SQL: a change to one is a
     new frozen version, a migration, and this test."""
     from historian import sql
