@@ -29,7 +29,13 @@ from historian import verify_worker
 from historian.digest import canonical_value, digest_lines, sample_line
 from historian.models import IngestBatch, Tag
 from historian.quality import QUALITY_NAMES
-from historian.sql import HOUR_ROLLUPS, MINUTE_ROLLUPS, ROLLUP_COLUMNS
+from historian.sql import (
+    HOUR_ROLLUPS,
+    MINUTE_ROLLUPS,
+    MINUTE_ROLLUPS_ALL,
+    MINUTES_ALL,
+    ROLLUP_COLUMNS,
+)
 
 # ts in the canonical text straight from PostgreSQL (what format_ts makes of it).
 ROWS_SQL = """
@@ -51,6 +57,43 @@ HOURS = f"SELECT t.tag_id, t.bucket AS hour FROM {_UNNEST}"
 # whose last bits depend on the order PostgreSQL adds them in).
 FLOAT_COLUMNS = frozenset({3, 4, 5, 7, 9, 11, 13, 14})
 NAMES = ROLLUP_COLUMNS.replace(" ", "").split(",")
+
+
+@dataclass(frozen=True)
+class RollupKind:
+    """A kind of stored rollup: how it is recomputed (from the raw samples for minutes, from
+    the stored minutes for hours), where it is stored, and what is wrong when one side lacks
+    a bucket."""
+
+    name: str
+    recompute: str
+    table: str
+    only_stored: str  # the bucket has a stored rollup and the recomputation has none
+    only_recomputed: str
+
+
+_RAW = "no raw sample lies in this bucket"
+_BAD = "no bad sample lies in this bucket"
+_HAS_VALUES = "the raw samples have values in this bucket"
+_HAS_BAD = "the bucket holds bad samples"
+# The plain rollups, and for the buckets holding a bad sample, those with the bad samples'
+# values counted in (historian/frozen/v4.py).
+ROLLUP_KINDS = {
+    "minute": (
+        RollupKind("minute", MINUTE_ROLLUPS.format(wanted=PAIRS), "historian_rollup", _RAW,
+                   _HAS_VALUES),
+        RollupKind("minute with bad samples",
+                   f"SELECT * FROM ({MINUTE_ROLLUPS_ALL.format(wanted=PAIRS)}) r "
+                   "WHERE bad_count > 0", "historian_rollup_all", _BAD, _HAS_BAD),
+    ),
+    "hour": (
+        RollupKind("hour", HOUR_ROLLUPS.format(wanted=HOURS, minute_table="historian_rollup"),
+                   "historian_rollup_hour", _RAW, _HAS_VALUES),
+        RollupKind("hour with bad samples",
+                   f"SELECT * FROM ({HOUR_ROLLUPS.format(wanted=HOURS, minute_table=MINUTES_ALL)})"
+                   " r WHERE bad_count > 0", "historian_rollup_hour_all", _BAD, _HAS_BAD),
+    ),
+}  # fmt: skip
 
 
 @dataclass
@@ -280,18 +323,19 @@ def _close(a: Any, b: Any) -> bool:
 def _compare(
     stored: dict[tuple[int, datetime], tuple[Any, ...]],
     recomputed: dict[tuple[int, datetime], tuple[Any, ...]],
-    kind: str,
+    kind: RollupKind,
     names: dict[int, str],
 ) -> list[tuple[str, str]]:
     problems = []
     for key in sorted(set(stored) | set(recomputed)):
         tag_id, bucket = key
-        subject = f"rollup {names.get(tag_id, f'#{tag_id}')} {kind} {bucket:%Y-%m-%dT%H:%M}Z"
+        name = names.get(tag_id, f"#{tag_id}")
+        subject = f"rollup {name} {kind.name} {bucket:%Y-%m-%dT%H:%M}Z"
         mine, theirs = stored.get(key), recomputed.get(key)
         if mine is None:
-            problems.append((subject, "missing: the raw samples have values in this bucket"))
+            problems.append((subject, f"missing: {kind.only_recomputed}"))
         elif theirs is None:
-            problems.append((subject, "stored, but no raw sample lies in this bucket"))
+            problems.append((subject, f"stored, but {kind.only_stored}"))
         else:
             differ = [
                 f"{NAMES[i]} {mine[i]!r} (the samples give {theirs[i]!r})"
@@ -320,19 +364,15 @@ def _stored(table: str, pairs: list[tuple[int, datetime]]) -> dict[tuple[int, da
 
 
 def _check(
-    pairs: list[tuple[int, datetime]], kind: str, names: dict[int, str]
+    pairs: list[tuple[int, datetime]], level: str, names: dict[int, str]
 ) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for start in range(0, len(pairs), CHUNK):
         part = pairs[start : start + CHUNK]
         params = {"tags": [p[0] for p in part], "buckets": [p[1] for p in part]}
-        if kind == "minute":
-            sql = MINUTE_ROLLUPS.format(wanted=PAIRS)
-            table = "historian_rollup"
-        else:
-            sql = HOUR_ROLLUPS.format(wanted=HOURS, minute_table="historian_rollup")
-            table = "historian_rollup_hour"
-        problems += _compare(_stored(table, part), _rows(sql, params), kind, names)
+        for kind in ROLLUP_KINDS[level]:
+            stored = _stored(kind.table, part)
+            problems += _compare(stored, _rows(kind.recompute, params), kind, names)
     return problems
 
 
@@ -345,8 +385,8 @@ def _keys(sql: str, params: list[Any] | None = None) -> list[tuple[int, datetime
 def verify_rollups(
     *, full: bool, tags: dict[int, tuple[str, str]], sample: int = ROLLUP_SAMPLE
 ) -> tuple[list[tuple[str, str]], str]:
-    """Recompute minute rollups from the raw samples and hour rollups from the minutes;
-    returns the problems and a sentence stating what was checked."""
+    """Recompute minute rollups from the raw samples and hour rollups from the minutes, both
+    kinds (ROLLUP_KINDS); returns the problems and a sentence stating what was checked."""
     names = {pk: name for pk, (name, _) in tags.items()}
     numeric = [pk for pk, (_, value_type) in tags.items() if value_type != "string"]
     with connection.cursor() as cursor:
@@ -358,12 +398,14 @@ def verify_rollups(
     if full:
         minutes = _keys(
             "SELECT tag_id, bucket FROM historian_rollup UNION "
+            "SELECT tag_id, bucket FROM historian_rollup_all UNION "
             "SELECT DISTINCT tag_id, date_trunc('minute', ts AT TIME ZONE 'UTC') AT TIME ZONE "
             "'UTC' FROM historian_sample WHERE tag_id = ANY(%s) ORDER BY 1, 2",
             [numeric],
         )
         hours = _keys(
             "SELECT tag_id, bucket FROM historian_rollup_hour UNION "
+            "SELECT tag_id, bucket FROM historian_rollup_hour_all UNION "
             "SELECT DISTINCT tag_id, date_trunc('hour', bucket AT TIME ZONE 'UTC') AT TIME ZONE "
             "'UTC' FROM historian_rollup ORDER BY 1, 2"
         )
@@ -386,7 +428,8 @@ def verify_rollups(
     problems = _check(minutes, "minute", names) + _check(hours, "hour", names)
     statement = (
         f"rollups: {len(minutes):,} of {minute_total:,} minute and {len(hours):,} of "
-        f"{hour_total:,} hour buckets recomputed from the raw samples ({how})"
+        f"{hour_total:,} hour buckets recomputed from the raw samples, with those holding bad "
+        f"samples also summarised with their values ({how})"
     )
     if owed:
         statement += (

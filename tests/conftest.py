@@ -26,6 +26,8 @@ RAW_TABLES = (
     "historian_sample",
     "historian_rollup",
     "historian_rollup_hour",
+    "historian_rollup_all",
+    "historian_rollup_hour_all",
     "historian_ingest_permit",
     "historian_rollup_pending",
 )

@@ -1,8 +1,8 @@
 """Buckets of a window and their summaries, reduced inside PostgreSQL.
 
 Plots and aggregates read the minute or hour rollups for the whole minutes or hours of their
-window, with the bad samples added where bad samples are asked back
-(sql.bad_samples_per_bucket); the window's ends off whole minutes, text tags, and (with
+window (with the bad samples' values counted in where bad samples are asked back:
+sql.stored_rollups); the window's ends off whole minutes, text tags, and (with
 corrections applied) the stretches corrections cover are reduced from the stored or
 corrected rows (sql.summaries_from). Every path gives a Summary per bucket
 (historian/selectors/summary.py) by the one arithmetic: Summary.merge in Python,
@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.db import transaction
 
 from core.dbsql import reading_cursor
 from historian import sql
@@ -92,8 +90,8 @@ def aligned(moment: datetime, unit: timedelta) -> bool:
 
 
 def rollups_allowed(tag: Tag) -> bool:
-    """Rollups summarise the originals without bad samples of number tags: a read asking bad
-    samples back adds them, one applying corrections reads the corrected stretches from the
+    """Rollups summarise the originals of number tags (without bad samples, and with them
+    where a bucket holds any): one applying corrections reads the corrected stretches from the
     rows (summaries)."""
     return _use_rollups.get() and tag.value_type != "string"
 
@@ -202,8 +200,8 @@ def stretch_summaries(
     levels: tuple[tuple[str, timedelta], ...],
 ) -> tuple[Buckets, str | None]:
     """The buckets of `window` as stored: its whole hours (minutes) from the rollups where
-    every bucket edge inside falls on them, with the bad samples added when asked back
-    (sql.bad_samples_per_bucket); the stretches before and after them — a window off whole
+    every bucket edge inside falls on them (with the bad samples' values counted in when asked
+    back); the stretches before and after them — a window off whole
     hours or minutes — from the finer rollups, and finally the stored rows."""
     start, end = window
     for i, (level, unit) in enumerate(levels if rollups_allowed(tag) else ()):
@@ -214,12 +212,13 @@ def stretch_summaries(
         with reading_cursor() as cursor:
             owed = minutes_owed(cursor, params)
             cursor.execute(
-                sql.rollups_per_bucket(level, numbering.by, numbering.columns, owed=owed), params
-            )
+                sql.rollups_per_bucket(
+                    level, numbering.by, numbering.columns,
+                    owed=owed, include_bad=spec.include_bad,
+                ),
+                params,
+            )  # fmt: skip
             inside = {int(row[0]): numbering.summary(row) for row in cursor.fetchall()}
-            if spec.include_bad:
-                for k, bad in _bad_samples(cursor, numbering.by, params).items():
-                    inside[k] = inside.get(k, Summary()).with_bad(bad)
         finer, parts = levels[i + 1 :], [inside]
         if start < inside_from:
             parts.insert(0, stretch_summaries(tag, spec, numbering, (start, inside_from), finer)[0])
@@ -284,17 +283,3 @@ def minutes_owed(cursor: Any, params: dict[str, Any]) -> bool:
     owed after this check belongs to samples stored after the read began."""
     cursor.execute(sql.OWED, params)
     return bool(cursor.fetchone()[0])
-
-
-def _bad_samples(cursor: Any, bucket_number: str, params: dict[str, Any]) -> Buckets:
-    """What the bad samples add to each bucket of the rollups' summaries: Summary.with_bad
-    takes it. TimescaleDB's runtime chunk exclusion is off for the statement: it would weigh
-    every chunk of the window for each neighbour probed (about 100 µs a probe over 30 daily
-    chunks, against 20 µs for the ordered scan that stops at the first chunk holding the
-    neighbour)."""
-    with transaction.atomic(savepoint=False):
-        cursor.execute("SET LOCAL timescaledb.enable_runtime_exclusion = off")
-        cursor.execute(sql.bad_samples_per_bucket(bucket_number), params)
-        rows = cursor.fetchall()
-        cursor.execute("SET LOCAL timescaledb.enable_runtime_exclusion = on")
-    return {int(row[0]): _summary((*row, 0, 0)) for row in rows}

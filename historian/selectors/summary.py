@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -103,36 +102,6 @@ class Summary:
             uncertain=self.uncertain + later.uncertain,
         )
 
-    def with_bad(self, bad: Summary) -> Summary:
-        """This stretch's summary (of samples that are not bad) with the bad samples lying
-        among them added (sql.bad_samples_per_bucket): `bad` summarises the bad samples
-        and carries, as its integrals, the change they make to this stretch's. Counts of
-        bad and uncertain samples stay this stretch's: they count every sample already."""
-        if not bad.n:
-            return self
-        if not self.n:
-            return Summary(**{**bad.__dict__, "bad": self.bad, "uncertain": self.uncertain})
-        lower = _wins(bad.min, bad.min_ts, self.min, self.min_ts, lowest=True)
-        higher = _wins(bad.max, bad.max_ts, self.max, self.max_ts, lowest=False)
-        earlier, later = _before(bad.first_ts, self.first_ts), _before(self.last_ts, bad.last_ts)
-        return Summary(
-            n=self.n + bad.n,
-            sum=self.sum + bad.sum,
-            sumsq=self.sumsq + bad.sumsq,
-            min=bad.min if lower else self.min,
-            min_ts=bad.min_ts if lower else self.min_ts,
-            max=bad.max if higher else self.max,
-            max_ts=bad.max_ts if higher else self.max_ts,
-            first=bad.first if earlier else self.first,
-            first_ts=bad.first_ts if earlier else self.first_ts,
-            last=bad.last if later else self.last,
-            last_ts=bad.last_ts if later else self.last_ts,
-            int_linear=self.int_linear + bad.int_linear,
-            int_step=self.int_step + bad.int_step,
-            bad=self.bad,
-            uncertain=self.uncertain,
-        )
-
     @property
     def avg(self) -> float | None:
         return self.sum / self.n if self.n else None
@@ -145,20 +114,6 @@ class Summary:
         mean = self.sum / self.n
         variance = max(0.0, (self.sumsq - self.n * mean * mean) / (self.n - 1))
         return math.sqrt(variance)
-
-
-def _wins(value: Any, ts: Any, other: Any, other_ts: Any, *, lowest: bool) -> bool:
-    """Whether (value, ts) is the extreme of the two (the lowest or highest value; the
-    earliest time at equal values, as the rollups choose). Both are set: a summary of one
-    sample or more has every value and time."""
-    if value != other:
-        return _before(value, other) if lowest else _before(other, value)
-    return _before(ts, other_ts)
-
-
-def _before(a: Any, b: Any) -> bool:
-    """a < b, for two values a Summary of samples always has (its type allows None)."""
-    return bool(a < b)
 
 
 def value_at(

@@ -1,6 +1,7 @@
 """The rollups in SQL: the builders the one writer and historian_verify use (MINUTE_ROLLUPS,
 HOUR_ROLLUPS, the merge of minutes), and the reads of them: live minutes and hours (owed ones
-recomputed), merged per output bucket, with the bad samples added when asked back."""
+recomputed), merged per output bucket; with the bad samples' values counted in where a read asks
+bad samples back."""
 
 from __future__ import annotations
 
@@ -118,13 +119,38 @@ FROM counts c LEFT JOIN summary s USING (tag_id, hour)
 )
 
 
-def _owed_recomputed(tags: str) -> str:
-    """The owed minutes of the tags in [%(start)s, %(end)s), recomputed from their samples."""
+# The minute rollups with bad samples' values counted in (usable: a finite value, whatever
+# its quality), kept by the writer for the minutes and hours that hold a bad sample
+# (historian_rollup_all, historian_rollup_hour_all; historian/frozen/v4.py). Where a minute
+# or hour holds none, the plain rollup is the same summary.
+MINUTE_ROLLUPS_ALL = MINUTE_ROLLUPS.replace(
+    f"(s.quality <> {Quality.BAD:d} AND s.value_num IS NOT NULL", "(s.value_num IS NOT NULL"
+)
+MINUTES_ALL = (
+    "(SELECT * FROM historian_rollup_all UNION ALL "
+    "SELECT * FROM historian_rollup WHERE bad_count = 0) AS minutes_all"
+)
+ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
+
+
+def stored_rollups(level: str, *, include_bad: bool) -> str:
+    """The stored rollups of `level` (a table expression): with `include_bad`, the row with
+    bad samples where the bucket holds any, else the plain one."""
+    table = ROLLUP_TABLES[level]
+    if not include_bad:
+        return table
+    return f"(SELECT * FROM {table}_all UNION ALL SELECT * FROM {table} WHERE bad_count = 0)"
+
+
+def _owed_recomputed(tags: str, include_bad: bool) -> str:
+    """The owed minutes of the tags in [%(start)s, %(end)s), recomputed from their samples
+    (with the bad samples' values counted in when `include_bad`)."""
     owed = (
         "SELECT DISTINCT tag_id, bucket FROM historian_rollup_pending "
         f"WHERE tag_id {tags} AND bucket >= %(start)s AND bucket < %(end)s"
     )
-    return f"SELECT * FROM ({MINUTE_ROLLUPS.format(wanted=owed)}) AS owed"
+    minutes = MINUTE_ROLLUPS_ALL if include_bad else MINUTE_ROLLUPS
+    return f"SELECT * FROM ({minutes.format(wanted=owed)}) AS owed"
 
 
 _NOT_OWED = (
@@ -133,42 +159,46 @@ _NOT_OWED = (
 )
 
 
-def live_minutes(tags: str) -> str:
+def live_minutes(tags: str, *, include_bad: bool = False) -> str:
     """The minute rollups of the tags whose tag_id {tags} (an SQL condition, e.g.
     "= %(tag)s") in [%(start)s, %(end)s), as of the stored samples: the stored rollup of a
     minute nobody owes, and an owed minute (historian_rollup_pending: stored since the drain
     last ran) recomputed from its samples by MINUTE_ROLLUPS — TimescaleDB's real-time
     aggregates, with owed minutes in place of one time watermark, since late data may land
     in any minute. One statement, so one snapshot: the drain commits a minute's removal from
-    the owed ones with its new rollup."""
+    the owed ones with its new rollup. With `include_bad`, the summaries with bad samples'
+    values counted in (stored_rollups)."""
     return f"""(
-    SELECT {ROLLUP_COLUMNS} FROM historian_rollup r
+    SELECT {ROLLUP_COLUMNS} FROM {stored_rollups("minute", include_bad=include_bad)} r
     WHERE r.tag_id {tags} AND r.bucket >= %(start)s AND r.bucket < %(end)s AND {_NOT_OWED}
     UNION ALL
-    {_owed_recomputed(tags)}
+    {_owed_recomputed(tags, include_bad)}
 )"""
 
 
-def live_hours(tags: str) -> str:
+def live_hours(tags: str, *, include_bad: bool = False) -> str:
     """The hour rollups of live_minutes' tags in [%(start)s, %(end)s) (whole hours), as of the
     stored samples: the stored hour where none of its minutes is owed, else its minutes as
     live_minutes gives them (merged_minutes merges minutes and hours alike)."""
+    hours, minutes = (
+        stored_rollups(level, include_bad=include_bad) for level in ("hour", "minute")
+    )
     return f"""(
     WITH owed AS (
         SELECT DISTINCT tag_id, date_trunc('hour', bucket, 'UTC') AS hour
         FROM historian_rollup_pending
         WHERE tag_id {tags} AND bucket >= %(start)s AND bucket < %(end)s
     )
-    SELECT {ROLLUP_COLUMNS} FROM historian_rollup_hour h
+    SELECT {ROLLUP_COLUMNS} FROM {hours} h
     WHERE h.tag_id {tags} AND h.bucket >= %(start)s AND h.bucket < %(end)s
       AND NOT EXISTS (SELECT FROM owed o WHERE o.tag_id = h.tag_id AND o.hour = h.bucket)
     UNION ALL
     SELECT r.* FROM owed o
-    JOIN historian_rollup r ON r.tag_id = o.tag_id AND r.bucket >= o.hour
-                           AND r.bucket < o.hour + INTERVAL '1 hour'
+    JOIN {minutes} r ON r.tag_id = o.tag_id AND r.bucket >= o.hour
+                    AND r.bucket < o.hour + INTERVAL '1 hour'
     WHERE {_NOT_OWED}
     UNION ALL
-    {_owed_recomputed(tags)}
+    {_owed_recomputed(tags, include_bad)}
 )"""
 
 
@@ -195,21 +225,26 @@ OWED = (
     "SELECT EXISTS (SELECT FROM historian_rollup_pending "
     "WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s)"
 )
-ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
 
 
 def rollups_per_bucket(
-    level: str, bucket_number: str, columns: str = SUMMARY_COLUMNS, *, owed: bool = True
+    level: str,
+    bucket_number: str,
+    columns: str = SUMMARY_COLUMNS,
+    *,
+    owed: bool = True,
+    include_bad: bool = False,
 ) -> str:
     """The rollups of one tag in [start, end) merged per output bucket inside PostgreSQL
     (merged_minutes), so Python sees one row per bucket (numbered from 1): SUMMARY_COLUMNS
     (k, n, sum, sumsq, min, min_ts, max, max_ts, first, first_ts, last, last_ts, int_linear,
-    int_step, bad, uncertain) or PLOT_COLUMNS. With `owed` False (OWED found none), the
-    stored rollups alone: the live query's plan costs milliseconds to make."""
+    int_step, bad, uncertain) or PLOT_COLUMNS; with `include_bad`, the bad samples' values
+    counted in. With `owed` False (OWED found none), the stored rollups alone: the live
+    query's plan costs milliseconds to make."""
     source = (
-        LIVE_ROLLUPS[level]("= %(tag)s")
+        LIVE_ROLLUPS[level]("= %(tag)s", include_bad=include_bad)
         if owed
-        else f"(SELECT * FROM {ROLLUP_TABLES[level]} "
+        else f"(SELECT * FROM {stored_rollups(level, include_bad=include_bad)} AS r "
         "WHERE tag_id = %(tag)s AND bucket >= %(start)s AND bucket < %(end)s)"
     )
     return (
@@ -223,80 +258,3 @@ SELECT {columns}
 FROM counts c LEFT JOIN summary s USING (k) ORDER BY c.k
 """
     )
-
-
-_FINITE_NUMBER = "value_num NOT IN ('NaN', 'Infinity', '-Infinity')"  # and so not NULL
-_USABLE_AROUND = f"""SELECT ts, value_num AS v, quality = {Quality.BAD:d} AS bad
-        FROM historian_sample
-        WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s AND {_FINITE_NUMBER}"""
-
-
-def bad_samples_per_bucket(bucket_number: str) -> str:
-    """What asking bad samples back adds to each output bucket's rollups (which summarise the
-    samples that are not bad), one row per bucket holding a bad sample with a finite value, in
-    SUMMARY_COLUMNS' shape up to the integrals: the bad samples' own summary (n, sum, sumsq,
-    min, min_ts, max, max_ts, first, first_ts, last, last_ts) and the change they make to
-    the bucket's integrals (int_linear, int_step). Rollups plus these exceptions answer as
-    the raw rows reduced with bad samples (SUMMARIES_FROM_SAMPLES with include_bad), reading
-    the bad samples (a partial index) and their neighbours instead of every row.
-
-    The integrals sum the pieces between consecutive usable samples of a bucket. Bad samples
-    come in runs (consecutive among the usable samples); a run adds the pieces from the
-    sample before it, between its members and to the sample after it, and removes the one
-    piece of the samples that are not bad it now splits: from the sample before the run to
-    the sample after it. So each bad sample needs the usable sample after it (one index
-    probe), and each run the one before it (one more). A piece counts where both its ends lie
-    in one bucket, as in the merge of minutes (merged_minutes)."""
-    k = bucket_number.format
-    return f"""
-WITH bad AS (
-    SELECT ts, value_num AS v FROM historian_sample
-    WHERE tag_id = %(tag)s AND ts >= %(start)s AND ts < %(end)s
-      AND quality = {Quality.BAD:d} AND {_FINITE_NUMBER}
-), followed AS (
-    SELECT b.ts, b.v, n.ts AS n_ts, n.v AS n_v, n.bad AS n_bad,
-           lag(n.ts) OVER (ORDER BY b.ts) IS DISTINCT FROM b.ts AS opens,
-           lag(b.ts) OVER (ORDER BY b.ts) AS lag_ts, lag(b.v) OVER (ORDER BY b.ts) AS lag_v
-    FROM bad b
-    LEFT JOIN LATERAL ({_USABLE_AROUND} AND ts > b.ts ORDER BY ts LIMIT 1) n ON true
-), numbered_runs AS (
-    SELECT *, count(*) FILTER (WHERE opens) OVER (ORDER BY ts) AS run FROM followed
-), runs AS (
-    SELECT *, last_value(n_ts) OVER r AS a_ts, last_value(n_v) OVER r AS a_v
-    FROM numbered_runs
-    WINDOW r AS (PARTITION BY run ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING
-                 AND UNBOUNDED FOLLOWING)
-), opened AS (  -- each run: the usable sample before it (not bad) and the one after it
-    SELECT r.run, p.ts AS p_ts, p.v AS p_v, r.a_ts, r.a_v
-    FROM runs r
-    LEFT JOIN LATERAL ({_USABLE_AROUND} AND ts < r.ts ORDER BY ts DESC LIMIT 1) p ON true
-    WHERE r.opens
-), pieces AS (
-    SELECT o.p_ts AS t0, o.p_v AS v0, r.ts AS t1, r.v AS v1, 1 AS sign
-    FROM runs r JOIN opened o USING (run) WHERE r.opens AND o.p_ts IS NOT NULL
-    UNION ALL
-    SELECT lag_ts, lag_v, ts, v, 1 FROM runs WHERE NOT opens
-    UNION ALL
-    SELECT ts, v, n_ts, n_v, 1 FROM runs WHERE NOT n_bad
-    UNION ALL
-    SELECT p_ts, p_v, a_ts, a_v, -1 FROM opened WHERE p_ts IS NOT NULL AND a_ts IS NOT NULL
-), integrals AS (
-    SELECT {k(at="t0")} AS k,
-           sum(sign * (v0 + v1) / 2 * extract(epoch FROM t1 - t0)) AS int_linear,
-           sum(sign * v0 * extract(epoch FROM t1 - t0)) AS int_step
-    FROM pieces WHERE {k(at="t0")} = {k(at="t1")} GROUP BY 1
-), numbered AS (
-    SELECT {k(at="ts")} AS k, ts, v FROM bad
-), extremes AS (
-    SELECT k, min(v) AS vmin, max(v) AS vmax FROM numbered GROUP BY k
-), summary AS (
-    SELECT k, count(*)::integer AS n, sum(v) AS sum, sum(v * v) AS sumsq,
-           min(v) AS min, min(ts) FILTER (WHERE v = vmin) AS min_ts,
-           max(v) AS max, min(ts) FILTER (WHERE v = vmax) AS max_ts,
-           first(v, ts) AS first, min(ts) AS first_ts, last(v, ts) AS last, max(ts) AS last_ts
-    FROM numbered JOIN extremes USING (k) GROUP BY k
-)
-SELECT s.k, s.n, s.sum, s.sumsq, s.min, s.min_ts, s.max, s.max_ts, s.first, s.first_ts,
-       s.last, s.last_ts, coalesce(i.int_linear, 0), coalesce(i.int_step, 0)
-FROM summary s LEFT JOIN integrals i USING (k) ORDER BY s.k
-"""

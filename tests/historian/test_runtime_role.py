@@ -250,13 +250,20 @@ def test_rollups_have_one_writer_and_a_forged_rollup_is_found(
     assert f"FAIL rollup {FLOW} hour 2026-03-01T08:00Z" in err + "\n".join(lines)
 
 
+@pytest.mark.django_db
 def test_the_verifier_recomputes_rollups_as_the_installed_writer_does() -> None:
     """historian_verify's recomputation (historian/sql/rollups.py, run time) and the writer the
-    migrations installed (historian/frozen/v1.py) are the same SQL: a change to one is a
-    new frozen version, a migration, and this test."""
+    migrations installed (historian/frozen/v1.py, v4.py) are the same SQL: a change to one is
+    a new frozen version, a migration, and this test."""
     from historian import sql
-    from historian.frozen import v1
+    from historian.frozen import v1, v4
 
     assert sql.MINUTE_ROLLUPS == v1.MINUTE_ROLLUPS
     assert sql.HOUR_ROLLUPS == v1.HOUR_ROLLUPS
     assert sql.ROLLUP_COLUMNS == v1.ROLLUP_COLUMNS
+    assert sql.MINUTE_ROLLUPS_ALL == v4.MINUTE_ROLLUPS_ALL != sql.MINUTE_ROLLUPS
+    assert sql.MINUTES_ALL == v4.MINUTES_ALL
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'historian_refresh_rollups'")
+        installed = cursor.fetchone()[0]
+    assert installed == v4.REFRESH_FUNCTION.split("$fn$")[1]
