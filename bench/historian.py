@@ -569,7 +569,7 @@ def run() -> None:
         f"reads rollups alone cannot serve (target <= 10× the rollup-served read): daily "
         f"aggregates of one tag over {QUERY_DAYS} days from the hour rollups "
         f"{daily * 1000:.1f} ms; with bad samples asked back (rollups with bad samples) "
-        f"{q['daily_bad_s'] * 1000:.1f} ms → {q['daily_bad_s'] / daily:.0f}×; "
+        f"{q['daily_bad_s'] * 1000:.1f} ms → {q['daily_bad_s'] / daily:.1f}×; "
         f"window off whole minutes {q['daily_off_s'] * 1000:.1f} ms → "
         f"{q['daily_off_s'] / daily:.1f}×; with bad samples from the stored rows alone "
         f"(as before) {q['daily_raw_s'] * 1000:.0f} ms → {q['daily_raw_s'] / daily:.0f}×"
@@ -577,7 +577,7 @@ def run() -> None:
     print(
         f"plots of 1,000 intervals over {QUERY_DAYS} days rollups alone cannot serve: with "
         f"bad samples asked back {q['plot_bad_s'] * 1000:.1f} ms → "
-        f"{q['plot_bad_s'] / q['plot_s']:.0f}×; window off whole minutes "
+        f"{q['plot_bad_s'] / q['plot_s']:.1f}×; window off whole minutes "
         f"{q['plot_off_s'] * 1000:.1f} ms → {q['plot_off_s'] / q['plot_s']:.1f}× the plot from "
         f"rollups alone (target <= 10×)"
     )

@@ -70,8 +70,9 @@ def merged_minutes(key: str) -> str:
     """CTEs `linked`, `summary` and `counts` over a CTE `minutes` of rollup rows: the minutes of
     each group (`key`) merged, earlier first, as Summary.merge merges two stretches — the
     integral across the gap between two minutes of a group included. The one SQL statement of
-    the merge: the hour rollups (written and verified) and reads over many minutes use it, and
-    tests/historian/test_reads.py checks it against Summary.merge over the raw rows."""
+    the merge: the hour rollups (written and verified) and reads over many minutes use it,
+    and tests/historian/reads/test_rollups_agree.py checks it against Summary.merge over the
+    raw rows."""
     return f"""linked AS (
     SELECT *, lag(last) OVER w AS prev_last, lag(last_ts) OVER w AS prev_last_ts
     FROM minutes WHERE n > 0

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from audit.context import audit_context
 from historian.models import IngestBatch
 from historian.sql import PLOT_AGGREGATES, PLOT_ROWS
-from tests.historian.test_reads import FORCE_PARALLEL
+from tests.historian.reads.helpers import FORCE_PARALLEL
 
 pytestmark = pytest.mark.django_db
 
