@@ -175,11 +175,9 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
     import sys
     import urllib.request
 
-    from django.db import connection
-
     from accounts.services import token_issue
     from audit.actors import SystemActor
-    from bench.historian import _free_port
+    from bench.historian.common import free_port, server_env, serving
     from ebr import services
     from ebr.models import Deviation
 
@@ -193,15 +191,8 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
     )  # fmt: skip
     services.batch_transition(actor=people["b-sup"], batch=live, status="in_progress",
                               reason="bench")  # fmt: skip
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "LEDGERLINE_DB_ROLE": "runtime",
-        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        + "/" + str(connection.settings_dict["NAME"]),
-        "DJANGO_DEBUG": "false",
-    }  # fmt: skip
-    port = _free_port()
+    env = server_env()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -214,13 +205,8 @@ def latency(people: dict[str, Any], names: list[str]) -> dict[str, float]:
     flow: subprocess.Popen[bytes] | None = None
     seen, requests = [], []
     try:
+        serving(port)
         deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         # The line flowing once the server listens: the simulator's 36 tags at 1 Hz over
         # REST, one request a second, each one a CPP check of the live batch on the queue.
         flow = subprocess.Popen(

@@ -30,11 +30,13 @@ def stream(
     settings.DATABASES["default"].update(database)
     connection.settings_dict.update(database)
     from accounts.models import User
-    from bench.historian import _items
+    from bench.historian.common import time_ordered_items
     from historian.ingest import ingest_samples
 
     account = User.objects.get(pk=account_id)
-    prepared = [_items(tags, first_second + k * size // len(tags), size) for k in range(batches)]
+    prepared = [
+        time_ordered_items(tags, first_second + k * size // len(tags), size) for k in range(batches)
+    ]
     barrier.wait()
     started = time.time()
     for k, items in enumerate(prepared):

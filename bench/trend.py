@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import timedelta
 from typing import Any
 
@@ -112,30 +111,17 @@ def _in_process(start: str, end: str, points: int) -> float:
 
 
 def _serve(port: int) -> subprocess.Popen[bytes]:
-    from django.db import connection
+    from bench.historian.common import server_env, serving
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "LEDGERLINE_DB_ROLE": "runtime",
-        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        + "/"
-        + str(connection.settings_dict["NAME"]),
-        "DJANGO_DEBUG": "false",
-    }
+    env = server_env()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
+    if serving(port):
+        return server
     server.terminate()
     raise RuntimeError("the benchmark's server did not start within 30 s")
 
@@ -143,10 +129,10 @@ def _serve(port: int) -> subprocess.Popen[bytes]:
 def first_paint() -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from bench.historian import _free_port
+    from bench.historian.common import free_port
 
     start, end, username, password = _seed()
-    port = _free_port()
+    port = free_port()
     server = _serve(port)
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/historian/trend/?tags={','.join(TAGS)}&start={start}&end={end}"

@@ -39,7 +39,7 @@ def post_worker_init(worker: Any) -> None:
     are frozen out of reach of Python's cyclic garbage collector, which then also runs less
     often: a request building 10,000 sample items otherwise pays for full collections that
     walk every loaded object — a CSV ingest body took 3.6 µs a row with them, 0.9 µs without
-    (`bench/historian.py`, REST figures)."""
+    (`bench/historian/rest.py`, REST figures)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
