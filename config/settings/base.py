@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "audit",
     "historian",
     "ebr",
+    "collectors",
     "lims_bridge",
     "reports",
     "portal",

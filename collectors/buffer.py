@@ -1,0 +1,406 @@
+"""The collector's store-and-forward buffer: every value is on disk (fsync'd) before it is
+acknowledged to its source, and leaves the disk only after the historian has answered for it.
+
+Standard library only. A buffer is a directory of segment files, appended to and never
+rewritten, one record per line: the CRC-32 of the record's JSON in hex, a space, the JSON.
+Records:
+
+- ``{"h": [next_seq, next_batch, done_batch, done_seq]}`` opens every segment: the counters,
+  so deleting old segments loses none of them;
+- ``{"v": [seq, tag, ts, value, quality, received]}`` a value (``received``: Unix seconds);
+  sequence numbers run on without a gap;
+- ``{"b": [batch, first_seq, last_seq]}`` a batch's boundary, fsync'd before the batch is
+  first sent, so a batch re-sent after a crash holds exactly the same values under the same
+  ingest key ``<collector>/<buffer id>/<batch>`` (the historian answers a replay with the
+  original result and stores nothing twice);
+- ``{"s": [batch, last_seq]}`` the historian stored the batch (201) or had stored it (200);
+- ``{"q": [batch, last_seq, status, answer]}`` the historian refused the batch for good (400,
+  409, 422): its values are first copied to ``quarantine.jsonl`` with the answer, then it is
+  done.
+
+Batches are made, sent and done in order. A segment is deleted once every value and batch in
+it is done. A crash can tear only the last line written, which was never acknowledged: on
+opening, a last line that does not check is cut off (any other line that does not check is
+corruption, and the buffer refuses to open rather than guess).
+
+Values are read back from the segments when a batch is made, not kept in memory: a long
+outage fills the disk, not the collector's memory.
+
+Size limit: `max_bytes` over all segments. Values that would pass it are refused
+(BufferFull) and nothing is written: the caller must not acknowledge them to their source
+(an MQTT broker keeps and redelivers them; an OPC UA collector records the gap). Nothing
+stored is ever dropped to make room.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEGMENT_BYTES = 4 * 1024 * 1024
+MAX_BYTES = 1024 * 1024 * 1024
+QUALITIES = ("good", "uncertain", "bad")
+
+
+class BufferFull(Exception):
+    """The values would pass the buffer's size limit: none of them was stored."""
+
+
+class BufferCorrupt(Exception):
+    """A segment line that does not check and is not the last one written: not a torn write."""
+
+
+@dataclass(frozen=True)
+class Value:
+    tag: str
+    ts: str  # ISO 8601 with an offset, as the historian takes it
+    value: Any
+    quality: str = "good"
+
+    def sample(self) -> dict[str, Any]:
+        return {"tag": self.tag, "ts": self.ts, "value": self.value, "quality": self.quality}
+
+
+@dataclass(frozen=True)
+class Batch:
+    number: int
+    key: str
+    values: tuple[Value, ...]
+
+    def body(self, source: str) -> dict[str, Any]:
+        """The historian's ingest request (API.md, POST /api/v1/historian/samples/)."""
+        return {"source": source, "ingest_key": self.key,
+                "samples": [v.sample() for v in self.values]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stats:
+    buffered: int  # values not yet done
+    oldest_received: float | None  # Unix time the oldest of them reached the collector
+    bytes: int  # every segment on disk
+    max_bytes: int
+    sent: int  # batches, since this process opened the buffer
+    quarantined: int
+
+
+Position = tuple[int, int]  # (segment number, byte offset of a line)
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    payload = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return b"%08x " % zlib.crc32(payload) + payload + b"\n"
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    """The record of a whole line, or None when the line does not check."""
+    if not line.endswith(b"\n") or len(line) < 10 or line[8:9] != b" ":
+        return None
+    payload = line[9:-1]
+    try:
+        if int(line[:8], 16) != zlib.crc32(payload):
+            return None
+        record = json.loads(payload)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and len(record) == 1 else None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Buffer:
+    """One collector's buffer in `directory` (made if missing). One process owns a buffer: an
+    exclusive lock refuses a second (it would number batches twice)."""
+
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        collector: str,
+        max_bytes: int = MAX_BYTES,
+        segment_bytes: int = SEGMENT_BYTES,
+    ) -> None:
+        self.directory = Path(directory)
+        self.collector = collector
+        self.max_bytes = max_bytes
+        self.segment_bytes = segment_bytes
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = _exclusive_lock(self.directory / "lock")
+        self.buffer_id = self._identity()
+        self.next_seq, self.next_number, self.done_batch, self.done_seq = 1, 1, 0, 0
+        self.sent_count = self.quarantined_count = 0
+        self._sizes: dict[int, int] = {}  # segment number → bytes
+        self._last_seq: dict[int, int] = {}  # segment number → highest value seq in it
+        self._batch_in: dict[int, list[int]] = {}  # segment number → batches bounded in it
+        self._batches: dict[int, tuple[int, int, Position]] = {}  # open batch → first, last, at
+        self._cursor: Position | None = None  # the first value not in a batch
+        self._recover()
+        self._file = open(self._path(max(self._sizes)), "ab")  # noqa: SIM115
+
+    def _path(self, segment: int) -> Path:
+        return self.directory / f"seg-{segment:08d}.log"
+
+    def _identity(self) -> str:
+        """A random id made once per buffer directory: part of every ingest key, so a new
+        buffer never reuses the keys of one that was wiped."""
+        path = self.directory / "buffer.id"
+        if path.exists():
+            return path.read_text().strip()
+        identity = uuid.uuid4().hex[:12]
+        temporary = path.with_suffix(".tmp")
+        with open(temporary, "w") as handle:
+            handle.write(identity + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        _fsync_dir(self.directory)
+        return identity
+
+    # --- opening -------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        segments = sorted(int(p.stem[4:]) for p in self.directory.glob("seg-*.log"))
+        bounds: dict[int, tuple[int, int]] = {}
+        positions: dict[int, Position] = {}  # the first value seq of each segment
+        for number in segments:
+            self._sizes[number] = self._check(number, last=number == segments[-1])
+            self._last_seq[number] = 0
+            self._batch_in[number] = []
+            for offset, record in self._records(number, 0):
+                kind, body = next(iter(record.items()))
+                if kind == "h":
+                    self.next_seq = max(self.next_seq, body[0])
+                    self.next_number = max(self.next_number, body[1])
+                    self.done_batch, self.done_seq = (
+                        max(self.done_batch, body[2]),
+                        max(self.done_seq, body[3]),
+                    )
+                elif kind == "v":
+                    positions.setdefault(number, (body[0], offset))
+                    self._last_seq[number] = body[0]
+                    self.next_seq = max(self.next_seq, body[0] + 1)
+                elif kind == "b":
+                    bounds[body[0]] = (body[1], body[2])
+                    self._batch_in[number].append(body[0])
+                    self.next_number = max(self.next_number, body[0] + 1)
+                elif kind in ("s", "q"):
+                    self.done_batch = max(self.done_batch, body[0])
+                    self.done_seq = max(self.done_seq, body[1])
+                else:
+                    raise BufferCorrupt(f"{self._path(number).name}: unknown record {kind!r}")
+        for batch, (first, last) in sorted(bounds.items()):
+            if batch > self.done_batch:
+                self._batches[batch] = (first, last, self._find(first, positions))
+        unbatched = max([self.done_seq, *(last for _, last, _ in self._batches.values())]) + 1
+        if unbatched < self.next_seq:
+            self._cursor = self._find(unbatched, positions)
+        if not segments:
+            self._open_segment()
+
+    def _check(self, number: int, *, last: bool) -> int:
+        """The segment's size once a torn last line is cut off."""
+        path = self._path(number)
+        good = 0
+        with open(path, "rb") as handle:
+            for line in handle:
+                if _parse(line) is None:
+                    rest = handle.read()
+                    if not last or rest:
+                        raise BufferCorrupt(f"{path.name}: a line at byte {good} does not check")
+                    break
+                good += len(line)
+        if good < path.stat().st_size:
+            with open(path, "r+b") as handle:
+                handle.truncate(good)
+                os.fsync(handle.fileno())
+        return good
+
+    def _find(self, seq: int, positions: dict[int, Position]) -> Position:
+        """Where value `seq` is: the segment holding it, read from its first value."""
+        for number in sorted(self._sizes):
+            first = positions.get(number)
+            if first is not None and first[0] <= seq <= self._last_seq[number]:
+                for offset, record in self._records(number, first[1]):
+                    if "v" in record and record["v"][0] == seq:
+                        return (number, offset)
+        raise BufferCorrupt(f"value {seq} is not in the buffer")
+
+    def _records(self, number: int, offset: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        with open(self._path(number), "rb") as handle:
+            handle.seek(offset)
+            for line in handle:
+                record = _parse(line)
+                if record is None:
+                    return
+                yield offset, record
+                offset += len(line)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        self._file.write(data)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._sizes[max(self._sizes)] += len(data)
+
+    def _open_segment(self) -> None:
+        number = max(self._sizes, default=0) + 1
+        header = _line({"h": [self.next_seq, self.next_number, self.done_batch, self.done_seq]})
+        with open(self._path(number), "xb") as handle:
+            handle.write(header)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_dir(self.directory)
+        self._sizes[number], self._last_seq[number], self._batch_in[number] = len(header), 0, []
+        if getattr(self, "_file", None) is not None:
+            self._file.close()
+            self._file = open(self._path(number), "ab")  # noqa: SIM115
+
+    def bytes_on_disk(self) -> int:
+        return sum(self._sizes.values())
+
+    def append(self, values: Iterable[Value], *, received: float | None = None) -> int:
+        """Store `values` durably (fsync'd when this returns): only then may the caller
+        acknowledge them to their source. Raises BufferFull, storing none of them, when they
+        would pass the size limit."""
+        at = time.time() if received is None else received
+        lines = []
+        for k, v in enumerate(values):
+            if v.quality not in QUALITIES:
+                raise ValueError(f"quality {v.quality!r} is not one of {', '.join(QUALITIES)}")
+            lines.append(_line({"v": [self.next_seq + k, v.tag, v.ts, v.value, v.quality, at]}))
+        if not lines:
+            return 0
+        data = b"".join(lines)
+        if self.bytes_on_disk() + len(data) > self.max_bytes:
+            raise BufferFull(
+                f"the buffer holds {self.bytes_on_disk():,} of its {self.max_bytes:,} bytes: "
+                f"{len(lines)} value(s) ({len(data):,} bytes) were not stored"
+            )
+        if self._sizes[max(self._sizes)] + len(data) > self.segment_bytes:
+            self._open_segment()
+        segment = max(self._sizes)
+        if self._cursor is None:
+            self._cursor = (segment, self._sizes[segment])
+        self._write(data)
+        self.next_seq += len(lines)
+        self._last_seq[segment] = self.next_seq - 1
+        return len(lines)
+
+    def next_batch(self, max_values: int) -> Batch | None:
+        """The oldest batch not done; else a new one of up to `max_values` values not yet in a
+        batch (its boundary fsync'd first); None when every value is done."""
+        if self._batches:
+            number = min(self._batches)
+            return self._batch(number, *self._batches[number])
+        if self._cursor is None:
+            return None
+        first = self.done_seq + 1
+        last = min(self.next_seq - 1, first + max_values - 1)
+        number, at = self.next_number, self._cursor
+        self._write(_line({"b": [number, first, last]}))
+        self._batch_in[max(self._sizes)].append(number)
+        self._batches[number] = (first, last, at)
+        self.next_number = number + 1
+        batch = self._batch(number, first, last, at)
+        self._cursor = self._after(last, at) if last < self.next_seq - 1 else None
+        return batch
+
+    def _values(self, first: int, last: int, at: Position) -> Iterator[tuple[Position, list[Any]]]:
+        for number in sorted(n for n in self._sizes if n >= at[0]):
+            for offset, record in self._records(number, at[1] if number == at[0] else 0):
+                if "v" in record:
+                    seq = record["v"][0]
+                    if seq > last:
+                        return
+                    if seq >= first:
+                        yield (number, offset), record["v"]
+
+    def _batch(self, number: int, first: int, last: int, at: Position) -> Batch:
+        values = tuple(Value(*v[1:5]) for _, v in self._values(first, last, at))
+        if len(values) != last - first + 1:
+            raise BufferCorrupt(f"batch {number} should hold values {first} to {last}")
+        return Batch(number, f"{self.collector}/{self.buffer_id}/{number:012d}", values)
+
+    def _after(self, last: int, at: Position) -> Position:
+        for position, _ in self._values(last + 1, last + 1, at):
+            return position
+        raise BufferCorrupt(f"value {last + 1} is not in the buffer")
+
+    def sent(self, batch: Batch) -> None:
+        """The historian stored the batch (201) or had stored it (200): it is done."""
+        self._write(_line({"s": [batch.number, self._batches[batch.number][1]]}))
+        self.sent_count += 1
+        self._done(batch)
+
+    def quarantine(self, batch: Batch, status: int, answer: Any) -> None:
+        """The historian refused the batch for good: its values and the answer go to
+        quarantine.jsonl (fsync'd) before the batch counts as done."""
+        entry = {"batch": batch.number, "key": batch.key, "status": status, "answer": answer,
+                 "samples": [v.sample() for v in batch.values], "at": time.time()}  # fmt: skip
+        with open(self.directory / "quarantine.jsonl", "ab") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._write(_line({"q": [batch.number, self._batches[batch.number][1], status, answer]}))
+        self.quarantined_count += 1
+        self._done(batch)
+
+    def _done(self, batch: Batch) -> None:
+        if batch.number != min(self._batches, default=None):
+            raise ValueError(f"batch {batch.number} is not the oldest open batch")
+        _, last, _ = self._batches.pop(batch.number)
+        self.done_batch, self.done_seq = batch.number, last
+        # Delete the segments (never the one written to) whose values and batches are done.
+        for number in sorted(self._sizes)[:-1]:
+            if self._last_seq[number] > self.done_seq or any(
+                b > self.done_batch for b in self._batch_in[number]
+            ):
+                break
+            self._path(number).unlink()
+            del self._sizes[number], self._last_seq[number], self._batch_in[number]
+            _fsync_dir(self.directory)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        oldest = None
+        if self.done_seq + 1 < self.next_seq:
+            at = min([b[2] for b in self._batches.values()] or [self._cursor or (0, 0)])
+            for _, value in self._values(self.done_seq + 1, self.done_seq + 1, at):
+                oldest = float(value[5])
+        return Stats(
+            buffered=self.next_seq - 1 - self.done_seq,
+            oldest_received=oldest,
+            bytes=self.bytes_on_disk(),
+            max_bytes=self.max_bytes,
+            sent=self.sent_count,
+            quarantined=self.quarantined_count,
+        )
+
+    def close(self) -> None:
+        self._file.close()
+        os.close(self._lock)
+
+
+def _exclusive_lock(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RuntimeError(f"another collector holds the buffer {path.parent}") from None
+    return fd

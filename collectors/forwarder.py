@@ -1,0 +1,122 @@
+"""The forwarding half of store-and-forward: the buffer's batches, oldest first, to the
+historian's ingest endpoint (API.md, POST /api/v1/historian/samples/), each deleted only
+once the historian has answered for it.
+
+- 201 (stored) or 200 (a replay of a batch stored before: the historian answers with the
+  first result and stores nothing twice) → the batch is done.
+- 400, 409, 422: the historian refuses this batch for good (an unknown tag, a value that does
+  not fit, a conflict with a stored original) → quarantined with the answer, kept on disk,
+  counted in the heartbeat; the batches behind it go on.
+- Anything else (no connection, a timeout, 401/403, 429, 5xx) → the batch stays first in line
+  and is sent again after a pause that doubles up to `max_pause` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from collectors.buffer import Batch, Buffer
+
+INGEST_PATH = "/api/v1/historian/samples/"
+REFUSED_FOR_GOOD = frozenset({400, 409, 422})
+BATCH_VALUES = 10_000
+
+
+@dataclass(frozen=True)
+class Historian:
+    url: str  # e.g. https://historian.example:8443
+    token: str  # a service account's API token
+    source: str  # the collector's name, recorded with every ingest batch
+    timeout: float = 30.0
+
+
+@dataclass
+class Outcome:
+    kind: str  # "idle", "sent", "quarantined" or "retry"
+    values: int = 0
+    status: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class Forwarder:
+    buffer: Buffer
+    historian: Historian
+    batch_values: int = BATCH_VALUES
+    max_pause: float = 30.0
+    session: requests.Session = field(default_factory=requests.Session)
+    last_error: str = ""
+    _pause: float = 0.0
+    _sent: deque[tuple[float, int]] = field(default_factory=deque)  # (when, values) last minute
+
+    def send_one(self) -> Outcome:
+        """Send the oldest batch not done (making one from buffered values if needed)."""
+        batch = self.buffer.next_batch(self.batch_values)
+        if batch is None:
+            return Outcome("idle")
+        try:
+            answer = self.session.post(
+                self.historian.url.rstrip("/") + INGEST_PATH,
+                json=batch.body(self.historian.source),
+                headers={"Authorization": f"Token {self.historian.token}"},
+                timeout=self.historian.timeout,
+            )
+        except requests.RequestException as exc:
+            return self._retry(f"the historian could not be reached: {exc}")
+        if answer.status_code in (200, 201):
+            self.buffer.sent(batch)
+            self._pause, self.last_error = 0.0, ""
+            self._sent.append((time.monotonic(), len(batch.values)))
+            return Outcome("sent", len(batch.values), answer.status_code)
+        if answer.status_code in REFUSED_FOR_GOOD:
+            self.buffer.quarantine(batch, answer.status_code, _body(answer))
+            self.last_error = f"batch {batch.key} refused ({answer.status_code}), quarantined"
+            return Outcome("quarantined", len(batch.values), answer.status_code)
+        return self._retry(f"the historian answered {answer.status_code}: {_text(answer)}")
+
+    def _retry(self, detail: str) -> Outcome:
+        self.last_error = detail
+        self._pause = min(self.max_pause, max(0.5, self._pause * 2))
+        return Outcome("retry", detail=detail)
+
+    def pause(self) -> float:
+        """Seconds to wait before the next attempt after a failed one."""
+        return self._pause
+
+    def send_rate(self) -> float:
+        """Values sent per second over the last minute."""
+        now = time.monotonic()
+        while self._sent and self._sent[0][0] < now - 60:
+            self._sent.popleft()
+        return sum(n for _, n in self._sent) / 60.0
+
+    def drain(self, *, until: float | None = None) -> int:
+        """Send until nothing is buffered (or the clock passes `until`); values sent."""
+        total = 0
+        while until is None or time.monotonic() < until:
+            outcome = self.send_one()
+            if outcome.kind == "idle":
+                break
+            total += outcome.values if outcome.kind == "sent" else 0
+            if outcome.kind == "retry":
+                time.sleep(self._pause)
+        return total
+
+
+def _body(answer: requests.Response) -> Any:
+    try:
+        return answer.json()
+    except ValueError:
+        return _text(answer)
+
+
+def _text(answer: requests.Response) -> str:
+    return answer.text[:500]
+
+
+__all__ = ["Batch", "Forwarder", "Historian", "Outcome"]
