@@ -102,6 +102,10 @@ e2e-deps:
 	  echo "[setup] installing Debian's poppler-utils (pdftoppm) for the report tests"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "pdftoppm is missing: run 'sudo apt-get install poppler-utils'" >&2; exit 1; fi; \
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	@test -x /usr/sbin/mosquitto || command -v mosquitto >/dev/null || { \
+	  echo "[setup] installing Debian's mosquitto (an MQTT broker the collector tests start)"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "mosquitto is missing: run 'sudo apt-get install mosquitto'" >&2; exit 1; fi; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }
 
 # Each phase prints its duration ([time] …), so growth toward CI's limit shows; pytest adds
 # one line per test folder (tests/conftest.py).

@@ -13,6 +13,7 @@ once the historian has answered for it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,13 +51,16 @@ class Forwarder:
     batch_values: int = BATCH_VALUES
     max_pause: float = 30.0
     session: requests.Session = field(default_factory=requests.Session)
+    # Held around every use of the buffer when a source appends to it from another thread.
+    lock: Any = field(default_factory=contextlib.nullcontext)
     last_error: str = ""
     _pause: float = 0.0
     _sent: deque[tuple[float, int]] = field(default_factory=deque)  # (when, values) last minute
 
     def send_one(self) -> Outcome:
         """Send the oldest batch not done (making one from buffered values if needed)."""
-        batch = self.buffer.next_batch(self.batch_values)
+        with self.lock:
+            batch = self.buffer.next_batch(self.batch_values)
         if batch is None:
             return Outcome("idle")
         try:
@@ -69,12 +73,14 @@ class Forwarder:
         except requests.RequestException as exc:
             return self._retry(f"the historian could not be reached: {exc}")
         if answer.status_code in (200, 201):
-            self.buffer.sent(batch)
+            with self.lock:
+                self.buffer.sent(batch)
             self._pause, self.last_error = 0.0, ""
             self._sent.append((time.monotonic(), len(batch.values)))
             return Outcome("sent", len(batch.values), answer.status_code)
         if answer.status_code in REFUSED_FOR_GOOD:
-            self.buffer.quarantine(batch, answer.status_code, _body(answer))
+            with self.lock:
+                self.buffer.quarantine(batch, answer.status_code, _body(answer))
             self.last_error = f"batch {batch.key} refused ({answer.status_code}), quarantined"
             return Outcome("quarantined", len(batch.values), answer.status_code)
         return self._retry(f"the historian answered {answer.status_code}: {_text(answer)}")

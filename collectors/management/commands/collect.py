@@ -1,0 +1,77 @@
+"""`manage.py collect mqtt|opcua`: a collector beside the equipment, storing every value in
+its buffer before acknowledging it and forwarding batches to the historian's REST API.
+
+    manage.py collect mqtt --broker mqtt://127.0.0.1:1883 --topics 'plant/#' 'spBv1.0/L1/#' \\
+        --share-group historian --buffer /var/lib/ledgerline/collector-1 \\
+        --historian https://historian.example --name collector-1
+
+The API token comes from LEDGERLINE_COLLECTOR_TOKEN (not the command line, which other users
+of the machine can read).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from collectors.buffer import MAX_BYTES, Buffer
+from collectors.forwarder import BATCH_VALUES, Forwarder, Historian
+from collectors.run import forward_until_stopped, stop_on_signals
+
+
+class Command(BaseCommand):
+    help = "Run a collector (MQTT or OPC UA) with store-and-forward into the historian."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sources = parser.add_subparsers(dest="source", required=True)
+        mqtt = sources.add_parser("mqtt", help="MQTT: JSON payloads and Sparkplug B")
+        mqtt.add_argument("--broker", required=True, help="mqtt://host:port")
+        mqtt.add_argument("--topics", nargs="+", required=True)
+        mqtt.add_argument("--share-group", help="MQTT v5 shared subscription group")
+        mqtt.add_argument("--username")
+        for sub in (mqtt,):
+            sub.add_argument("--name", required=True, help="the collector's name (its source)")
+            sub.add_argument("--buffer", required=True, help="the buffer's directory")
+            sub.add_argument("--historian", required=True, help="the historian's base URL")
+            sub.add_argument("--max-buffer-bytes", type=int, default=MAX_BYTES)
+            sub.add_argument("--batch", type=int, default=BATCH_VALUES)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        token = os.environ.get("LEDGERLINE_COLLECTOR_TOKEN", "")
+        if not token:
+            raise CommandError(
+                "set LEDGERLINE_COLLECTOR_TOKEN to the collector's API token "
+                "(a service account with the integration role)"
+            )
+        buffer = Buffer(options["buffer"], collector=options["name"],
+                        max_bytes=options["max_buffer_bytes"])  # fmt: skip
+        lock = threading.Lock()
+        historian = Historian(url=options["historian"], token=token, source=options["name"])
+        forwarder = Forwarder(buffer, historian, batch_values=options["batch"], lock=lock)
+        stop = threading.Event()
+        stop_on_signals(stop)
+        source = self._mqtt(buffer, lock, options)
+        source.start()
+        self.stdout.write(f"{options['name']}: collecting into {options['buffer']}")
+        try:
+            forward_until_stopped(forwarder, stop)
+        finally:
+            source.stop()
+            buffer.close()
+
+    def _mqtt(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
+        from collectors.mqtt import MqttCollector
+
+        return MqttCollector(
+            buffer,
+            broker=options["broker"],
+            topics=options["topics"],
+            client_id=options["name"],
+            share_group=options.get("share_group"),
+            lock=lock,
+            username=options.get("username"),
+            password=os.environ.get("LEDGERLINE_MQTT_PASSWORD"),
+        )

@@ -1,0 +1,231 @@
+"""The MQTT collector: JSON payloads and Sparkplug B into the store-and-forward buffer.
+
+- QoS 1 on a persistent session (MQTT v5, clean start off, a session that outlives the
+  connection): the broker keeps what the collector has not acknowledged. paho-mqtt sends a
+  message's PUBACK only when `on_message` returns, and `on_message` returns only once the
+  message's values are fsync'd in the buffer — so nothing is acknowledged before it is on disk.
+  When the buffer is full, `on_message` waits for the forwarder to make room: the message
+  stays unacknowledged (the broker holds it and what follows), nothing is dropped.
+- Data topics are shared (``$share/<group>/<topic>``) so several collectors split them; every
+  collector subscribes to the Sparkplug BIRTH and DEATH topics without sharing, because each
+  needs every alias table. A DEATH writes an explicit gap: a bad sample without a value for
+  each of the node's (device's) metrics at the time of death.
+- JSON payloads carry samples as the historian takes them: one object
+  ``{"tag", "ts", "value", "quality"}``, a list of them, or ``{"samples": [...]}``.
+- Sparkplug B (``spBv1.0/<group>/<NBIRTH|NDATA|DBIRTH|DDATA|NDEATH|DDEATH>/<node>[/<device>]``):
+  each metric becomes a sample of the tag named like the metric (``/`` read as ``.``), at the
+  metric's timestamp (else the payload's); a null metric is a bad sample without a value.
+- A payload the collector cannot read (not JSON, not Sparkplug, an alias no BIRTH named) is
+  kept whole in ``unreadable.jsonl`` beside the buffer (fsync'd) before it is acknowledged,
+  and for an unknown alias the node is asked to rebirth: nothing received is thrown away.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+import pysparkplug as spb
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from collectors.buffer import Buffer, BufferFull, Value
+
+log = logging.getLogger(__name__)
+SPARKPLUG = "spBv1.0"
+BIRTH_AND_DEATH = (
+    f"{SPARKPLUG}/+/NBIRTH/+",
+    f"{SPARKPLUG}/+/NDEATH/+",
+    f"{SPARKPLUG}/+/DBIRTH/+/+",
+    f"{SPARKPLUG}/+/DDEATH/+/+",
+)
+SESSION_EXPIRY = 7 * 24 * 3600  # seconds the broker keeps the session while disconnected
+
+
+class Unreadable(ValueError):
+    """A payload the collector cannot turn into samples."""
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def json_values(payload: bytes) -> list[Value]:
+    try:
+        body = json.loads(payload)
+    except ValueError as exc:
+        raise Unreadable(f"not JSON: {exc}") from None
+    if isinstance(body, dict) and isinstance(body.get("samples"), list):
+        body = body["samples"]
+    items = body if isinstance(body, list) else [body]
+    values = []
+    for item in items:
+        if not isinstance(item, dict) or not {"tag", "ts", "value"} <= set(item):
+            raise Unreadable("a sample needs tag, ts and value")
+        values.append(Value(str(item["tag"]), str(item["ts"]), item["value"],
+                            str(item.get("quality", "good"))))  # fmt: skip
+    return values
+
+
+class Sparkplug:
+    """The alias tables of every node and device that was born, and their payloads read."""
+
+    def __init__(self) -> None:
+        self.births: dict[tuple[str, ...], spb.NBirth | spb.DBirth] = {}
+
+    def values(self, topic: str, payload: bytes) -> list[Value]:
+        parts = topic.split("/")
+        if len(parts) not in (4, 5) or parts[0] != SPARKPLUG:
+            raise Unreadable(f"not a Sparkplug B topic: {topic}")
+        group, kind, node = parts[1], parts[2], parts[3]
+        key = (group, node, *parts[4:])
+        try:
+            if kind in ("NBIRTH", "DBIRTH"):
+                born = (spb.NBirth if kind == "NBIRTH" else spb.DBirth).decode(payload)
+                self.births[key] = born
+                return self._samples(born.metrics, born.timestamp)
+            if kind in ("NDATA", "DDATA"):
+                birth = self.births.get(key)
+                if birth is None:
+                    raise Unreadable(f"{kind} of {'/'.join(key)}: its aliases were named by no "
+                                     "BIRTH")  # fmt: skip
+                data_class = spb.NData if kind == "NDATA" else spb.DData
+                data = data_class.decode(payload, birth=birth)
+                return self._samples(data.metrics, data.timestamp)
+            if kind in ("NDEATH", "DDEATH"):
+                return self._death(key, kind)
+        except Unreadable:
+            raise
+        except Exception as exc:  # the decoder's errors are of many kinds
+            raise Unreadable(f"{kind} of {'/'.join(key)}: {exc!r}") from None
+        return []  # commands and STATE carry no process values
+
+    @staticmethod
+    def _samples(metrics: tuple[spb.Metric, ...], at: int) -> list[Value]:
+        values = []
+        for metric in metrics:
+            if metric.name is None:
+                raise Unreadable(f"alias {metric.alias} was named by no BIRTH")
+            tag = metric.name.replace("/", ".")
+            ts = _iso(metric.timestamp if metric.timestamp is not None else at)
+            if metric.is_null or metric.value is None:
+                values.append(Value(tag, ts, None, "bad"))
+            elif isinstance(metric.value, bool | int | float | str):
+                values.append(Value(tag, ts, metric.value))
+        return values
+
+    def _death(self, key: tuple[str, ...], kind: str) -> list[Value]:
+        """An explicit gap: each metric of the node (device), bad and without a value, now;
+        for a node, its devices die with it."""
+        dying = [k for k in self.births if k == key or (kind == "NDEATH" and k[:2] == key)]
+        at = _iso(int(time.time() * 1000))
+        values = [Value(m.name.replace("/", "."), at, None, "bad")
+                  for k in dying for m in self.births.pop(k).metrics if m.name]  # fmt: skip
+        return values
+
+
+class MqttCollector:
+    """Subscribes, decodes, buffers; the forwarder (another thread) sends what is buffered."""
+
+    def __init__(
+        self,
+        buffer: Buffer,
+        *,
+        broker: str,
+        topics: list[str],
+        client_id: str,
+        share_group: str | None = None,
+        lock: threading.Lock | None = None,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.buffer = buffer
+        self.topics = topics
+        self.share_group = share_group
+        self.lock = lock or threading.Lock()
+        self.sparkplug = Sparkplug()
+        self.received = 0
+        self.stopping = threading.Event()
+        url = urlparse(broker if "://" in broker else f"mqtt://{broker}")
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 1883
+        self.client = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5)
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY
+        self.client.connect(self.host, self.port, keepalive=30, clean_start=False,
+                            properties=properties)  # fmt: skip
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def subscriptions(self) -> list[str]:
+        shared = [f"$share/{self.share_group}/{t}" if self.share_group else t for t in self.topics]
+        sparkplug = any(t.startswith(SPARKPLUG) for t in self.topics)
+        return shared + (list(BIRTH_AND_DEATH) if sparkplug else [])
+
+    def _on_connect(self, client: mqtt.Client, _: Any, __: Any, code: Any, ___: Any = None) -> None:
+        if code != 0:
+            log.error("the broker refused the connection: %s", code)
+            return
+        client.subscribe([(topic, 1) for topic in self.subscriptions()])
+
+    def _on_message(self, client: mqtt.Client, _: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            if message.topic.startswith(SPARKPLUG + "/"):
+                values = self.sparkplug.values(message.topic, message.payload)
+            else:
+                values = json_values(message.payload)
+        except Unreadable as exc:
+            self._keep_unreadable(message, str(exc))
+            if "named by no BIRTH" in str(exc):
+                self._ask_rebirth(client, message.topic)
+            return
+        self._store(values)
+        self.received += len(values)
+
+    def _store(self, values: list[Value]) -> None:
+        """Into the buffer, fsync'd; while it is full, wait (the message stays unacknowledged)."""
+        while not self.stopping.is_set():
+            try:
+                with self.lock:
+                    self.buffer.append(values)
+                return
+            except BufferFull as exc:
+                log.warning("%s; waiting for the forwarder to make room", exc)
+                time.sleep(0.5)
+        raise RuntimeError("stopping with a message not stored: it stays unacknowledged")
+
+    def _keep_unreadable(self, message: mqtt.MQTTMessage, reason: str) -> None:
+        entry = {"topic": message.topic, "reason": reason, "received": time.time(),
+                 "payload": base64.b64encode(message.payload).decode()}  # fmt: skip
+        path = Path(self.buffer.directory) / "unreadable.jsonl"
+        with self.lock, open(path, "ab") as handle:
+            handle.write(json.dumps(entry).encode() + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        log.warning("kept an unreadable payload from %s: %s", message.topic, reason)
+
+    @staticmethod
+    def _ask_rebirth(client: mqtt.Client, topic: str) -> None:
+        parts = topic.split("/")
+        command = spb.NCmd(timestamp=spb.get_current_timestamp(), metrics=(
+            spb.Metric(timestamp=None, name="Node Control/Rebirth",
+                       datatype=spb.DataType.BOOLEAN, value=True),))  # fmt: skip
+        client.publish(f"{SPARKPLUG}/{parts[1]}/NCMD/{parts[3]}", command.encode(), qos=0)

@@ -1,0 +1,258 @@
+"""The MQTT collector with a real Mosquitto broker (started here, on a port of its own) and a
+live historian: JSON samples and Sparkplug B (aliases from BIRTH, a DEATH as an explicit gap)
+arrive once each; shared subscriptions split the data between collectors while each sees
+every BIRTH; an unreadable payload is kept, not dropped; a collector killed with SIGKILL and
+restarted on its persistent session loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pysparkplug as spb
+import pytest
+from django.db import connection
+
+from audit.actors import SystemActor
+from collectors.buffer import Buffer
+from collectors.forwarder import Forwarder, Historian
+from collectors.mqtt import MqttCollector
+from collectors.run import forward_until_stopped
+from historian.services import tag_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+TAGS = ("L9.FEEDER1.MASSFLOW", "L9.FEEDER2.MASSFLOW", "L9.BLENDER.SPEED")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[str]:
+    """A Mosquitto of the test's own (the machine's service may be running or not)."""
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = _free_port()
+    config = tmp_path / "mosquitto.conf"
+    # Sessions of offline collectors queue every message (Mosquitto keeps only 1,000 by default).
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 0\n"
+    )
+    process = subprocess.Popen([mosquitto, "-c", str(config)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"mqtt://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def historian(live_server: Any, make_service_account: Any) -> Historian:
+    for name in TAGS:
+        tag_create(actor=SystemActor("system:test"), name=name, equipment="L9/LINE")
+    _, key = make_service_account("collector-l9")
+    return Historian(url=live_server.url, token=key, source="collector-l9")
+
+
+def stored(tag: str) -> list[tuple[str, Any, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_char(s.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS'), "
+            "s.value_num, s.quality FROM historian_sample s "
+            "JOIN historian_tag t ON t.id = s.tag_id WHERE t.name = %s ORDER BY s.ts",
+            [tag],
+        )
+        return list(cursor.fetchall())
+
+
+def publisher(url: str) -> mqtt.Client:
+    port = int(url.rsplit(":", 1)[1])
+    client = mqtt.Client(client_id=f"line-{_free_port()}", protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    return client
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+class Running:
+    """A collector and its forwarder thread, in this process."""
+
+    def __init__(self, directory: Path, broker: str, historian: Historian, topics: list[str],
+                 name: str = "collector-l9", share_group: str | None = None) -> None:  # fmt: skip
+        self.buffer = Buffer(directory, collector=name)
+        self.lock = threading.Lock()
+        self.collector = MqttCollector(self.buffer, broker=broker, topics=topics, client_id=name,
+                                       share_group=share_group, lock=self.lock)  # fmt: skip
+        self.forwarder = Forwarder(self.buffer, historian, batch_values=500, lock=self.lock)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=forward_until_stopped,
+                                       args=(self.forwarder, self.stop), daemon=True)  # fmt: skip
+        subscribed = threading.Event()
+        self.collector.client.on_subscribe = lambda *_: subscribed.set()
+        self.collector.start()
+        assert subscribed.wait(10)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        self.collector.stop()
+        self.buffer.close()
+
+
+def test_json_samples_arrive_once(tmp_path: Path, broker: str, historian: Historian) -> None:
+    running = Running(tmp_path, broker, historian, ["plant/#"])
+    line = publisher(broker)
+    for k in range(200):
+        sample = {"tag": TAGS[0], "ts": f"2026-03-01T08:00:{k // 10:02d}.{k % 10}00Z",
+                  "value": float(k), "quality": "uncertain" if k % 50 == 0 else "good"}  # fmt: skip
+        line.publish("plant/l9/feeder1", json.dumps(sample), qos=1).wait_for_publish()
+    line.publish("plant/l9/batch", json.dumps({"samples": [
+        {"tag": TAGS[1], "ts": "2026-03-01T08:00:00Z", "value": 1.5},
+        {"tag": TAGS[1], "ts": "2026-03-01T08:00:01Z", "value": None, "quality": "bad"},
+    ]}), qos=1).wait_for_publish()  # fmt: skip
+    wait_for(lambda: len(stored(TAGS[0])) == 200 and len(stored(TAGS[1])) == 2)
+    running.close()
+    assert [v for _, v, _ in stored(TAGS[0])] == [float(k) for k in range(200)]
+    assert [q for _, _, q in stored(TAGS[0])].count(1) == 4  # uncertain
+    assert stored(TAGS[1])[1][1:] == (None, 2)
+    assert running.buffer.stats().buffered == 0
+
+
+def _birth(seq: int) -> bytes:
+    metrics = tuple(spb.Metric(timestamp=None, name=name.replace(".", "/"), alias=k,
+                               datatype=spb.DataType.DOUBLE, value=0.0)
+                    for k, name in enumerate(TAGS))  # fmt: skip
+    return spb.NBirth(timestamp=1772352000000, seq=seq, metrics=metrics).encode()
+
+
+def _data(seq: int, at_ms: int, values: dict[int, float | None]) -> bytes:
+    metrics = tuple(spb.Metric(timestamp=at_ms, name=None, alias=alias,
+                               datatype=spb.DataType.DOUBLE, value=value, is_null=value is None)
+                    for alias, value in values.items())  # fmt: skip
+    return spb.NData(timestamp=at_ms, seq=seq, metrics=metrics).encode()
+
+
+def _death() -> bytes:
+    seq = spb.Metric(timestamp=None, name="bdSeq", datatype=spb.DataType.INT64, value=0)
+    return spb.NDeath(timestamp=None, bd_seq_metric=seq).encode()
+
+
+def test_sparkplug_aliases_and_a_death_as_an_explicit_gap(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    running = Running(tmp_path, broker, historian, ["spBv1.0/L9/#"])
+    line = publisher(broker)
+    line.publish("spBv1.0/L9/NBIRTH/edge1", _birth(0), qos=1).wait_for_publish()
+    start = 1772352001000  # 2026-03-01T08:00:01Z
+    for k in range(1, 31):
+        payload = _data(k, start + k * 100, {0: 10.0 + k, 2: None if k == 7 else 600.0})
+        line.publish("spBv1.0/L9/NDATA/edge1", payload, qos=1).wait_for_publish()
+    line.publish("spBv1.0/L9/NDEATH/edge1", _death(),
+                 qos=1).wait_for_publish()  # fmt: skip
+    wait_for(lambda: len(stored(TAGS[0])) == 32)  # birth, 30 data, the gap
+    running.close()
+    flow = stored(TAGS[0])
+    assert flow[0] == ("2026-03-01T08:00:00.000", 0.0, 0)  # the birth's value
+    assert flow[1] == ("2026-03-01T08:00:01.100", 11.0, 0)
+    assert flow[-1][1:] == (None, 2)  # the death: bad, no value
+    speed = stored(TAGS[2])
+    assert (None, 2) in [row[1:] for row in speed[1:-1]]  # the null metric: a bad sample
+    assert len(speed) == 32
+
+
+def test_an_alias_no_birth_named_is_kept_and_a_rebirth_asked(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    running = Running(tmp_path, broker, historian, ["spBv1.0/L9/#"])
+    line = publisher(broker)
+    commands: list[str] = []
+    line.on_message = lambda _c, _u, message: commands.append(message.topic)
+    line.subscribe("spBv1.0/L9/NCMD/#", qos=1)
+    time.sleep(0.3)
+    line.publish("spBv1.0/L9/NDATA/edge2", _data(1, 1772352001000, {0: 1.0}),
+                 qos=1).wait_for_publish()  # fmt: skip
+    line.publish("plant/garbage", b"not json", qos=1).wait_for_publish()
+    kept = tmp_path / "unreadable.jsonl"
+    wait_for(lambda: kept.exists() and kept.read_text().count("\n") == 1)
+    wait_for(lambda: commands == ["spBv1.0/L9/NCMD/edge2"])
+    running.close()
+    assert "named by no BIRTH" in kept.read_text()
+
+
+def test_shared_subscriptions_split_the_data_and_every_collector_sees_births(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    one = Running(tmp_path / "a", broker, historian, ["spBv1.0/L9/#"], "collector-a", "hist")
+    two = Running(tmp_path / "b", broker, historian, ["spBv1.0/L9/#"], "collector-b", "hist")
+    line = publisher(broker)
+    line.publish("spBv1.0/L9/NBIRTH/edge1", _birth(0), qos=1).wait_for_publish()
+    time.sleep(0.5)  # both have the aliases
+    for k in range(1, 201):
+        payload = _data(k, 1772352001000 + k * 10, {1: float(k)})
+        line.publish("spBv1.0/L9/NDATA/edge1", payload, qos=1).wait_for_publish()
+    wait_for(lambda: len(stored(TAGS[1])) == 201)
+    one.close()
+    two.close()
+    assert one.collector.received > 20
+    assert two.collector.received > 20
+    assert [v for _, v, _ in stored(TAGS[1])] == [0.0] + [float(k) for k in range(1, 201)]
+
+
+COLLECTOR = [sys.executable, "manage.py", "collect", "mqtt", "--topics", "plant/#",
+             "--name", "collector-k", "--batch", "200"]  # fmt: skip
+
+
+def test_a_collector_killed_mid_stream_resumes_its_session_and_loses_nothing(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    env = {**os.environ, "LEDGERLINE_COLLECTOR_TOKEN": historian.token}
+    args = [*COLLECTOR, "--broker", broker, "--buffer", str(tmp_path / "buffer"),
+            "--historian", historian.url]  # fmt: skip
+    first = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert first.stdout is not None
+    assert "collecting into" in first.stdout.readline()
+    time.sleep(1)  # subscribed
+    line = publisher(broker)
+    for k in range(3000):
+        sample = {"tag": TAGS[2], "ts": f"2026-03-01T09:{k // 60:02d}:{k % 60:02d}Z",
+                  "value": float(k)}  # fmt: skip
+        line.publish("plant/l9/blender", json.dumps(sample), qos=1)
+        if k == 1500:
+            os.kill(first.pid, signal.SIGKILL)  # mid-stream, batches in flight
+            first.wait()
+    time.sleep(0.5)
+    second = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(stored(TAGS[2])) >= 3000, seconds=90)
+        time.sleep(1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    assert [v for _, v, _ in stored(TAGS[2])] == [float(k) for k in range(3000)]
