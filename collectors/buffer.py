@@ -391,6 +391,14 @@ class Buffer:
             quarantined=self.quarantined_count,
         )
 
+    def quarantined_total(self) -> int:
+        """Batches ever quarantined in this buffer (lines of quarantine.jsonl)."""
+        path = self.directory / "quarantine.jsonl"
+        if not path.exists():
+            return 0
+        with open(path, "rb") as handle:
+            return sum(1 for _ in handle)
+
     def close(self) -> None:
         self._file.close()
         os.close(self._lock)

@@ -18,12 +18,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from collectors.buffer import Batch, Buffer
 
 INGEST_PATH = "/api/v1/historian/samples/"
+HEARTBEAT_PATH = "/api/v1/collectors/{name}/heartbeat/"
 REFUSED_FOR_GOOD = frozenset({400, 409, 422})
 BATCH_VALUES = 10_000
 
@@ -100,6 +102,29 @@ class Forwarder:
         while self._sent and self._sent[0][0] < now - 60:
             self._sent.popleft()
         return sum(n for _, n in self._sent) / 60.0
+
+    def heartbeat(self, kind: str) -> bool:
+        """Report what the buffer holds and what was sent (the status page shows it);
+        whether the historian took the report. A failed report changes nothing else."""
+        with self.lock:
+            stats = self.buffer.stats()
+        oldest = None if stats.oldest_received is None else time.time() - stats.oldest_received
+        body: dict[str, Any] = {"kind": kind, "buffered": stats.buffered,
+                "oldest_age_seconds": None if oldest is None else max(0.0, oldest),
+                "buffer_bytes": stats.bytes, "max_bytes": stats.max_bytes,
+                "send_rate": self.send_rate(), "quarantined": self.buffer.quarantined_total(),
+                "last_error": self.last_error[:2000]}  # fmt: skip
+        path = HEARTBEAT_PATH.format(name=quote(self.historian.source, safe=""))
+        try:
+            answer = self.session.post(
+                self.historian.url.rstrip("/") + path,
+                json=body,
+                headers={"Authorization": f"Token {self.historian.token}"},
+                timeout=self.historian.timeout,
+            )
+        except requests.RequestException:
+            return False
+        return answer.status_code == 200
 
     def drain(self, *, until: float | None = None) -> int:
         """Send until nothing is buffered (or the clock passes `until`); values sent."""

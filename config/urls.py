@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/historian/", include("historian.api.urls")),
+    path("api/v1/collectors/", include("collectors.api.urls")),
     path("api/v1/ebr/", include(rootcause_urlpatterns)),
     path("api/v1/ebr/", include("ebr.api.urls")),
     path("api/v1/genealogy/", include(genealogy_urlpatterns)),

@@ -17,6 +17,7 @@ from audit.models import VerificationRun
 from audit.selectors import checkpoint_status
 from audit.verification_runs import latest_run
 from audit.witness import witness_status
+from collectors.selectors import collector_status
 from core.dbsql import runtime_function_grants
 from historian import rollups
 
@@ -165,4 +166,5 @@ def system_status() -> dict[str, Any]:
         "scheduler": scheduler_status(),
         "rollups": rollup_status(),
         "verification": verification_status(),
+        "collectors": collector_status(),
     }

@@ -20,7 +20,7 @@ class StatusView(LedgerlineAPIView):
         summary="Service status",
         description='Anonymous callers get `{"status": "ok"}` only; authenticated '
         "callers also get versions, the database, TimescaleDB, the audit chain head, the "
-        "scheduler and the historian's rollup backlog.",
+        "scheduler, the historian's rollup backlog and the collectors' last heartbeats.",
         responses=inline_serializer(
             "StatusResponse",
             fields={
@@ -36,6 +36,13 @@ class StatusView(LedgerlineAPIView):
                     help_text="The historian's minutes owed to the rollups (stored since the "
                     "background drain last ran; reads recompute them): owed_minutes, oldest, "
                     "age_seconds, behind (older than 2 minutes).",
+                ),
+                "collectors": serializers.ListField(
+                    child=serializers.DictField(),
+                    required=False,
+                    help_text="Every collector's last heartbeat (GET /api/v1/collectors/ for "
+                    "the fields): buffered values, the oldest one's age, send rate, "
+                    "quarantined batches, silent (no heartbeat for a minute).",
                 ),
             },
         ),

@@ -57,7 +57,9 @@ class Command(BaseCommand):
         source.start()
         self.stdout.write(f"{options['name']}: collecting into {options['buffer']}")
         try:
-            forward_until_stopped(forwarder, stop)
+            forward_until_stopped(
+                forwarder, stop, every=lambda: forwarder.heartbeat(options["source"])
+            )
         finally:
             source.stop()
             buffer.close()

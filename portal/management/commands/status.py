@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 
+from collectors.selectors import collector_alarms
 from portal.selectors import system_status
 
 
@@ -95,6 +96,15 @@ class Command(BaseCommand):
                 f"{'ALARM':<22}last verification {verification['status']} at "
                 f"{verification['at']:%Y-%m-%d %H:%M:%S} UTC: {verification['message']}"
             )
+        for row in status["collectors"]:
+            oldest = row["oldest_age_seconds"]
+            out.write(
+                f"{'collector':<22}{row['name']} ({row['kind']}): {row['buffered']:,} value(s) "
+                f"buffered{f', oldest {oldest:,.0f} s' if oldest else ''}, "
+                f"{row['send_rate']:,.0f} values/s, heartbeat {row['silent_seconds']:,.0f} s ago"
+            )
+        for alarm in collector_alarms(status["collectors"]):
+            out.write(f"{'ALARM':<22}{alarm}")
         privileges = status["runtime_privileges"]
         if privileges["ok"]:
             out.write(f"{'runtime role':<22}runs only its allow-listed TimescaleDB functions")
