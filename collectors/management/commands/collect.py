@@ -1,6 +1,10 @@
 """`manage.py collect mqtt|opcua`: a collector beside the equipment, storing every value in
 its buffer before acknowledging it and forwarding batches to the historian's REST API.
 
+    manage.py collect opcua --endpoint opc.tcp://10.0.0.5:4840 --nodes nodes.csv \\
+        --buffer /var/lib/ledgerline/collector-2 --historian https://historian.example \\
+        --name collector-2
+
     manage.py collect mqtt --broker mqtt://127.0.0.1:1883 --topics 'plant/#' 'spBv1.0/L1/#' \\
         --share-group historian --buffer /var/lib/ledgerline/collector-1 \\
         --historian https://historian.example --name collector-1
@@ -32,7 +36,10 @@ class Command(BaseCommand):
         mqtt.add_argument("--topics", nargs="+", required=True)
         mqtt.add_argument("--share-group", help="MQTT v5 shared subscription group")
         mqtt.add_argument("--username")
-        for sub in (mqtt,):
+        opcua = sources.add_parser("opcua", help="OPC UA: subscribed nodes")
+        opcua.add_argument("--endpoint", required=True, help="opc.tcp://host:port/path")
+        opcua.add_argument("--nodes", required=True, help="CSV of node_id,tag lines")
+        for sub in (mqtt, opcua):
             sub.add_argument("--name", required=True, help="the collector's name (its source)")
             sub.add_argument("--buffer", required=True, help="the buffer's directory")
             sub.add_argument("--historian", required=True, help="the historian's base URL")
@@ -53,7 +60,9 @@ class Command(BaseCommand):
         forwarder = Forwarder(buffer, historian, batch_values=options["batch"], lock=lock)
         stop = threading.Event()
         stop_on_signals(stop)
-        source = self._mqtt(buffer, lock, options)
+        source = self._mqtt(buffer, lock, options) if options["source"] == "mqtt" else None
+        if source is None:
+            source = self._opcua(buffer, lock, options)
         source.start()
         self.stdout.write(f"{options['name']}: collecting into {options['buffer']}")
         try:
@@ -63,6 +72,17 @@ class Command(BaseCommand):
         finally:
             source.stop()
             buffer.close()
+
+    def _opcua(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
+        from collectors.opcua import OpcUaCollector, OpcUaThread, read_nodes
+
+        try:
+            nodes = read_nodes(options["nodes"])
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"--nodes: {exc}") from None
+        return OpcUaThread(
+            OpcUaCollector(buffer, endpoint=options["endpoint"], nodes=nodes, lock=lock)
+        )
 
     def _mqtt(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
         from collectors.mqtt import MqttCollector

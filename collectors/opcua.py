@@ -1,0 +1,246 @@
+"""The OPC UA collector: subscribed nodes into the store-and-forward buffer.
+
+- Each node (``--nodes FILE``: CSV lines ``node_id,tag``) is monitored with a server-side
+  queue, so changes faster than the publishing interval are not folded away; the client's
+  notification queue warns rather than drops when it overflows. Every value keeps its source
+  timestamp (else the server's) and its status: Good, Uncertain and Bad map to the
+  historian's qualities (the status code's severity bits).
+- Notifications are gathered and appended to the buffer (fsync'd) every `flush_seconds`; the
+  last time stored per node (the watermark) is written beside the buffer with them.
+- When the connection is lost (the server restarts, the network fails), the collector
+  reconnects with a pause that doubles up to 30 s and subscribes again; then, and when it
+  starts after its own downtime, it reads each node's history from its watermark
+  (HistoryRead) where the server keeps history. Where it does not, the gap is recorded, not
+  papered over: a bad sample without a value just after the watermark, and a line in
+  ``gaps.jsonl`` saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import json
+import logging
+import math
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.common.subscription import OverflowPolicy
+from asyncua.ua.attribute_ids import AttributeIds
+from asyncua.ua.uaerrors import UaError
+
+from collectors.buffer import Buffer, BufferFull, Value
+
+log = logging.getLogger(__name__)
+QUEUE_SIZE = 10_000  # per monitored item, on the server
+MAX_PAUSE = 30.0
+
+
+def read_nodes(path: Path | str) -> dict[str, str]:
+    """node id → tag, from CSV lines `node_id,tag` (a header line `node_id,tag` is allowed)."""
+    nodes: dict[str, str] = {}
+    with open(path, newline="") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if not row or row[0].startswith("#") or row == ["node_id", "tag"]:
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise ValueError(f"{path} line {number}: expected node_id,tag")
+            nodes[row[0].strip()] = row[1].strip()
+    if not nodes:
+        raise ValueError(f"{path}: no node listed")
+    return nodes
+
+
+def quality(status: ua.StatusCode | None) -> str:
+    """Good, Uncertain or Bad, from the status code's severity bits (30-31)."""
+    severity = (status.value if status is not None else 0) >> 30
+    return ("good", "uncertain", "bad", "bad")[severity]
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def to_value(tag: str, data: ua.DataValue) -> Value:
+    at = data.SourceTimestamp or data.ServerTimestamp or datetime.now(tz=UTC)
+    raw = data.Value.Value if data.Value is not None else None
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raw = None
+    elif raw is not None and not isinstance(raw, bool | int | float | str):
+        raw = str(raw)
+    status = quality(data.StatusCode)
+    return Value(tag, _iso(at), raw, "bad" if raw is None else status)
+
+
+class OpcUaCollector:
+    def __init__(
+        self,
+        buffer: Buffer,
+        *,
+        endpoint: str,
+        nodes: dict[str, str],
+        lock: threading.Lock | None = None,
+        flush_seconds: float = 0.1,
+        publishing_ms: float = 100.0,
+    ) -> None:
+        self.buffer = buffer
+        self.endpoint = endpoint
+        self.nodes = nodes
+        self.lock = lock or threading.Lock()
+        self.flush_seconds = flush_seconds
+        self.publishing_ms = publishing_ms
+        self.pending: list[tuple[str, Value]] = []  # (node id, value) not yet buffered
+        self.watermarks_path = Path(buffer.directory) / "opcua-watermarks.json"
+        self.watermarks: dict[str, str] = self._load_watermarks()
+        self.lost = asyncio.Event()
+        self.last_error = ""
+        self.received = 0
+
+    # --- the subscription's handler ----------------------------------------------------
+
+    def datachange_notification(self, node: Any, _: Any, data: Any) -> None:
+        node_id = node.nodeid.to_string()
+        tag = self.nodes.get(node_id)
+        if tag is not None:
+            self.pending.append((node_id, to_value(tag, data.monitored_item.Value)))
+
+    def status_change_notification(self, status: Any) -> None:
+        self.lost.set()
+
+    # --- the loop -------------------------------------------------------------------------
+
+    async def run(self, stop: threading.Event) -> None:
+        pause = 0.0
+        while not stop.is_set():
+            client = Client(self.endpoint, timeout=4, watchdog_intervall=1.0)
+            self.lost = asyncio.Event()
+            client.connection_lost_callback = self._on_lost
+            try:
+                await client.connect()
+                await self._backfill(client)
+                await self._subscribe(client)
+                pause = 0.0
+                while not stop.is_set() and not self.lost.is_set():
+                    await asyncio.sleep(self.flush_seconds)
+                    self.flush()
+                self.flush()
+            except (TimeoutError, OSError, UaError) as exc:
+                self.last_error = f"OPC UA server {self.endpoint}: {exc!r}"
+                log.warning("%s", self.last_error)
+            finally:
+                with contextlib.suppress(Exception):  # the connection may be gone already
+                    await client.disconnect()
+            if not stop.is_set():
+                pause = min(MAX_PAUSE, max(0.5, pause * 2))
+                await asyncio.sleep(pause)
+
+    async def _on_lost(self, exc: Exception) -> None:
+        self.last_error = f"connection to {self.endpoint} lost: {exc!r}"
+        self.lost.set()
+
+    async def _subscribe(self, client: Client) -> None:
+        subscription = await client.create_subscription(
+            self.publishing_ms, self, queue_maxsize=0, overflow=OverflowPolicy.WARN
+        )
+        nodes = [client.get_node(node_id) for node_id in self.nodes]
+        await subscription.subscribe_data_change(
+            nodes, queuesize=QUEUE_SIZE, sampling_interval=ua.Double(0)
+        )
+
+    async def _backfill(self, client: Client) -> None:
+        """From each node's watermark to now: the server's history, or an explicit gap."""
+        now = datetime.now(tz=UTC)
+        for node_id, tag in self.nodes.items():
+            mark = self.watermarks.get(node_id)
+            if mark is None:
+                continue
+            since = datetime.fromisoformat(mark) + timedelta(microseconds=1)
+            node = client.get_node(node_id)
+            keeps = await node.read_attribute(AttributeIds.Historizing)
+            if keeps.Value is None or not keeps.Value.Value:  # the server keeps no history
+                self._gap(node_id, tag, since, "no history on the server (Historizing false)")
+                continue
+            try:
+                history = await node.read_raw_history(since, now)
+            except UaError as exc:
+                self._gap(node_id, tag, since, f"no history on the server ({exc!r})")
+                continue
+            self.pending += [(node_id, to_value(tag, data)) for data in history
+                             if data.SourceTimestamp is None
+                             or _iso(data.SourceTimestamp) > mark]  # fmt: skip
+        self.flush()
+
+    def _gap(self, node_id: str, tag: str, since: datetime, reason: str) -> None:
+        self.pending.append((node_id, Value(tag, _iso(since), None, "bad")))
+        entry = {"tag": tag, "node": node_id, "from": _iso(since),
+                 "to": _iso(datetime.now(tz=UTC)), "reason": reason}  # fmt: skip
+        path = Path(self.buffer.directory) / "gaps.jsonl"
+        with self.lock, open(path, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.last_error = f"gap in {tag} from {entry['from']}: {reason}"
+
+    # --- into the buffer ------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """The values gathered, appended (fsync'd), then the watermarks."""
+        if not self.pending:
+            return
+        taken, self.pending = self.pending, []
+        values = [value for _, value in taken]
+        while True:
+            try:
+                with self.lock:
+                    self.buffer.append(values)
+                break
+            except BufferFull as exc:
+                self.last_error = f"{exc}; waiting for the forwarder"
+                time.sleep(0.5)  # the server's queues hold what arrives meanwhile
+        self.received += len(values)
+        for node_id, value in taken:
+            if value.ts > self.watermarks.get(node_id, ""):
+                self.watermarks[node_id] = value.ts
+        self._save_watermarks()
+
+    def _load_watermarks(self) -> dict[str, str]:
+        if not self.watermarks_path.exists():
+            return {}
+        data = json.loads(self.watermarks_path.read_text())
+        return {str(k): str(v) for k, v in data.items()}
+
+    def _save_watermarks(self) -> None:
+        temporary = self.watermarks_path.with_suffix(".tmp")
+        with open(temporary, "w") as handle:
+            json.dump(self.watermarks, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.watermarks_path)
+
+
+class OpcUaThread:
+    """The collector's asyncio loop in a thread of its own, beside the forwarder."""
+
+    def __init__(self, collector: OpcUaCollector) -> None:
+        self.collector = collector
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="opcua", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.collector.run(self.stopping))
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(30)

@@ -1,0 +1,220 @@
+"""The OPC UA collector with a real asyncua server (started here) and a live historian:
+source timestamps and Good/Uncertain/Bad kept; after the collector's own downtime the values
+it missed are read back from the server's history; where the server keeps none — and after
+the server restarts — the gap is a bad sample without a value and a line in gaps.jsonl."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asyncua import ua
+from asyncua.server.server import Server
+from django.db import connection
+
+from audit.actors import SystemActor
+from collectors.buffer import Buffer
+from collectors.forwarder import Forwarder, Historian
+from collectors.opcua import OpcUaCollector, OpcUaThread, quality, read_nodes
+from collectors.run import forward_until_stopped
+from historian.services import tag_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FLOW = "L9.FEEDER1.MASSFLOW"
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class UaServer:
+    """An OPC UA server with one variable, on its own event loop in a thread."""
+
+    def __init__(self, port: int, *, history: bool) -> None:
+        self.port, self.history = port, history
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.run(self._start())
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
+
+    async def _start(self) -> None:
+        self.server = Server()
+        await self.server.init()
+        self.server.set_endpoint(f"opc.tcp://127.0.0.1:{self.port}/ledgerline/")
+        index = await self.server.register_namespace("urn:ledgerline:test")
+        line = await self.server.nodes.objects.add_object(index, "L9")
+        self.flow = await line.add_variable(ua.NodeId("L9.FLOW", index), "Flow", 0.0)
+        self.node_id = self.flow.nodeid.to_string()
+        await self.flow.write_value(
+            ua.DataValue(  # the line's first value, at T0
+                Value=ua.Variant(0.0, ua.VariantType.Double), SourceTimestamp=T0, ServerTimestamp=T0
+            )
+        )
+        await self.server.start()
+        if self.history:
+            # kept without a time limit (asyncua drops values older than a week by default)
+            await self.server.historize_node_data_change(self.flow, period=None, count=0)
+
+    def write(self, value: float, at: datetime, status: int = ua.StatusCodes.Good) -> None:
+        data = ua.DataValue(Value=ua.Variant(value, ua.VariantType.Double),
+                            StatusCode=ua.StatusCode(status), SourceTimestamp=at,
+                            ServerTimestamp=at)  # fmt: skip
+        self.run(self.flow.write_value(data))
+
+    def stop(self) -> None:
+        self.run(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture
+def port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def historian(live_server: Any, make_service_account: Any) -> Historian:
+    tag_create(actor=SystemActor("system:test"), name=FLOW, equipment="L9/FEEDER1")
+    _, key = make_service_account("collector-ua")
+    return Historian(url=live_server.url, token=key, source="collector-ua")
+
+
+def stored() -> list[tuple[str, Any, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_char(s.ts AT TIME ZONE 'UTC', 'HH24:MI:SS.US'), s.value_num, s.quality "
+            "FROM historian_sample s JOIN historian_tag t ON t.id = s.tag_id "
+            "WHERE t.name = %s ORDER BY s.ts",
+            [FLOW],
+        )
+        return list(cursor.fetchall())
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out; stored {stored()}"
+        time.sleep(0.1)
+
+
+class Running:
+    def __init__(self, directory: Path, server: UaServer, historian: Historian) -> None:
+        self.buffer = Buffer(directory, collector="collector-ua")
+        lock = threading.Lock()
+        self.collector = OpcUaCollector(self.buffer, endpoint=f"opc.tcp://127.0.0.1:"
+                                        f"{server.port}/ledgerline/",
+                                        nodes={server.node_id: FLOW}, lock=lock)  # fmt: skip
+        self.source = OpcUaThread(self.collector)
+        self.forwarder = Forwarder(self.buffer, historian, batch_values=100, lock=lock)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=forward_until_stopped,
+                                       args=(self.forwarder, self.stop), daemon=True)  # fmt: skip
+        self.source.start()
+        self.thread.start()
+
+    def close(self) -> None:
+        self.source.stop()
+        self.stop.set()
+        self.thread.join(10)
+        self.buffer.close()
+
+
+@pytest.fixture
+def servers() -> Iterator[list[UaServer]]:
+    started: list[UaServer] = []
+    yield started
+    for server in started:
+        if server.thread.is_alive():
+            server.stop()
+
+
+def test_source_times_and_statuses_arrive(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    server = UaServer(port, history=False)
+    servers.append(server)
+    running = Running(tmp_path, server, historian)
+    wait_for(lambda: running.collector.received >= 1)  # subscribed: the initial value
+    statuses = {3: ua.StatusCodes.UncertainLastUsableValue, 5: ua.StatusCodes.BadSensorFailure}
+    for k in range(1, 21):
+        server.write(float(k), T0 + timedelta(milliseconds=250 * k),
+                     statuses.get(k, ua.StatusCodes.Good))  # fmt: skip
+    wait_for(lambda: len(stored()) >= 21)
+    running.close()
+    rows = {row[0]: row[1:] for row in stored()}
+    assert rows["08:00:00.250000"] == (1.0, 0)
+    assert rows["08:00:00.750000"] == (3.0, 1)  # uncertain
+    assert rows["08:00:01.250000"][1] == 2  # bad (the server sends no value with it)
+    assert rows["08:00:05.000000"] == (20.0, 0)
+
+
+def test_history_fills_the_collectors_own_downtime(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    server = UaServer(port, history=True)
+    servers.append(server)
+    running = Running(tmp_path, server, historian)
+    wait_for(lambda: running.collector.received >= 1)
+    for k in range(1, 11):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 10)
+    running.close()  # the collector is down; the line goes on
+    for k in range(11, 21):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    running = Running(tmp_path, server, historian)
+    wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 20)
+    running.close()
+    assert [r[1:] for r in stored() if r[0] >= "08:00:01"] == [(float(k), 0) for k in range(1, 21)]
+    assert not (tmp_path / "gaps.jsonl").exists()
+
+
+def test_without_history_a_restart_records_the_gap(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    server = UaServer(port, history=False)
+    servers.append(server)
+    running = Running(tmp_path, server, historian)
+    wait_for(lambda: running.collector.received >= 1)
+    for k in range(1, 6):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 5)
+    server.stop()  # the server restarts (a new one on the same port, no history)
+    for_a_while = time.monotonic() + 2
+    wait_for(lambda: time.monotonic() > for_a_while)
+    server = UaServer(port, history=False)
+    servers.append(server)
+    wait_for(lambda: (tmp_path / "gaps.jsonl").exists(), seconds=60)  # reconnected
+    server.write(42.0, T0 + timedelta(seconds=30))
+    wait_for(lambda: any(r[1] == 42.0 for r in stored()), seconds=60)
+    running.close()
+    after = [r for r in stored() if r[0] > "08:00:05.000000"]
+    assert after[0] == ("08:00:05.000001", None, 2)  # the gap: bad, no value, after the last
+    gap = json.loads((tmp_path / "gaps.jsonl").read_text().splitlines()[0])
+    assert gap["tag"] == FLOW
+    assert "no history" in gap["reason"]
+
+
+def test_node_files_and_status_codes(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("node_id,tag\nns=2;s=L9.FLOW,L9.FEEDER1.MASSFLOW\n# a comment\n")
+    assert read_nodes(nodes) == {"ns=2;s=L9.FLOW": "L9.FEEDER1.MASSFLOW"}
+    nodes.write_text("ns=2;s=L9.FLOW\n")
+    with pytest.raises(ValueError, match="line 1: expected node_id,tag"):
+        read_nodes(nodes)
+    assert quality(ua.StatusCode(ua.StatusCodes.Good)) == "good"
+    assert quality(ua.StatusCode(ua.StatusCodes.UncertainInitialValue)) == "uncertain"
+    assert quality(ua.StatusCode(ua.StatusCodes.BadCommunicationError)) == "bad"
