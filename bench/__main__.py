@@ -9,6 +9,7 @@ from bench.db import bench_database, setup_django
 SUITES = [
     "audit",
     "historian",
+    "collectors",
     "accounts",
     "trend",
     "ebr",

@@ -39,6 +39,7 @@ from asyncua.ua.uaerrors import UaError
 from collectors.buffer import Buffer, BufferFull, Value
 
 log = logging.getLogger(__name__)
+logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO is every socket event
 QUEUE_SIZE = 10_000  # per monitored item, on the server
 MAX_PAUSE = 30.0
 

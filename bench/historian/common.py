@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 INGEST_SAMPLES = int(os.environ.get("BENCH_INGEST_SAMPLES", "2000000"))
@@ -118,3 +121,14 @@ def serving(port: int, seconds: float = 30) -> bool:
         except OSError:
             time.sleep(0.2)
     return False
+
+
+def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+    """The production server (deploy/production/gunicorn.conf.py, a worker per core) on
+    `port`, as the runtime role, against the benchmark's database; not yet waited for."""
+    env = server_env(LEDGERLINE_BIND=f"127.0.0.1:{port}", LEDGERLINE_LOG_LEVEL="WARNING")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return subprocess.Popen(
+        [gunicorn, "-c", "deploy/production/gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip

@@ -4,10 +4,7 @@ bodies, from a load client with several connections."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from bench.historian.common import (
     INGEST_TAGS,
@@ -15,8 +12,8 @@ from bench.historian.common import (
     bench_account,
     bench_tags,
     free_port,
-    server_env,
     serving,
+    start_gunicorn,
     time_ordered_items,
 )
 
@@ -46,12 +43,7 @@ def rest() -> dict[str, float]:
         lines = ["tag,ts,value"] + [f"{i['tag']},{i['ts']},{i['value']}" for i in items]
         csv_bodies.append((f"c{k}", ("\n".join(lines) + "\n").encode()))
     port = free_port()
-    env = server_env(LEDGERLINE_BIND=f"127.0.0.1:{port}", LEDGERLINE_LOG_LEVEL="WARNING")
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(
-        [gunicorn, "-c", "deploy/production/gunicorn.conf.py", "--access-logfile", "/dev/null"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = start_gunicorn(port)
 
     def send(share: list[tuple[str, bytes, str]]) -> None:
         client = HTTPConnection("127.0.0.1", port, timeout=300)

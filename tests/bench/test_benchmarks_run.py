@@ -27,6 +27,9 @@ TINY = {
     "BENCH_GENEALOGY_DAYS": "2",
     "BENCH_LIMS_ANALYSES": "50",
     "BENCH_ROOTCAUSE_HOURS": "1.2",
+    "BENCH_COLLECT_MQTT_VALUES": "2000",
+    "BENCH_COLLECT_OPCUA_VALUES": "500",
+    "BENCH_COLLECT_REST_VALUES": "20000",
 }
 
 
@@ -47,8 +50,8 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    headings = ("== audit:", "== historian:", "== accounts:", "== trend:", "== ebr:",
-                "== genealogy:", "== lims:", "== reports:", "== rootcause:")  # fmt: skip
+    headings = ("== audit:", "== historian:", "== collectors:", "== accounts:", "== trend:",
+                "== ebr:", "== genealogy:", "== lims:", "== reports:", "== rootcause:")  # fmt: skip
     for heading in headings:
         assert heading in done.stdout
     figures = (
@@ -58,6 +61,7 @@ def test_every_benchmark_runs_to_its_figures_at_a_tiny_size() -> None:
         "plots of 1,000 intervals over", "paint",
         "excursion detection", "batch detail API", "backward trace of a day", "forward trace",
         "SENAITE pull", "file import", "batch record PDF", "ranking over",
+        "REST direct", "MQTT -> collector", "OPC UA -> collector",
     )  # fmt: skip
     for figure in figures:
         assert figure in done.stdout, figure

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +29,7 @@ from collectors.forwarder import Forwarder, Historian
 from collectors.mqtt import MqttCollector
 from collectors.run import forward_until_stopped
 from historian.services import tag_create
+from tests.collectors.broker import start_mosquitto
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,22 +45,7 @@ def _free_port() -> int:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[str]:
     """A Mosquitto of the test's own (the machine's service may be running or not)."""
-    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = _free_port()
-    config = tmp_path / "mosquitto.conf"
-    # Sessions of offline collectors queue every message (Mosquitto keeps only 1,000 by default).
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 0\n"
-    )
-    process = subprocess.Popen([mosquitto, "-c", str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
+    process, port = start_mosquitto(tmp_path)
     yield f"mqtt://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)
