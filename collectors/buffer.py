@@ -136,7 +136,8 @@ class Buffer:
         self.directory = Path(directory)
         self.collector = collector
         self.max_bytes = max_bytes
-        self.segment_bytes = segment_bytes
+        # Space comes back a segment at a time: several segments fit in the limit.
+        self.segment_bytes = min(segment_bytes, max(4096, max_bytes // 8))
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = _exclusive_lock(self.directory / "lock")
         self.buffer_id = self._identity()
@@ -364,7 +365,10 @@ class Buffer:
             raise ValueError(f"batch {batch.number} is not the oldest open batch")
         _, last, _ = self._batches.pop(batch.number)
         self.done_batch, self.done_seq = batch.number, last
-        # Delete the segments (never the one written to) whose values and batches are done.
+        # Delete the segments whose values and batches are done; when that is all of them,
+        # the one written to as well, after opening the next (its header keeps the counters).
+        if self._cursor is None and not self._batches and self._last_seq[max(self._sizes)]:
+            self._open_segment()
         for number in sorted(self._sizes)[:-1]:
             if self._last_seq[number] > self.done_seq or any(
                 b > self.done_batch for b in self._batch_in[number]

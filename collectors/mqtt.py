@@ -154,6 +154,7 @@ class MqttCollector:
         self.lock = lock or threading.Lock()
         self.sparkplug = Sparkplug()
         self.received = 0
+        self.last_full = ""  # what the buffer said when it was last full
         self.stopping = threading.Event()
         url = urlparse(broker if "://" in broker else f"mqtt://{broker}")
         self.host, self.port = url.hostname or "127.0.0.1", url.port or 1883
@@ -208,6 +209,7 @@ class MqttCollector:
                     self.buffer.append(values)
                 return
             except BufferFull as exc:
+                self.last_full = str(exc)
                 log.warning("%s; waiting for the forwarder to make room", exc)
                 time.sleep(0.5)
         raise RuntimeError("stopping with a message not stored: it stays unacknowledged")

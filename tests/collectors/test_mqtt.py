@@ -89,8 +89,9 @@ class Running:
     """A collector and its forwarder thread, in this process."""
 
     def __init__(self, directory: Path, broker: str, historian: Historian, topics: list[str],
-                 name: str = "collector-l9", share_group: str | None = None) -> None:  # fmt: skip
-        self.buffer = Buffer(directory, collector=name)
+                 name: str = "collector-l9", share_group: str | None = None,
+                 max_bytes: int = 1 << 30) -> None:  # fmt: skip
+        self.buffer = Buffer(directory, collector=name, max_bytes=max_bytes)
         self.lock = threading.Lock()
         self.collector = MqttCollector(self.buffer, broker=broker, topics=topics, client_id=name,
                                        share_group=share_group, lock=self.lock)  # fmt: skip
@@ -208,6 +209,33 @@ def test_shared_subscriptions_split_the_data_and_every_collector_sees_births(
     assert one.collector.received > 20
     assert two.collector.received > 20
     assert [v for _, v, _ in stored(TAGS[1])] == [0.0] + [float(k) for k in range(1, 201)]
+
+
+def test_a_full_buffer_holds_messages_unacknowledged_and_loses_none(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    """The historian is away and the buffer fills: the collector stops acknowledging (the
+    broker keeps the rest); once the historian is back, every message arrives once."""
+    away = Historian(url="http://127.0.0.1:9", token=historian.token, source=historian.source,
+                     timeout=1)  # fmt: skip
+    running = Running(tmp_path, broker, away, ["plant/#"], max_bytes=8_000)
+    line = publisher(broker)
+    for k in range(400):
+        sample = {"tag": TAGS[0], "ts": f"2026-03-01T10:{k // 60:02d}:{k % 60:02d}Z",
+                  "value": float(k)}  # fmt: skip
+        line.publish("plant/l9/feeder1", json.dumps(sample), qos=1)
+    wait_for(lambda: "were not stored" in caplog_text(running))
+    held = running.buffer.stats().buffered
+    assert 20 < held < 400  # the buffer is full; the rest waits at the broker
+    running.forwarder.historian = historian  # the historian is back
+    wait_for(lambda: len(stored(TAGS[0])) == 400, seconds=60)
+    running.close()
+    assert [v for _, v, _ in stored(TAGS[0])] == [float(k) for k in range(400)]
+
+
+def caplog_text(running: Running) -> str:
+    """What the collector last said about its buffer (it waits while it is full)."""
+    return running.collector.last_full
 
 
 COLLECTOR = [sys.executable, "manage.py", "collect", "mqtt", "--topics", "plant/#",
