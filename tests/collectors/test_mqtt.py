@@ -228,7 +228,7 @@ def test_a_full_buffer_holds_messages_unacknowledged_and_loses_none(
     held = running.buffer.stats().buffered
     assert 20 < held < 400  # the buffer is full; the rest waits at the broker
     running.forwarder.historian = historian  # the historian is back
-    wait_for(lambda: len(stored(TAGS[0])) == 400, seconds=60)
+    wait_for(lambda: len(stored(TAGS[0])) == 400, seconds=120)  # after the retry pause
     running.close()
     assert [v for _, v, _ in stored(TAGS[0])] == [float(k) for k in range(400)]
 
