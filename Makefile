@@ -60,11 +60,29 @@ seed: migrate
 # The demo's site shows times in this zone with UTC beside (README, "Site time zone").
 demo serve: export LEDGERLINE_SITE_TIME_ZONE ?= Europe/Zurich
 
+# The live line: line L2 simulated in real time, published to Mosquitto (the machine's, or one
+# started here), forwarded by a collector (README, "Collectors") into the running historian.
+MQTT_PORT ?= 1883
 demo: seed
 	@echo "[demo] scheduler (checkpoints, verifications) in the background; log in .data/scheduler.log"
-	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops both)"
+	@echo "[demo] live line L2: simulator -> MQTT (port $(MQTT_PORT)) -> collector -> historian; logs .data/line.log, .data/collector.log"
+	@echo "[demo] serving Ledgerline at http://$(HOST):$(PORT) (Ctrl-C stops them all)"
 	@$(PY) manage.py scheduler > .data/scheduler.log 2>&1 & scheduler=$$!; \
-	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  broker=; collector=; line=; \
+	  if ! (exec 3<>/dev/tcp/127.0.0.1/$(MQTT_PORT)) 2>/dev/null; then \
+	    mosquitto=$$(command -v mosquitto || echo /usr/sbin/mosquitto); \
+	    if [ -x "$$mosquitto" ]; then "$$mosquitto" -p $(MQTT_PORT) > .data/mosquitto.log 2>&1 & broker=$$!; sleep 0.5; \
+	    else echo "[demo] no MQTT broker (apt-get install mosquitto): the live line is off"; fi; \
+	  fi; \
+	  if (exec 3<>/dev/tcp/127.0.0.1/$(MQTT_PORT)) 2>/dev/null; then \
+	    LEDGERLINE_COLLECTOR_TOKEN=$$(cat $${LEDGERLINE_STATE_DIR:-.state}/demo-collector.token) \
+	      $(PY) manage.py collect mqtt --broker mqtt://127.0.0.1:$(MQTT_PORT) --topics 'plant/#' \
+	      --name demo-collector --buffer .data/collector --historian http://$(HOST):$(PORT) \
+	      > .data/collector.log 2>&1 & collector=$$!; \
+	    $(PY) manage.py simulate_line --line L2 --speed realtime --hours 24 --via mqtt \
+	      --broker mqtt://127.0.0.1:$(MQTT_PORT) --quiet > .data/line.log 2>&1 & line=$$!; \
+	  fi; \
+	  trap 'kill $$scheduler $$collector $$line $$broker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: migrate

@@ -20,7 +20,7 @@ class Collector(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     last_seen = models.DateTimeField()  # the server's time of the last heartbeat
     buffered = models.BigIntegerField()  # values on the collector's disk, not yet stored
-    oldest_age_seconds = models.FloatField(null=True)  # how long the oldest has waited
+    oldest_age_seconds = models.FloatField(null=True, blank=True)  # how long the oldest waited
     buffer_bytes = models.BigIntegerField()
     max_bytes = models.BigIntegerField()
     send_rate = models.FloatField()  # values/s over the last minute

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ),
                 ("last_seen", models.DateTimeField()),
                 ("buffered", models.BigIntegerField()),
-                ("oldest_age_seconds", models.FloatField(null=True)),
+                ("oldest_age_seconds", models.FloatField(blank=True, null=True)),
                 ("buffer_bytes", models.BigIntegerField()),
                 ("max_bytes", models.BigIntegerField()),
                 ("send_rate", models.FloatField()),

@@ -4,6 +4,7 @@ batches quarantined; a name belongs to the account that first reported it."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -118,3 +119,7 @@ def test_the_forwarder_reports_its_buffer(
     assert collector.oldest_age_seconds is not None
     assert collector.oldest_age_seconds > 1e9  # received at the epoch: waiting for decades
     assert collector.buffer_bytes > 0
+    assert forwarder.drain(until=time.monotonic() + 5) == 0  # refused (no such tag): none sent
+    assert forwarder.heartbeat("opcua")  # an empty buffer: no oldest value
+    collector.refresh_from_db()
+    assert (collector.buffered, collector.oldest_age_seconds, collector.quarantined) == (0, None, 1)

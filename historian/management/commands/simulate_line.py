@@ -3,6 +3,8 @@
     --line L1 --start 2026-03-01T00:00:00Z --hours 24 --seed 42 --speed max
     --fault feeder_drop@2h+5m:feeder=FEEDER1,factor=0.5 --fault nir_drift@4h+30m:rate=1
     --via service | api (--url http://127.0.0.1:8000 --token KEY)
+          | mqtt (--broker mqtt://127.0.0.1:1883: JSON samples on plant/<line>, QoS 1, for a
+            collector to forward: manage.py collect mqtt)
 
 Chunks are ingested under keys derived from line, seed, faults and time, so a
 run repeated with the same arguments stores nothing twice.
@@ -16,6 +18,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,7 +86,8 @@ class Command(BaseCommand):
             default=[],
             help="kind@offset[+duration][:k=v,…]; kinds: " + ", ".join(Fault.KINDS),
         )
-        parser.add_argument("--via", choices=["service", "api"], default="service")
+        parser.add_argument("--via", choices=["service", "api", "mqtt"], default="service")
+        parser.add_argument("--broker", default="mqtt://127.0.0.1:1883")
         parser.add_argument("--url", default="http://127.0.0.1:8000")
         parser.add_argument("--token", default=os.environ.get("LEDGERLINE_TOKEN", ""))
         parser.add_argument("--chunk", type=int, default=300, help="seconds per ingest request")
@@ -154,6 +158,9 @@ class Command(BaseCommand):
     def _send(
         self, options: dict[str, Any], account: User, key: str, items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
+        if options["via"] == "mqtt":
+            self._publish(options, items)
+            return 201, {"accepted": len(items), "duplicates": 0}  # published, for a collector
         if options["via"] == "service":
             result = ingest_samples(
                 actor=account, source=f"simulator:{options['line']}", ingest_key=key, items=items
@@ -179,3 +186,22 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the API refused a chunk ({exc.code}): {exc.read()[:500]!r}"
             ) from exc
+
+    def _publish(self, options: dict[str, Any], items: list[dict[str, Any]]) -> None:
+        """The samples as one JSON message on plant/<line>, at QoS 1 (delivered to the broker
+        before the next chunk)."""
+        if not hasattr(self, "_mqtt"):
+            import paho.mqtt.client as mqtt
+
+            url = urllib.parse.urlparse(options["broker"])
+            self._mqtt = mqtt.Client(client_id=f"simulator-{options['line']}",
+                                     protocol=mqtt.MQTTv5)  # fmt: skip
+            try:
+                self._mqtt.connect(url.hostname or "127.0.0.1", url.port or 1883)
+            except OSError as exc:
+                raise CommandError(
+                    f"cannot reach the MQTT broker {options['broker']}: {exc}"
+                ) from None
+            self._mqtt.loop_start()
+        topic = f"plant/{options['line']}"
+        self._mqtt.publish(topic, json.dumps({"samples": items}), qos=1).wait_for_publish(30)
