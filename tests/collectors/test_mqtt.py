@@ -6,6 +6,7 @@ restarted on its persistent session loses nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -269,3 +270,20 @@ def test_a_collector_killed_mid_stream_resumes_its_session_and_loses_nothing(
         second.send_signal(signal.SIGTERM)
         second.wait(30)
     assert [v for _, v, _ in stored(TAGS[2])] == [float(k) for k in range(3000)]
+
+
+def test_the_line_simulator_publishes_for_a_collector(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    """What `make demo` runs: simulate_line --via mqtt, a collector forwarding it."""
+    from django.core.management import call_command
+
+    from historian.management.commands.simulate_line import ensure_line
+
+    ensure_line("LM")
+    running = Running(tmp_path, broker, historian, ["plant/#"])
+    args = ["--line", "LM", "--start", "2026-03-02T00:00:00Z", "--hours", "0.01"]
+    call_command("simulate_line", *args, "--via", "mqtt", "--broker", broker, "--quiet",
+                 stdout=io.StringIO())  # fmt: skip
+    wait_for(lambda: len(stored("LM.FEEDER1.MASSFLOW")) == 36)
+    running.close()
