@@ -38,7 +38,7 @@ import pysparkplug as spb
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from collectors.buffer import Buffer, BufferFull, Value
+from collectors.buffer import QUALITIES, Buffer, BufferFull, Value
 
 log = logging.getLogger(__name__)
 SPARKPLUG = "spBv1.0"
@@ -71,8 +71,11 @@ def json_values(payload: bytes) -> list[Value]:
     for item in items:
         if not isinstance(item, dict) or not {"tag", "ts", "value"} <= set(item):
             raise Unreadable("a sample needs tag, ts and value")
-        values.append(Value(str(item["tag"]), str(item["ts"]), item["value"],
-                            str(item.get("quality", "good"))))  # fmt: skip
+        value = Value(str(item["tag"]), str(item["ts"]), item["value"],
+                      str(item.get("quality", "good")))  # fmt: skip
+        if value.quality not in QUALITIES:
+            raise Unreadable(f"quality {value.quality!r} is not one of {', '.join(QUALITIES)}")
+        values.append(value)
     return values
 
 
@@ -197,6 +200,9 @@ class MqttCollector:
             self._keep_unreadable(message, str(exc))
             if "named by no BIRTH" in str(exc):
                 self._ask_rebirth(client, message.topic)
+            return
+        except Exception as exc:  # never let a payload stop the network loop (no more acks)
+            self._keep_unreadable(message, f"could not be read: {exc!r}")
             return
         self._store(values)
         self.received += len(values)

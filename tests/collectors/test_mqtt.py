@@ -177,7 +177,7 @@ def test_sparkplug_aliases_and_a_death_as_an_explicit_gap(
 def test_an_alias_no_birth_named_is_kept_and_a_rebirth_asked(
     tmp_path: Path, broker: str, historian: Historian
 ) -> None:
-    running = Running(tmp_path, broker, historian, ["spBv1.0/L9/#"])
+    running = Running(tmp_path, broker, historian, ["spBv1.0/L9/#", "plant/#"])
     line = publisher(broker)
     commands: list[str] = []
     line.on_message = lambda _c, _u, message: commands.append(message.topic)
@@ -186,8 +186,10 @@ def test_an_alias_no_birth_named_is_kept_and_a_rebirth_asked(
     line.publish("spBv1.0/L9/NDATA/edge2", _data(1, 1772352001000, {0: 1.0}),
                  qos=1).wait_for_publish()  # fmt: skip
     line.publish("plant/garbage", b"not json", qos=1).wait_for_publish()
+    odd = {"tag": TAGS[0], "ts": "2026-03-01T08:00:00Z", "value": 1.0, "quality": "meh"}
+    line.publish("plant/odd", json.dumps(odd), qos=1).wait_for_publish()
     kept = tmp_path / "unreadable.jsonl"
-    wait_for(lambda: kept.exists() and kept.read_text().count("\n") == 1)
+    wait_for(lambda: kept.exists() and kept.read_text().count("\n") == 3)
     wait_for(lambda: commands == ["spBv1.0/L9/NCMD/edge2"])
     running.close()
     assert "named by no BIRTH" in kept.read_text()
