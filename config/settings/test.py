@@ -21,6 +21,8 @@ SECRET_KEY = "test-only-not-a-secret"
 PASSWORD_HASHERS = ["core.testing.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["*"]
 SIGNING_KEY_DIR = str(BASE_DIR / ".state" / "test-keys")
+# Other state the tests write (the demo collector's token) stays out of the demo's.
+STATE_DIR = str(BASE_DIR / ".state" / "test")
 REPORT_SIGNING_DIR = str(BASE_DIR / ".state" / "test-reports")
 # Every test database restarts its chain at genesis: a fixture gives each test its own
 # witness directory (tests/conftest.py); this one is never written by the suite.

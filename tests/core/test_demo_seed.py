@@ -94,5 +94,6 @@ def test_each_app_brings_its_own_demo(tmp_path: Any) -> None:
         "accounts.demo",
         "historian.demo",
         "ebr.demo",
+        "collectors.demo",
         "lims_bridge.demo",
     ]
