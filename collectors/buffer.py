@@ -352,10 +352,7 @@ class Buffer:
         quarantine.jsonl (fsync'd) before the batch counts as done."""
         entry = {"batch": batch.number, "key": batch.key, "status": status, "answer": answer,
                  "samples": [v.sample() for v in batch.values], "at": time.time()}  # fmt: skip
-        with open(self.directory / "quarantine.jsonl", "ab") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        self.keep("quarantine.jsonl", entry)
         self._write(_line({"q": [batch.number, self._batches[batch.number][1], status, answer]}))
         self.quarantined_count += 1
         self._done(batch)
@@ -394,6 +391,14 @@ class Buffer:
             sent=self.sent_count,
             quarantined=self.quarantined_count,
         )
+
+    def keep(self, name: str, entry: dict[str, Any]) -> None:
+        """One JSON line appended to `name` beside the segments, fsync'd: what is set aside
+        rather than sent (quarantined batches, unreadable payloads, gaps)."""
+        with open(self.directory / name, "ab") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def quarantined_total(self) -> int:
         """Batches ever quarantined in this buffer (lines of quarantine.jsonl)."""

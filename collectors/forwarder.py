@@ -66,12 +66,7 @@ class Forwarder:
         if batch is None:
             return Outcome("idle")
         try:
-            answer = self.session.post(
-                self.historian.url.rstrip("/") + INGEST_PATH,
-                json=batch.body(self.historian.source),
-                headers={"Authorization": f"Token {self.historian.token}"},
-                timeout=self.historian.timeout,
-            )
+            answer = self._post(INGEST_PATH, batch.body(self.historian.source))
         except requests.RequestException as exc:
             return self._retry(f"the historian could not be reached: {exc}")
         if answer.status_code in (200, 201):
@@ -114,17 +109,20 @@ class Forwarder:
                 "buffer_bytes": stats.bytes, "max_bytes": stats.max_bytes,
                 "send_rate": self.send_rate(), "quarantined": self.buffer.quarantined_total(),
                 "last_error": self.last_error[:2000]}  # fmt: skip
-        path = HEARTBEAT_PATH.format(name=quote(self.historian.source, safe=""))
         try:
-            answer = self.session.post(
-                self.historian.url.rstrip("/") + path,
-                json=body,
-                headers={"Authorization": f"Token {self.historian.token}"},
-                timeout=self.historian.timeout,
-            )
+            answer = self._post(HEARTBEAT_PATH.format(name=quote(self.historian.source, safe="")),
+                                body)  # fmt: skip
         except requests.RequestException:
             return False
         return answer.status_code == 200
+
+    def _post(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self.session.post(
+            self.historian.url.rstrip("/") + path,
+            json=body,
+            headers={"Authorization": f"Token {self.historian.token}"},
+            timeout=self.historian.timeout,
+        )
 
     def drain(self, *, until: float | None = None) -> int:
         """Send until nothing is buffered (or the clock passes `until`); values sent."""

@@ -25,11 +25,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -39,6 +37,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from collectors.buffer import QUALITIES, Buffer, BufferFull, Value
+from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
 SPARKPLUG = "spBv1.0"
@@ -209,25 +208,19 @@ class MqttCollector:
 
     def _store(self, values: list[Value]) -> None:
         """Into the buffer, fsync'd; while it is full, wait (the message stays unacknowledged)."""
-        while not self.stopping.is_set():
-            try:
-                with self.lock:
-                    self.buffer.append(values)
-                return
-            except BufferFull as exc:
-                self.last_full = str(exc)
-                log.warning("%s; waiting for the forwarder to make room", exc)
-                time.sleep(0.5)
-        raise RuntimeError("stopping with a message not stored: it stays unacknowledged")
+        if not store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
+                               on_full=self._full):  # fmt: skip
+            raise RuntimeError("stopping with a message not stored: it stays unacknowledged")
+
+    def _full(self, exc: BufferFull) -> None:
+        self.last_full = str(exc)
+        log.warning("%s; waiting for the forwarder to make room", exc)
 
     def _keep_unreadable(self, message: mqtt.MQTTMessage, reason: str) -> None:
         entry = {"topic": message.topic, "reason": reason, "received": time.time(),
                  "payload": base64.b64encode(message.payload).decode()}  # fmt: skip
-        path = Path(self.buffer.directory) / "unreadable.jsonl"
-        with self.lock, open(path, "ab") as handle:
-            handle.write(json.dumps(entry).encode() + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self.lock:
+            self.buffer.keep("unreadable.jsonl", entry)
         log.warning("kept an unreadable payload from %s: %s", message.topic, reason)
 
     @staticmethod

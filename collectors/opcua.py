@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.uaerrors import UaError
 
 from collectors.buffer import Buffer, BufferFull, Value
+from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
 logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO is every socket event
@@ -103,6 +103,7 @@ class OpcUaCollector:
         self.watermarks_path = Path(buffer.directory) / "opcua-watermarks.json"
         self.watermarks: dict[str, str] = self._load_watermarks()
         self.lost = asyncio.Event()
+        self.stopping = threading.Event()  # set by run()'s caller to end it
         self.last_error = ""
         self.received = 0
 
@@ -120,6 +121,7 @@ class OpcUaCollector:
     # --- the loop -------------------------------------------------------------------------
 
     async def run(self, stop: threading.Event) -> None:
+        self.stopping = stop
         pause = 0.0
         while not stop.is_set():
             client = Client(self.endpoint, timeout=4, watchdog_intervall=1.0)
@@ -184,11 +186,8 @@ class OpcUaCollector:
         self.pending.append((node_id, Value(tag, _iso(since), None, "bad")))
         entry = {"tag": tag, "node": node_id, "from": _iso(since),
                  "to": _iso(datetime.now(tz=UTC)), "reason": reason}  # fmt: skip
-        path = Path(self.buffer.directory) / "gaps.jsonl"
-        with self.lock, open(path, "a") as handle:
-            handle.write(json.dumps(entry) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self.lock:
+            self.buffer.keep("gaps.jsonl", entry)
         self.last_error = f"gap in {tag} from {entry['from']}: {reason}"
 
     # --- into the buffer ------------------------------------------------------------------
@@ -199,19 +198,19 @@ class OpcUaCollector:
             return
         taken, self.pending = self.pending, []
         values = [value for _, value in taken]
-        while True:
-            try:
-                with self.lock:
-                    self.buffer.append(values)
-                break
-            except BufferFull as exc:
-                self.last_error = f"{exc}; waiting for the forwarder"
-                time.sleep(0.5)  # the server's queues hold what arrives meanwhile
+        # While the buffer is full, the server's queues hold what arrives meanwhile; stopped
+        # first, the watermarks stay where they were, so the next start reads these again.
+        if not store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
+                               on_full=self._full):  # fmt: skip
+            return
         self.received += len(values)
         for node_id, value in taken:
             if value.ts > self.watermarks.get(node_id, ""):
                 self.watermarks[node_id] = value.ts
         self._save_watermarks()
+
+    def _full(self, exc: BufferFull) -> None:
+        self.last_error = f"{exc}; waiting for the forwarder"
 
     def _load_watermarks(self) -> dict[str, str]:
         if not self.watermarks_path.exists():

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from collectors.buffer import Buffer, BufferFull, Value
 from collectors.forwarder import Forwarder
 
 IDLE_PAUSE = 0.2  # seconds between looks at an empty buffer
@@ -33,6 +34,30 @@ def forward_until_stopped(
             stop.wait(IDLE_PAUSE)
         elif outcome.kind == "retry":
             stop.wait(forwarder.pause())
+
+
+def store_when_room(
+    buffer: Buffer,
+    values: list[Value],
+    *,
+    lock: Any,
+    stopping: threading.Event,
+    on_full: Callable[[BufferFull], Any],
+) -> bool:
+    """Append `values` to the buffer (fsync'd); while it is full, wait for the forwarder to
+    make room. False when told to stop while it is full: the values are not stored (their
+    source keeps them: MQTT redelivers what was not acknowledged, OPC UA's history is read
+    again from the watermark)."""
+    while True:
+        try:
+            with lock:
+                buffer.append(values)
+            return True
+        except BufferFull as exc:
+            if stopping.is_set():
+                return False
+            on_full(exc)
+            time.sleep(0.5)
 
 
 def stop_on_signals(stop: threading.Event) -> None:

@@ -18,26 +18,27 @@ WAITING_SECONDS = 300
 
 def collector_status(now: datetime | None = None) -> list[dict[str, Any]]:
     now = now or timezone.now()
-    rows = []
-    for collector in Collector.objects.all():
-        silent = (now - collector.last_seen).total_seconds()
-        waiting = collector.oldest_age_seconds or 0.0
-        rows.append({
-            "name": collector.name,
-            "kind": collector.kind,
-            "last_seen": collector.last_seen,
-            "silent_seconds": round(silent, 1),
-            "buffered": collector.buffered,
-            "oldest_age_seconds": collector.oldest_age_seconds,
-            "buffer_bytes": collector.buffer_bytes,
-            "max_bytes": collector.max_bytes,
-            "send_rate": collector.send_rate,
-            "quarantined": collector.quarantined,
-            "last_error": collector.last_error,
-            "silent": silent > SILENT_SECONDS,
-            "behind": waiting > WAITING_SECONDS,
-        })  # fmt: skip
-    return rows
+    return [collector_row(collector, now) for collector in Collector.objects.all()]
+
+
+def collector_row(collector: Collector, now: datetime | None = None) -> dict[str, Any]:
+    """What a collector last reported, with `silent` and `behind` judged at `now`."""
+    silent = ((now or timezone.now()) - collector.last_seen).total_seconds()
+    return {
+        "name": collector.name,
+        "kind": collector.kind,
+        "last_seen": collector.last_seen,
+        "silent_seconds": round(silent, 1),
+        "buffered": collector.buffered,
+        "oldest_age_seconds": collector.oldest_age_seconds,
+        "buffer_bytes": collector.buffer_bytes,
+        "max_bytes": collector.max_bytes,
+        "send_rate": collector.send_rate,
+        "quarantined": collector.quarantined,
+        "last_error": collector.last_error,
+        "silent": silent > SILENT_SECONDS,
+        "behind": (collector.oldest_age_seconds or 0.0) > WAITING_SECONDS,
+    }
 
 
 def collector_alarms(rows: list[dict[str, Any]]) -> list[str]:

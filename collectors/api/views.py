@@ -37,8 +37,10 @@ class HeartbeatView(LedgerlineAPIView):
     def post(self, request: Request, name: str) -> Response:
         body = HeartbeatSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.heartbeat_record(account=request.user, name=name, figures=body.validated_data)
-        row = next(r for r in selectors.collector_status() if r["name"] == name)
+        collector = services.heartbeat_record(
+            account=request.user, name=name, figures=body.validated_data
+        )
+        row = selectors.collector_row(collector)
         return Response(CollectorSerializer(row).data, status=status.HTTP_200_OK)
 
 
