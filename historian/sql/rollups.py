@@ -127,10 +127,6 @@ FROM counts c LEFT JOIN summary s USING (tag_id, hour)
 MINUTE_ROLLUPS_ALL = MINUTE_ROLLUPS.replace(
     f"(s.quality <> {Quality.BAD:d} AND s.value_num IS NOT NULL", "(s.value_num IS NOT NULL"
 )
-MINUTES_ALL = (
-    "(SELECT * FROM historian_rollup_all UNION ALL "
-    "SELECT * FROM historian_rollup WHERE bad_count = 0) AS minutes_all"
-)
 ROLLUP_TABLES = {"minute": "historian_rollup", "hour": "historian_rollup_hour"}
 
 
@@ -141,6 +137,11 @@ def stored_rollups(level: str, *, include_bad: bool) -> str:
     if not include_bad:
         return table
     return f"(SELECT * FROM {table}_all UNION ALL SELECT * FROM {table} WHERE bad_count = 0)"
+
+
+# The minutes an hour with bad samples is made from (HOUR_ROLLUPS' {minute_table}), as the
+# writer (frozen v4) and historian_verify read them.
+MINUTES_ALL = stored_rollups("minute", include_bad=True) + " AS minutes_all"
 
 
 def _owed_recomputed(tags: str, include_bad: bool) -> str:
