@@ -1,4 +1,5 @@
-"""A Mosquitto broker of a test's (or benchmark's) own, on a free port."""
+"""What the collector tests (and benchmark) share: a Mosquitto broker of their own on a free
+port, and waiting for what a collector does in the background."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from bench.historian.common import free_port
 
 
 def start_mosquitto(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     """Started and listening. Sessions of offline clients queue every message (Mosquitto
     keeps only 1,000 by default)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     config = directory / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
@@ -32,3 +34,13 @@ def start_mosquitto(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
         time.sleep(0.05)
     process.terminate()
     raise RuntimeError(f"mosquitto did not listen on {port} within 10 s")
+
+
+def wait_for(
+    condition: Callable[[], bool], seconds: float = 30, detail: Callable[[], object] = str
+) -> None:
+    """Until `condition` holds; past `seconds`, fail saying `detail()`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out {detail()}"
+        time.sleep(0.1)

@@ -10,12 +10,11 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +24,17 @@ import pytest
 from django.db import connection
 
 from audit.actors import SystemActor
+from bench.historian.common import free_port
 from collectors.buffer import Buffer
 from collectors.forwarder import Forwarder, Historian
 from collectors.mqtt import MqttCollector
 from collectors.run import forward_until_stopped
 from historian.services import tag_create
-from tests.collectors.broker import start_mosquitto
+from tests.collectors.broker import start_mosquitto, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 TAGS = ("L9.FEEDER1.MASSFLOW", "L9.FEEDER2.MASSFLOW", "L9.BLENDER.SPEED")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -73,17 +67,10 @@ def stored(tag: str) -> list[tuple[str, Any, int]]:
 
 def publisher(url: str) -> mqtt.Client:
     port = int(url.rsplit(":", 1)[1])
-    client = mqtt.Client(client_id=f"line-{_free_port()}", protocol=mqtt.MQTTv5)
+    client = mqtt.Client(client_id=f"line-{free_port()}", protocol=mqtt.MQTTv5)
     client.connect("127.0.0.1", port)
     client.loop_start()
     return client
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 class Running:

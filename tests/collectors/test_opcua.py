@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -21,21 +20,17 @@ from asyncua.server.server import Server
 from django.db import connection
 
 from audit.actors import SystemActor
+from bench.historian.common import free_port
 from collectors.buffer import Buffer
 from collectors.forwarder import Forwarder, Historian
 from collectors.opcua import OpcUaCollector, OpcUaThread, quality, read_nodes
 from collectors.run import forward_until_stopped
 from historian.services import tag_create
+from tests.collectors.broker import wait_for as waiting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FLOW = "L9.FEEDER1.MASSFLOW"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class UaServer:
@@ -83,7 +78,7 @@ class UaServer:
 
 @pytest.fixture
 def port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -105,10 +100,7 @@ def stored() -> list[tuple[str, Any, int]]:
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out; stored {stored()}"
-        time.sleep(0.1)
+    waiting(condition, seconds, detail=lambda: f"; stored {stored()}")
 
 
 class Running:

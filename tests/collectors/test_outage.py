@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 from django.db import connection
 
 from audit.actors import SystemActor
-from bench.historian.common import free_port, server_env, serving
+from bench.historian.common import free_port, serving, start_gunicorn
 from collectors.forwarder import Historian
 from historian.services import tag_create
 from tests.collectors.broker import start_mosquitto
@@ -42,13 +41,7 @@ class Gunicorn:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = server_env(LEDGERLINE_BIND=f"127.0.0.1:{self.port}", LEDGERLINE_LOG_LEVEL="WARNING")
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        self.process = subprocess.Popen(
-            [gunicorn, "-c", "deploy/production/gunicorn.conf.py", "--access-logfile",
-             "/dev/null"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
+        self.process = start_gunicorn(self.port, own_group=True)
         assert serving(self.port, 60)
 
     def kill(self) -> None:
