@@ -8,7 +8,8 @@ once the historian has answered for it.
   not fit, a conflict with a stored original) → quarantined with the answer, kept on disk,
   counted in the heartbeat; the batches behind it go on.
 - Anything else (no connection, a timeout, 401/403, 429, 5xx) → the batch stays first in line
-  and is sent again after a pause that doubles up to `max_pause` seconds.
+  and is sent again after the pause the answer's Retry-After asks for (503 while the
+  historian's database is away), else after one that doubles up to `max_pause` seconds.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Forwarder:
     buffer: Buffer
     historian: Historian
     batch_values: int = BATCH_VALUES
-    max_pause: float = 30.0
+    max_pause: float = 10.0
     session: requests.Session = field(default_factory=requests.Session)
     # Held around every use of the buffer when a source appends to it from another thread.
     lock: Any = field(default_factory=contextlib.nullcontext)
@@ -80,11 +81,13 @@ class Forwarder:
                 self.buffer.quarantine(batch, answer.status_code, _body(answer))
             self.last_error = f"batch {batch.key} refused ({answer.status_code}), quarantined"
             return Outcome("quarantined", len(batch.values), answer.status_code)
-        return self._retry(f"the historian answered {answer.status_code}: {_text(answer)}")
+        return self._retry(f"the historian answered {answer.status_code}: {_text(answer)}",
+                           asked=_retry_after(answer))  # fmt: skip
 
-    def _retry(self, detail: str) -> Outcome:
+    def _retry(self, detail: str, *, asked: float | None = None) -> Outcome:
         self.last_error = detail
-        self._pause = min(self.max_pause, max(0.5, self._pause * 2))
+        doubled = max(0.5, self._pause * 2)
+        self._pause = min(self.max_pause, doubled if asked is None else asked)
         return Outcome("retry", detail=detail)
 
     def pause(self) -> float:
@@ -142,6 +145,12 @@ def _body(answer: requests.Response) -> Any:
         return answer.json()
     except ValueError:
         return _text(answer)
+
+
+def _retry_after(answer: requests.Response) -> float | None:
+    """The seconds a Retry-After header asks for (the historian sends whole seconds)."""
+    value = answer.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else None
 
 
 def _text(answer: requests.Response) -> str:

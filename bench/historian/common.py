@@ -123,11 +123,12 @@ def serving(port: int, seconds: float = 30) -> bool:
     return False
 
 
-def start_gunicorn(port: int, *, own_group: bool = False) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, *, own_group: bool = False, **extra: str) -> subprocess.Popen[bytes]:
     """The production server (deploy/production/gunicorn.conf.py, a worker per core) on
-    `port`, as the runtime role, against the benchmark's database; not yet waited for. With
-    `own_group`, in a process group of its own, so a signal to it reaches the workers too."""
-    env = server_env(LEDGERLINE_BIND=f"127.0.0.1:{port}", LEDGERLINE_LOG_LEVEL="WARNING")
+    `port`, as the runtime role, against the benchmark's database (or the `DATABASE_URL` in
+    `extra`, which is added to its environment); not yet waited for. With `own_group`, in a
+    process group of its own, so a signal to it reaches the workers too."""
+    env = server_env(LEDGERLINE_BIND=f"127.0.0.1:{port}", LEDGERLINE_LOG_LEVEL="WARNING", **extra)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     return subprocess.Popen(
         [gunicorn, "-c", "deploy/production/gunicorn.conf.py", "--access-logfile", "/dev/null"],

@@ -228,7 +228,8 @@ SPECTACULAR_SETTINGS = {
         '`[start, end)`. Errors: `{"error", "detail", "fields", "items"}` with '
         "`error` one of `unauthenticated` (401), `forbidden` (403), `not_found` (404), "
         "`invalid` (400), `unprocessable` (422), `conflict` and `idempotency_mismatch` (409), "
-        "`signature_failed` (403), `too_large` (413). On any 4xx nothing is stored."
+        "`signature_failed` (403), `too_large` (413), `unavailable` (503, with `Retry-After`: the "
+        "database is not answering; send the same request again). On any 4xx nothing is stored."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

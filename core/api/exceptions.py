@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,6 +17,8 @@ from rest_framework.views import exception_handler as drf_handler
 
 from core.deferred import in_caller_transaction, run_after_rollback
 from core.errors import DomainError
+
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(
@@ -62,6 +64,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             error_body("invalid", f"A value cannot be stored: {reason}. Correct it and resend."),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database cannot be reached (stopped, restarting, the network between) or gave up
+        # on the transaction. Whether a commit under way when the connection broke took effect
+        # is unknown here, so the client sends the same request again: an ingest batch under
+        # its key is stored once however often it comes.
+        return Response(
+            error_body(
+                "unavailable",
+                "The database is not answering; this request may not have been stored. Send "
+                f"the same request again in {RETRY_AFTER_SECONDS} s.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, DomainError):
         body = error_body(exc.code, exc.message, fields=exc.fields, items=exc.items)

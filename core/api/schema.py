@@ -23,7 +23,7 @@ ErrorSerializer = inline_serializer(
         "error": serializers.CharField(
             help_text="invalid, parse_error, unauthenticated, forbidden, signature_failed, "
             "not_found, not_acceptable, conflict, idempotency_mismatch, unprocessable, "
-            "too_large, unsupported_media_type"
+            "too_large, unsupported_media_type, unavailable"
         ),
         "detail": serializers.CharField(help_text="What is wrong and what to do next"),
         "fields": serializers.DictField(required=False, help_text="Offending fields → why"),

@@ -10,7 +10,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,43 @@ def test_an_unreachable_historian_loses_nothing(tmp_path: Path, historian: Histo
     assert buffer.stats().buffered == 50
     assert Forwarder(buffer, historian).drain() == 50
     assert stored() == [float(k) for k in range(50)]
+
+
+class Unavailable(BaseHTTPRequestHandler):
+    """A historian whose database is away: 503 `unavailable` with a Retry-After."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'{"error": "unavailable", "detail": "The database is not answering"}'
+        self.send_response(503)
+        self.send_header("Retry-After", "3")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_retry_after_sets_the_pause_and_nothing_leaves_the_buffer(
+    tmp_path: Path, historian: Historian
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        buffer = Buffer(tmp_path, collector="collector-l9")
+        buffer.append(values(0, 20))
+        away = Historian(url=f"http://127.0.0.1:{server.server_address[1]}",
+                         token=historian.token, source=historian.source)  # fmt: skip
+        forwarder = Forwarder(buffer, away)
+        assert [forwarder.send_one().kind for _ in range(3)] == ["retry"] * 3
+        assert forwarder.pause() == 3  # as asked, not doubled
+        assert "503" in forwarder.last_error
+    finally:
+        server.shutdown()
+    assert Forwarder(buffer, historian).drain() == 20
+    assert stored() == [float(k) for k in range(20)]
 
 
 COLLECTOR = """
