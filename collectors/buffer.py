@@ -27,9 +27,11 @@ Values are read back from the segments when a batch is made, not kept in memory:
 outage fills the disk, not the collector's memory.
 
 Size limit: `max_bytes` over all segments. Values that would pass it are refused
-(BufferFull) and nothing is written: the caller must not acknowledge them to their source
-(an MQTT broker keeps and redelivers them; an OPC UA collector records the gap). Nothing
-stored is ever dropped to make room.
+(BufferFull) and nothing is written — or, asked for `partial`, the first ones that fit are
+stored and the rest refused, so a group larger than the whole buffer still goes in as room
+is made. The caller must not acknowledge refused values to their source (an MQTT broker
+keeps and redelivers them; an OPC UA collector reads them again from the server's history,
+or records the gap). Nothing stored is ever dropped to make room.
 """
 
 from __future__ import annotations
@@ -273,24 +275,36 @@ class Buffer:
     def bytes_on_disk(self) -> int:
         return sum(self._sizes.values())
 
-    def append(self, values: Iterable[Value], *, received: float | None = None) -> int:
+    def full(self, waiting: int) -> str:
+        """What to say when `waiting` values find no room."""
+        return (f"the buffer holds {self.bytes_on_disk():,} of its {self.max_bytes:,} bytes: "
+                f"{waiting:,} value(s) not stored")  # fmt: skip
+
+    def append(
+        self, values: Iterable[Value], *, received: float | None = None, partial: bool = False
+    ) -> int:
         """Store `values` durably (fsync'd when this returns): only then may the caller
-        acknowledge them to their source. Raises BufferFull, storing none of them, when they
-        would pass the size limit."""
+        acknowledge them to their source; how many were stored. When they would pass the size
+        limit, raises BufferFull storing none of them — or, `partial`, stores the first ones
+        that fit (perhaps none)."""
         at = time.time() if received is None else received
         lines = []
         for k, v in enumerate(values):
             if v.quality not in QUALITIES:
                 raise ValueError(f"quality {v.quality!r} is not one of {', '.join(QUALITIES)}")
             lines.append(_line({"v": [self.next_seq + k, v.tag, v.ts, v.value, v.quality, at]}))
+        room, fits = self.max_bytes - self.bytes_on_disk(), 0
+        for line in lines:
+            room -= len(line)
+            if room < 0:
+                break
+            fits += 1
+        if fits < len(lines) and not partial:
+            raise BufferFull(self.full(len(lines) - fits))
+        lines = lines[:fits]
         if not lines:
             return 0
         data = b"".join(lines)
-        if self.bytes_on_disk() + len(data) > self.max_bytes:
-            raise BufferFull(
-                f"the buffer holds {self.bytes_on_disk():,} of its {self.max_bytes:,} bytes: "
-                f"{len(lines)} value(s) ({len(data):,} bytes) were not stored"
-            )
         if self._sizes[max(self._sizes)] + len(data) > self.segment_bytes:
             self._open_segment()
         segment = max(self._sizes)

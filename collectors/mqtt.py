@@ -36,7 +36,7 @@ import pysparkplug as spb
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from collectors.buffer import QUALITIES, Buffer, BufferFull, Value
+from collectors.buffer import QUALITIES, Buffer, Value
 from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
@@ -208,13 +208,14 @@ class MqttCollector:
 
     def _store(self, values: list[Value]) -> None:
         """Into the buffer, fsync'd; while it is full, wait (the message stays unacknowledged)."""
-        if not store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
-                               on_full=self._full):  # fmt: skip
+        stored = store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
+                                 on_full=self._full)  # fmt: skip
+        if stored < len(values):  # redelivered whole: the historian stores the stored once
             raise RuntimeError("stopping with a message not stored: it stays unacknowledged")
 
-    def _full(self, exc: BufferFull) -> None:
-        self.last_full = str(exc)
-        log.warning("%s; waiting for the forwarder to make room", exc)
+    def _full(self, said: str) -> None:
+        self.last_full = said
+        log.warning("%s; waiting for the forwarder to make room", said)
 
     def _keep_unreadable(self, message: mqtt.MQTTMessage, reason: str) -> None:
         entry = {"topic": message.topic, "reason": reason, "received": time.time(),

@@ -9,10 +9,10 @@
   last time stored per node (the watermark) is written beside the buffer with them.
 - When the connection is lost (the server restarts, the network fails), the collector
   reconnects with a pause that doubles up to 30 s and subscribes again; then, and when it
-  starts after its own downtime, it reads each node's history from its watermark
-  (HistoryRead) where the server keeps history. Where it does not, the gap is recorded, not
-  papered over: a bad sample without a value just after the watermark, and a line in
-  ``gaps.jsonl`` saying why.
+  starts after its own downtime, it reads each node's history from its watermark to now
+  (HistoryRead, after subscribing, so nothing falls between) where the server keeps
+  history. Where it does not, the gap is recorded, not papered over: a bad sample without
+  a value just after the watermark, and a line in ``gaps.jsonl`` saying why.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from asyncua.common.subscription import OverflowPolicy
 from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.uaerrors import UaError
 
-from collectors.buffer import Buffer, BufferFull, Value
+from collectors.buffer import Buffer, Value
 from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,11 @@ class OpcUaCollector:
             client.connection_lost_callback = self._on_lost
             try:
                 await client.connect()
-                await self._backfill(client)
+                # Subscribed first, then the history read up to now: a change between the two
+                # is in both (stored once: the historian counts an identical sample as a
+                # duplicate), where the other order would miss it.
                 await self._subscribe(client)
+                await self._backfill(client)
                 pause = 0.0
                 while not stop.is_set() and not self.lost.is_set():
                     await asyncio.sleep(self.flush_seconds)
@@ -199,18 +202,18 @@ class OpcUaCollector:
         taken, self.pending = self.pending, []
         values = [value for _, value in taken]
         # While the buffer is full, the server's queues hold what arrives meanwhile; stopped
-        # first, the watermarks stay where they were, so the next start reads these again.
-        if not store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
-                               on_full=self._full):  # fmt: skip
-            return
-        self.received += len(values)
-        for node_id, value in taken:
+        # first, the watermarks move only over what was stored, so the next start reads the
+        # rest again.
+        stored = store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
+                                 on_full=self._full)  # fmt: skip
+        self.received += stored
+        for node_id, value in taken[:stored]:
             if value.ts > self.watermarks.get(node_id, ""):
                 self.watermarks[node_id] = value.ts
         self._save_watermarks()
 
-    def _full(self, exc: BufferFull) -> None:
-        self.last_error = f"{exc}; waiting for the forwarder"
+    def _full(self, said: str) -> None:
+        self.last_error = f"{said}; waiting for the forwarder"
 
     def _load_watermarks(self) -> dict[str, str]:
         if not self.watermarks_path.exists():

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from collectors.buffer import Buffer, BufferFull, Value
+from collectors.buffer import Buffer, Value
 from collectors.forwarder import Forwarder
 
 IDLE_PAUSE = 0.2  # seconds between looks at an empty buffer
@@ -42,22 +42,21 @@ def store_when_room(
     *,
     lock: Any,
     stopping: threading.Event,
-    on_full: Callable[[BufferFull], Any],
-) -> bool:
-    """Append `values` to the buffer (fsync'd); while it is full, wait for the forwarder to
-    make room. False when told to stop while it is full: the values are not stored (their
-    source keeps them: MQTT redelivers what was not acknowledged, OPC UA's history is read
-    again from the watermark)."""
+    on_full: Callable[[str], Any],
+) -> int:
+    """Append `values` to the buffer (fsync'd), oldest first, as many as it has room for;
+    while it is full, say so (`on_full`) and wait for the forwarder to make room. How many
+    were stored: all of them, unless told to stop while it is full (the rest are not stored;
+    their source keeps them: MQTT redelivers what was not acknowledged, OPC UA's history is
+    read again from the watermark)."""
+    done = 0
     while True:
-        try:
-            with lock:
-                buffer.append(values)
-            return True
-        except BufferFull as exc:
-            if stopping.is_set():
-                return False
-            on_full(exc)
-            time.sleep(0.5)
+        with lock:
+            done += buffer.append(values[done:], partial=True)
+        if done == len(values) or stopping.is_set():
+            return done
+        on_full(buffer.full(len(values) - done))
+        time.sleep(0.5)
 
 
 def stop_on_signals(stop: threading.Event) -> None:

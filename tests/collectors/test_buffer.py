@@ -110,6 +110,23 @@ def test_a_full_buffer_refuses_new_values_and_drops_none(tmp_path: Path) -> None
     assert buffer.append(values(0, 3)) == 3  # room again once sent
 
 
+def test_a_group_larger_than_the_buffer_goes_in_as_room_is_made(tmp_path: Path) -> None:
+    buffer = Buffer(tmp_path, collector="c1", max_bytes=4000, segment_bytes=1000)
+    group, stored, got = values(0, 200), 0, []
+    with pytest.raises(BufferFull):
+        buffer.append(group)
+    assert buffer.stats().buffered == 0
+    while stored < len(group):
+        taken = buffer.append(group[stored:], partial=True)
+        assert 0 < taken < len(group)  # some each time, never all at once
+        stored += taken
+        assert buffer.bytes_on_disk() <= 4000
+        while (batch := buffer.next_batch(50)) is not None:
+            got += [v.value for v in batch.values]
+            buffer.sent(batch)
+    assert got == [float(k) for k in range(200)]
+
+
 def test_segments_are_deleted_once_everything_in_them_is_done(tmp_path: Path) -> None:
     buffer = Buffer(tmp_path, collector="c1", segment_bytes=2000)
     for k in range(0, 200, 10):

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -31,6 +35,7 @@ from tests.collectors.broker import wait_for as waiting
 pytestmark = pytest.mark.django_db(transaction=True)
 FLOW = "L9.FEEDER1.MASSFLOW"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class UaServer:
@@ -69,6 +74,12 @@ class UaServer:
                             StatusCode=ua.StatusCode(status), SourceTimestamp=at,
                             ServerTimestamp=at)  # fmt: skip
         self.run(self.flow.write_value(data))
+
+    def kept(self) -> list[float]:
+        """The values the server's history holds (it records them a moment after a write)."""
+        storage = self.server.iserver.history_manager.storage
+        kept, _ = self.run(storage.read_node_history(self.flow.nodeid, T0, T0 + timedelta(1), 0))
+        return [data.Value.Value for data in kept]
 
     def stop(self) -> None:
         self.run(self.server.stop())
@@ -167,6 +178,7 @@ def test_history_fills_the_collectors_own_downtime(
     running.close()  # the collector is down; the line goes on
     for k in range(11, 21):
         server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: server.kept()[-1:] == [20.0])
     running = Running(tmp_path, server, historian)
     wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 20)
     running.close()
@@ -198,6 +210,96 @@ def test_without_history_a_restart_records_the_gap(
     gap = json.loads((tmp_path / "gaps.jsonl").read_text().splitlines()[0])
     assert gap["tag"] == FLOW
     assert "no history" in gap["reason"]
+
+
+COLLECTOR = [sys.executable, "manage.py", "collect", "opcua", "--name", "collector-ua",
+             "--batch", "200"]  # fmt: skip
+
+
+def test_a_collector_killed_mid_stream_reads_the_rest_from_history(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    """SIGKILL while the line changes 200 times a second: values the collector had stored
+    are sent, those it had not are read from the server's history on restart; each once."""
+    server = UaServer(port, history=True)
+    servers.append(server)
+    (tmp_path / "nodes.csv").write_text(f"{server.node_id},{FLOW}\n")
+    args = [*COLLECTOR, "--endpoint", f"opc.tcp://127.0.0.1:{port}/ledgerline/",
+            "--nodes", str(tmp_path / "nodes.csv"), "--buffer", str(tmp_path / "buffer"),
+            "--historian", historian.url]  # fmt: skip
+    env = {**os.environ, "LEDGERLINE_COLLECTOR_TOKEN": historian.token}
+
+    def collector() -> subprocess.Popen[str]:
+        log = (tmp_path / "collector.log").open("a")
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log, text=True)
+        waiting(lambda: (tmp_path / "collector.log").read_text().count("collecting into")
+                        > len(started))  # fmt: skip
+        started.append(process)
+        return process
+
+    started: list[subprocess.Popen[str]] = []
+    changes = 1600
+    line_running = threading.Event()
+
+    def line() -> None:
+        began = time.monotonic()
+        for k in range(1, changes + 1):
+            server.write(float(k), T0 + timedelta(milliseconds=10 * k))
+            time.sleep(max(0.0, began + k / 200 - time.monotonic()))
+            line_running.set()
+
+    first = collector()
+    wait_for(lambda: len(stored()) >= 1)  # subscribed: the initial value arrived
+    writer = threading.Thread(target=line)
+    writer.start()
+    try:
+        time.sleep(3)
+        os.kill(first.pid, signal.SIGKILL)  # mid-stream: values and batches in flight
+        first.wait()
+        time.sleep(2)
+        second = collector()
+        writer.join()
+        wait_for(lambda: len(stored()) >= changes + 1, seconds=90)
+        time.sleep(1)  # nothing more arrives
+    finally:
+        for process in started:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+    assert [r[1] for r in stored()] == [float(k) for k in range(changes + 1)]
+    assert second.returncode == 0
+    assert not (tmp_path / "buffer" / "gaps.jsonl").exists()
+
+
+def test_a_full_buffer_waits_and_loses_nothing(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    """The stated policy: a full buffer refuses new values and drops nothing stored; the
+    collector waits (the server's queue holds the changes) until the forwarder makes room."""
+    server = UaServer(port, history=False)
+    servers.append(server)
+    buffer = Buffer(tmp_path, collector="collector-ua", max_bytes=32_768)
+    collector = OpcUaCollector(buffer, endpoint=f"opc.tcp://127.0.0.1:{port}/ledgerline/",
+                               nodes={server.node_id: FLOW}, lock=threading.Lock())  # fmt: skip
+    source = OpcUaThread(collector)
+    source.start()
+    try:
+        wait_for(lambda: collector.received >= 1)
+        for k in range(1, 1001):  # ~96 bytes each on disk: three times what the buffer holds
+            server.write(float(k), T0 + timedelta(milliseconds=10 * k))
+        wait_for(lambda: "waiting for the forwarder" in collector.last_error)
+        assert buffer.bytes_on_disk() <= 32_768
+        assert stored() == []  # the historian has not been sent anything yet
+        stop = threading.Event()  # the historian is back: a forwarder makes room
+        forwarder = Forwarder(buffer, historian, batch_values=100, lock=collector.lock)
+        threading.Thread(target=forward_until_stopped, args=(forwarder, stop)).start()
+        try:
+            wait_for(lambda: len(stored()) >= 1001)
+        finally:
+            stop.set()
+    finally:
+        source.stop()
+        buffer.close()
+    assert [r[1] for r in stored()] == [float(k) for k in range(1001)]
 
 
 def test_node_files_and_status_codes(tmp_path: Path) -> None:
