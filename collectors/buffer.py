@@ -361,11 +361,18 @@ class Buffer:
         self.sent_count += 1
         self._done(batch)
 
-    def quarantine(self, batch: Batch, status: int, answer: Any) -> None:
-        """The historian refused the batch for good: its values and the answer go to
-        quarantine.jsonl (fsync'd) before the batch counts as done."""
+    def quarantine(
+        self, batch: Batch, status: int, answer: Any, refused: Iterable[int] | None = None
+    ) -> None:
+        """The historian refused the batch, or the values at the `refused` indexes of it, for
+        good (the rest it stored): those values and the answer go to quarantine.jsonl
+        (fsync'd) before the batch counts as done."""
+        indexes = range(len(batch.values)) if refused is None else sorted(refused)
+        samples = [batch.values[k].sample() for k in indexes]
         entry = {"batch": batch.number, "key": batch.key, "status": status, "answer": answer,
-                 "samples": [v.sample() for v in batch.values], "at": time.time()}  # fmt: skip
+                 "samples": samples, "at": time.time()}  # fmt: skip
+        if refused is not None:
+            entry["indexes"] = list(indexes)
         self.keep("quarantine.jsonl", entry)
         self._write(_line({"q": [batch.number, self._batches[batch.number][1], status, answer]}))
         self.quarantined_count += 1

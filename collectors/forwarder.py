@@ -4,9 +4,13 @@ once the historian has answered for it.
 
 - 201 (stored) or 200 (a replay of a batch stored before: the historian answers with the
   first result and stores nothing twice) → the batch is done.
-- 400, 409, 422: the historian refuses this batch for good (an unknown tag, a value that does
-  not fit, a conflict with a stored original) → quarantined with the answer, kept on disk,
-  counted in the heartbeat; the batches behind it go on.
+- 409, 422 naming the items at fault (an unknown tag, a value that does not fit, a conflict
+  with a stored original): the rest of the batch is sent again under a key derived from the
+  batch's (`<key>/rest<n>`, as deterministic as the first), and only the items at fault are
+  quarantined — one unconfigured tag does not hold back the values of every other.
+- 400, or a refusal naming no item: the historian refuses this batch for good →
+  quarantined with the answer, kept on disk, counted in the heartbeat; the batches behind it
+  go on.
 - Anything else (no connection, a timeout, 401/403, 429, 5xx) → the batch stays first in line
   and is sent again after the pause the answer's Retry-After asks for (503 while the
   historian's database is away), else after one that doubles up to `max_pause` seconds.
@@ -28,6 +32,7 @@ from collectors.buffer import Batch, Buffer
 INGEST_PATH = "/api/v1/historian/samples/"
 HEARTBEAT_PATH = "/api/v1/collectors/{name}/heartbeat/"
 REFUSED_FOR_GOOD = frozenset({400, 409, 422})
+MAX_SPLITS = 5  # requests with the named items taken out, before the whole batch is refused
 BATCH_VALUES = 10_000
 
 
@@ -42,7 +47,7 @@ class Historian:
 @dataclass
 class Outcome:
     kind: str  # "idle", "sent", "quarantined" or "retry"
-    values: int = 0
+    values: int = 0  # stored by the historian (a quarantined batch's other values may be)
     status: int | None = None
     detail: str = ""
 
@@ -77,12 +82,43 @@ class Forwarder:
             self._sent.append((time.monotonic(), len(batch.values)))
             return Outcome("sent", len(batch.values), answer.status_code)
         if answer.status_code in REFUSED_FOR_GOOD:
-            with self.lock:
-                self.buffer.quarantine(batch, answer.status_code, _body(answer))
-            self.last_error = f"batch {batch.key} refused ({answer.status_code}), quarantined"
-            return Outcome("quarantined", len(batch.values), answer.status_code)
+            return self._refused(batch, answer)
         return self._retry(f"the historian answered {answer.status_code}: {_text(answer)}",
                            asked=_retry_after(answer))  # fmt: skip
+
+    def _refused(self, batch: Batch, answer: requests.Response) -> Outcome:
+        """Send the batch again without the items the historian named, until it takes the
+        rest; quarantine those items (or the whole batch when it names none)."""
+        refused: set[int] = set()
+        status, body = answer.status_code, _body(answer)
+        for attempt in range(1, MAX_SPLITS + 1):
+            named = _item_indexes(body, [k for k in range(len(batch.values)) if k not in refused])
+            if not named or len(refused | named) == len(batch.values):
+                refused = set(range(len(batch.values)))
+                break
+            refused |= named
+            kept = tuple(v for k, v in enumerate(batch.values) if k not in refused)
+            rest = Batch(batch.number, f"{batch.key}/rest{attempt}", kept)
+            try:
+                again = self._post(INGEST_PATH, rest.body(self.historian.source))
+            except requests.RequestException as exc:
+                return self._retry(f"the historian could not be reached: {exc}")
+            if again.status_code in (200, 201):
+                break
+            if again.status_code not in REFUSED_FOR_GOOD:
+                return self._retry(f"the historian answered {again.status_code}: {_text(again)}",
+                                   asked=_retry_after(again))  # fmt: skip
+            body = _body(again)
+        else:
+            refused = set(range(len(batch.values)))
+        whole = len(refused) == len(batch.values)
+        with self.lock:
+            self.buffer.quarantine(batch, status, _body(answer), None if whole else refused)
+        if not whole:
+            self._sent.append((time.monotonic(), len(batch.values) - len(refused)))
+        self.last_error = (f"batch {batch.key}: {len(refused)} of {len(batch.values)} value(s) "
+                           f"refused ({status}), quarantined")  # fmt: skip
+        return Outcome("quarantined", len(batch.values) - len(refused), status)
 
     def _retry(self, detail: str, *, asked: float | None = None) -> Outcome:
         self.last_error = detail
@@ -134,7 +170,7 @@ class Forwarder:
             outcome = self.send_one()
             if outcome.kind == "idle":
                 break
-            total += outcome.values if outcome.kind == "sent" else 0
+            total += outcome.values
             if outcome.kind == "retry":
                 time.sleep(self._pause)
         return total
@@ -145,6 +181,18 @@ def _body(answer: requests.Response) -> Any:
         return answer.json()
     except ValueError:
         return _text(answer)
+
+
+def _item_indexes(body: Any, positions: list[int]) -> set[int]:
+    """The batch indexes of the items a refusal names; `positions` maps the index in the
+    request that was refused to the index in the batch."""
+    items = body.get("items") if isinstance(body, dict) else None
+    named = set()
+    for item in items if isinstance(items, list) else []:
+        index = item.get("index") if isinstance(item, dict) else None
+        if isinstance(index, int) and 0 <= index < len(positions):
+            named.add(positions[index])
+    return named
 
 
 def _retry_after(answer: requests.Response) -> float | None:

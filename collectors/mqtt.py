@@ -14,7 +14,10 @@
   ``{"tag", "ts", "value", "quality"}``, a list of them, or ``{"samples": [...]}``.
 - Sparkplug B (``spBv1.0/<group>/<NBIRTH|NDATA|DBIRTH|DDATA|NDEATH|DDEATH>/<node>[/<device>]``):
   each metric becomes a sample of the tag named like the metric (``/`` read as ``.``), at the
-  metric's timestamp (else the payload's); a null metric is a bad sample without a value.
+  metric's timestamp (else the payload's); a null metric (or NaN, ±inf) is a bad sample
+  without a value. A metric's ``Quality`` property (as Ignition sends it) gives the sample's
+  quality: a code up to 255 is an OPC DA quality byte (192 good, 64–127 uncertain, the rest
+  bad), a larger one an OPC UA status code (its severity bits); without one, a value is good.
 - A payload the collector cannot read (not JSON, not Sparkplug, an alias no BIRTH named) is
   kept whole in ``unreadable.jsonl`` beside the buffer (fsync'd) before it is acknowledged,
   and for an unknown alias the node is asked to rebirth: nothing received is thrown away.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import threading
 import time
 from datetime import UTC, datetime
@@ -35,6 +39,10 @@ import paho.mqtt.client as mqtt
 import pysparkplug as spb
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+
+# pysparkplug's own generated protobuf (its Metric drops properties, where Quality travels);
+# the version is pinned in pyproject.toml.
+from pysparkplug._protobuf import Payload as RawPayload
 
 from collectors.buffer import QUALITIES, Buffer, Value
 from collectors.run import store_when_room
@@ -47,6 +55,8 @@ BIRTH_AND_DEATH = (
     f"{SPARKPLUG}/+/DBIRTH/+/+",
     f"{SPARKPLUG}/+/DDEATH/+/+",
 )
+LIFECYCLE = frozenset({"NBIRTH", "NDEATH", "DBIRTH", "DDEATH"})
+DATA_ID, BIRTHS_ID = 1, 2  # subscription identifiers
 SESSION_EXPIRY = 7 * 24 * 3600  # seconds the broker keeps the session while disconnected
 
 
@@ -56,6 +66,27 @@ class Unreadable(ValueError):
 
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def quality_of_code(code: int) -> str:
+    """The historian's quality for a Sparkplug ``Quality`` property."""
+    if 0 <= code <= 0xFF:  # an OPC DA quality byte: QQ in the two high bits
+        return {0xC0: "good", 0x40: "uncertain"}.get(code & 0xC0, "bad")
+    return ("good", "uncertain", "bad", "bad")[(code >> 30) & 3]  # an OPC UA status code
+
+
+def metric_qualities(payload: bytes) -> list[str | None]:
+    """Each metric's quality from its ``Quality`` property, in payload order (None where it
+    has none)."""
+    qualities: list[str | None] = []
+    for metric in RawPayload.FromString(payload).metrics:
+        found = None
+        for key, value in zip(metric.properties.keys, metric.properties.values, strict=False):
+            kind = value.WhichOneof("value")
+            if key.lower() == "quality" and kind in ("int_value", "long_value"):
+                found = quality_of_code(getattr(value, kind))
+        qualities.append(found)
+    return qualities
 
 
 def json_values(payload: bytes) -> list[Value]:
@@ -94,7 +125,7 @@ class Sparkplug:
             if kind in ("NBIRTH", "DBIRTH"):
                 born = (spb.NBirth if kind == "NBIRTH" else spb.DBirth).decode(payload)
                 self.births[key] = born
-                return self._samples(born.metrics, born.timestamp)
+                return self._samples(born.metrics, born.timestamp, metric_qualities(payload))
             if kind in ("NDATA", "DDATA"):
                 birth = self.births.get(key)
                 if birth is None:
@@ -102,9 +133,10 @@ class Sparkplug:
                                      "BIRTH")  # fmt: skip
                 data_class = spb.NData if kind == "NDATA" else spb.DData
                 data = data_class.decode(payload, birth=birth)
-                return self._samples(data.metrics, data.timestamp)
+                return self._samples(data.metrics, data.timestamp, metric_qualities(payload))
             if kind in ("NDEATH", "DDEATH"):
-                return self._death(key, kind)
+                died = (spb.NDeath if kind == "NDEATH" else spb.DDeath).decode(payload)
+                return self._death(key, kind, died.timestamp)
         except Unreadable:
             raise
         except Exception as exc:  # the decoder's errors are of many kinds
@@ -112,24 +144,29 @@ class Sparkplug:
         return []  # commands and STATE carry no process values
 
     @staticmethod
-    def _samples(metrics: tuple[spb.Metric, ...], at: int) -> list[Value]:
+    def _samples(
+        metrics: tuple[spb.Metric, ...], at: int, qualities: list[str | None]
+    ) -> list[Value]:
         values = []
-        for metric in metrics:
+        for metric, quality in zip(metrics, qualities, strict=True):
             if metric.name is None:
                 raise Unreadable(f"alias {metric.alias} was named by no BIRTH")
             tag = metric.name.replace("/", ".")
             ts = _iso(metric.timestamp if metric.timestamp is not None else at)
-            if metric.is_null or metric.value is None:
+            value = metric.value
+            if metric.is_null or value is None or (isinstance(value, float)
+                                                   and not math.isfinite(value)):  # fmt: skip
                 values.append(Value(tag, ts, None, "bad"))
-            elif isinstance(metric.value, bool | int | float | str):
-                values.append(Value(tag, ts, metric.value))
+            elif isinstance(value, bool | int | float | str):
+                values.append(Value(tag, ts, value, quality or "good"))
         return values
 
-    def _death(self, key: tuple[str, ...], kind: str) -> list[Value]:
-        """An explicit gap: each metric of the node (device), bad and without a value, now;
+    def _death(self, key: tuple[str, ...], kind: str, at_ms: int | None) -> list[Value]:
+        """An explicit gap: each metric of the node (device), bad and without a value, at the
+        death's timestamp (an NDEATH, set as the broker's will, often has none: then now);
         for a node, its devices die with it."""
         dying = [k for k in self.births if k == key or (kind == "NDEATH" and k[:2] == key)]
-        at = _iso(int(time.time() * 1000))
+        at = _iso(at_ms or int(time.time() * 1000))  # absent: 0 or None
         values = [Value(m.name.replace("/", "."), at, None, "bad")
                   for k in dying for m in self.births.pop(k).metrics if m.name]  # fmt: skip
         return values
@@ -178,20 +215,38 @@ class MqttCollector:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def subscriptions(self) -> list[str]:
+    def subscriptions(self) -> tuple[list[str], list[str]]:
+        """The data topics (shared when a group is named), and the BIRTH/DEATH topics."""
         shared = [f"$share/{self.share_group}/{t}" if self.share_group else t for t in self.topics]
         sparkplug = any(t.startswith(SPARKPLUG) for t in self.topics)
-        return shared + (list(BIRTH_AND_DEATH) if sparkplug else [])
+        return shared, list(BIRTH_AND_DEATH) if sparkplug else []
+
+    def _second_copy(self, message: mqtt.MQTTMessage) -> bool:
+        """A BIRTH or DEATH delivered for a data subscription: read from its own one."""
+        kind = message.topic.split("/")[2:3]
+        if not kind or kind[0] not in LIFECYCLE or not self.subscriptions()[1]:
+            return False
+        identifiers = getattr(message.properties, "SubscriptionIdentifier", None)
+        return identifiers is not None and BIRTHS_ID not in identifiers
 
     def _on_connect(self, client: mqtt.Client, _: Any, __: Any, code: Any, ___: Any = None) -> None:
         if code != 0:
             log.error("the broker refused the connection: %s", code)
             return
-        client.subscribe([(topic, 1) for topic in self.subscriptions()])
+        # Two subscriptions, told apart by their identifiers (MQTT v5): a BIRTH or DEATH that
+        # also matches a data topic arrives twice and is read once, from its own subscription.
+        data, births = self.subscriptions()
+        for identifier, topics in ((DATA_ID, data), (BIRTHS_ID, births)):
+            if topics:
+                properties = Properties(PacketTypes.SUBSCRIBE)
+                properties.SubscriptionIdentifier = identifier
+                client.subscribe([(topic, 1) for topic in topics], properties=properties)
 
     def _on_message(self, client: mqtt.Client, _: Any, message: mqtt.MQTTMessage) -> None:
         try:
             if message.topic.startswith(SPARKPLUG + "/"):
+                if self._second_copy(message):
+                    return
                 values = self.sparkplug.values(message.topic, message.payload)
             else:
                 values = json_values(message.payload)

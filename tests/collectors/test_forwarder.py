@@ -6,6 +6,7 @@ and doubles nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -93,22 +94,64 @@ def test_a_crash_before_the_answer_was_recorded_sends_the_batch_again_harmlessly
     assert stored() == [float(k) for k in range(100)]
 
 
-def test_a_batch_refused_for_good_is_quarantined_and_the_rest_goes_on(
+def test_the_values_refused_for_good_are_quarantined_and_the_rest_stored(
     tmp_path: Path, historian: Historian
 ) -> None:
+    """An unconfigured tag in a batch: its value is quarantined with the historian's answer,
+    the batch's other values are stored (under the batch's key + /rest1), the batches behind
+    go on."""
     buffer = Buffer(tmp_path, collector="collector-l9")
-    buffer.append(values(0, 5))
+    buffer.append(values(0, 3))
     buffer.append([Value("L9.NO.SUCH.TAG", "2026-03-01T08:00:01Z", 1.0)])
+    buffer.append(values(3, 2))
     forwarder = Forwarder(buffer, historian, batch_values=6)
     outcome = forwarder.send_one()
-    assert (outcome.kind, outcome.status) == ("quarantined", 422)
+    assert (outcome.kind, outcome.status, outcome.values) == ("quarantined", 422, 5)
+    assert stored() == [float(k) for k in range(5)]
     buffer.append(values(5, 5))
     assert forwarder.drain() == 5
-    assert stored() == [float(k) for k in range(5, 10)]
-    quarantined = (tmp_path / "quarantine.jsonl").read_text()
-    assert "L9.NO.SUCH.TAG" in quarantined
-    assert '"status": 422' in quarantined
+    assert stored() == [float(k) for k in range(10)]
+    (entry,) = [json.loads(line) for line in (tmp_path / "quarantine.jsonl").open()]
+    assert entry["indexes"] == [3]
+    assert [s["tag"] for s in entry["samples"]] == ["L9.NO.SUCH.TAG"]
+    assert entry["status"] == 422
+    assert entry["answer"]["items"][0]["index"] == 3
     assert buffer.stats().quarantined == 1
+
+
+def test_a_batch_refused_whole_is_quarantined_whole(tmp_path: Path, historian: Historian) -> None:
+    buffer = Buffer(tmp_path, collector="collector-l9")
+    buffer.append([Value(f"L9.NO.SUCH.TAG{k}", "2026-03-01T08:00:01Z", 1.0) for k in range(3)])
+    buffer.append(values(0, 2))
+    forwarder = Forwarder(buffer, historian, batch_values=3)
+    assert forwarder.send_one().kind == "quarantined"
+    assert forwarder.drain() == 2
+    (entry,) = [json.loads(line) for line in (tmp_path / "quarantine.jsonl").open()]
+    assert len(entry["samples"]) == 3
+    assert "indexes" not in entry
+    assert stored() == [0.0, 1.0]
+
+
+def test_a_split_batch_sent_again_after_a_crash_stores_nothing_twice(
+    tmp_path: Path, historian: Historian
+) -> None:
+    """The rest was stored, then the collector died before it recorded the quarantine: the
+    batch is sent again, refused again, its rest sent again under the same derived key —
+    the historian answers 200 and stores nothing twice."""
+    buffer = Buffer(tmp_path, collector="collector-l9")
+    buffer.append([*values(0, 2), Value("L9.NO.SUCH.TAG", "2026-03-01T08:00:01Z", 1.0)])
+    batch = buffer.next_batch(3)
+    assert batch is not None
+    rest = {"source": historian.source, "ingest_key": f"{batch.key}/rest1",
+            "samples": [v.sample() for v in batch.values[:2]]}  # fmt: skip
+    first = requests.post(historian.url + INGEST_PATH, json=rest, timeout=30,
+                          headers={"Authorization": f"Token {historian.token}"})  # fmt: skip
+    assert first.status_code == 201  # ...and then the crash
+    before = IngestBatch.objects.count()
+    outcome = Forwarder(buffer, historian, batch_values=3).send_one()
+    assert (outcome.kind, outcome.values) == ("quarantined", 2)
+    assert IngestBatch.objects.count() == before
+    assert stored() == [0.0, 1.0]
 
 
 def test_an_unreachable_historian_loses_nothing(tmp_path: Path, historian: Historian) -> None:

@@ -22,6 +22,7 @@ import paho.mqtt.client as mqtt
 import pysparkplug as spb
 import pytest
 from django.db import connection
+from pysparkplug._protobuf import Payload as RawPayload
 
 from audit.actors import SystemActor
 from bench.historian.common import free_port
@@ -29,6 +30,7 @@ from collectors.buffer import Buffer
 from collectors.forwarder import Forwarder, Historian
 from collectors.mqtt import MqttCollector
 from collectors.run import forward_until_stopped
+from historian.models import IngestBatch
 from historian.services import tag_create
 from tests.collectors.broker import start_mosquitto, wait_for
 
@@ -119,10 +121,11 @@ def test_json_samples_arrive_once(tmp_path: Path, broker: str, historian: Histor
     assert running.buffer.stats().buffered == 0
 
 
-def _birth(seq: int) -> bytes:
-    metrics = tuple(spb.Metric(timestamp=None, name=name.replace(".", "/"), alias=k,
+def _birth(seq: int, aliases: tuple[int, ...] = (0, 1, 2)) -> bytes:
+    """The node's birth: its metrics (TAGS[alias] under each alias), each 0.0."""
+    metrics = tuple(spb.Metric(timestamp=None, name=TAGS[k].replace(".", "/"), alias=k,
                                datatype=spb.DataType.DOUBLE, value=0.0)
-                    for k, name in enumerate(TAGS))  # fmt: skip
+                    for k in aliases)  # fmt: skip
     return spb.NBirth(timestamp=1772352000000, seq=seq, metrics=metrics).encode()
 
 
@@ -159,6 +162,65 @@ def test_sparkplug_aliases_and_a_death_as_an_explicit_gap(
     speed = stored(TAGS[2])
     assert (None, 2) in [row[1:] for row in speed[1:-1]]  # the null metric: a bad sample
     assert len(speed) == 32
+
+
+def _with_quality(payload: bytes, codes: dict[int, int]) -> bytes:
+    """The payload with a `Quality` property (Int32, as Ignition sends it) on some metrics."""
+    raw = RawPayload.FromString(payload)
+    for index, code in codes.items():
+        metric = raw.metrics[index]
+        metric.properties.keys.append("Quality")
+        value = metric.properties.values.add()
+        value.type, value.int_value = spb.DataType.INT32, code
+    return raw.SerializeToString()
+
+
+def test_sparkplug_devices_their_qualities_and_a_device_death(
+    tmp_path: Path, broker: str, historian: Historian
+) -> None:
+    """DBIRTH names a device's aliases, DDATA carries its values (a Quality property read as
+    the sample's quality), DDEATH writes the device's gap; the node's own metrics go on."""
+    running = Running(tmp_path, broker, historian, ["spBv1.0/L9/#"])
+    line = publisher(broker)
+    line.publish("spBv1.0/L9/NBIRTH/edge3", _birth(0, (2,)), qos=1).wait_for_publish()
+    feeders = tuple(spb.Metric(timestamp=None, name=name.replace(".", "/"), alias=10 + k,
+                               datatype=spb.DataType.DOUBLE, value=1.0)
+                    for k, name in enumerate(TAGS[:2]))  # fmt: skip
+    line.publish("spBv1.0/L9/DBIRTH/edge3/feeders",
+                 spb.DBirth(timestamp=1772352000000, seq=1, metrics=feeders).encode(),
+                 qos=1).wait_for_publish()  # fmt: skip
+    at = 1772352001000  # 2026-03-01T08:00:01Z
+    codes = [192, 64, 0, 0x80000000, 0x40000000, 0]  # good, uncertain, bad (DA and UA codes)
+    for k, code in enumerate(codes):
+        metrics = (
+            spb.Metric(timestamp=at + k * 1000, name=None, alias=10, datatype=spb.DataType.DOUBLE,
+                       value=float("nan") if k == 5 else 20.0 + k),
+            spb.Metric(timestamp=at + k * 1000, name=None, alias=11, datatype=spb.DataType.DOUBLE,
+                       value=30.0 + k),
+        )  # fmt: skip
+        payload = _with_quality(spb.DData(timestamp=at, seq=2 + k, metrics=metrics).encode(),
+                                {0: code})  # fmt: skip
+        line.publish("spBv1.0/L9/DDATA/edge3/feeders", payload, qos=1).wait_for_publish()
+    line.publish(
+        "spBv1.0/L9/DDEATH/edge3/feeders", spb.DDeath(timestamp=at + 9000, seq=9).encode(), qos=1
+    ).wait_for_publish()
+    line.publish("spBv1.0/L9/NDATA/edge3", _data(10, at + 10_000, {2: 700.0}),
+                 qos=1).wait_for_publish()  # the node lives on  # fmt: skip
+    wait_for(lambda: len(stored(TAGS[0])) == 8 and len(stored(TAGS[2])) == 2)
+    running.close()
+    one = stored(TAGS[0])
+    assert one[0][1:] == (1.0, 0)  # the device's birth
+    assert [row[1:] for row in one[1:7]] == [
+        (20.0, 0), (21.0, 1), (22.0, 2), (23.0, 2), (24.0, 1), (None, 2)
+    ]  # fmt: skip
+    assert one[7] == ("2026-03-01T08:00:10.000", None, 2)  # the device's death: a gap
+    two = [row[1:] for row in stored(TAGS[1])]
+    assert two[1:7] == [(30.0 + k, 0) for k in range(6)]  # no Quality property: good
+    assert two[7] == (None, 2)
+    assert [row[1:] for row in stored(TAGS[2])] == [(0.0, 0), (700.0, 0)]
+    # Births and the death match the data topic too, and are read once: 3 + 12 + 2 + 1.
+    assert running.collector.received == 18
+    assert sum(IngestBatch.objects.values_list("duplicate_count", flat=True)) == 0
 
 
 def test_an_alias_no_birth_named_is_kept_and_a_rebirth_asked(
