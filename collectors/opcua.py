@@ -7,6 +7,10 @@
   historian's qualities (the status code's severity bits).
 - Notifications are gathered and appended to the buffer (fsync'd) every `flush_seconds`; the
   last time stored per node (the watermark) is written beside the buffer with them.
+- Security (``--security Basic256Sha256,SignAndEncrypt``): the collector signs (and encrypts)
+  with its own certificate, made on first use when the files do not exist (the key 0600), for
+  the server's administrator to trust; the server's certificate is pinned from a file, never
+  taken from the endpoint on trust. A user name and password may be sent too.
 - When the connection is lost (the server restarts, the network fails), the collector
   reconnects with a pause that doubles up to 30 s and subscribes again; then, and when it
   starts after its own downtime, it reads each node's history from its watermark to now
@@ -24,7 +28,9 @@ import json
 import logging
 import math
 import os
+import socket
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,16 +38,88 @@ from typing import Any
 from asyncua import ua
 from asyncua.client.client import Client
 from asyncua.common.subscription import OverflowPolicy
+from asyncua.crypto import security_policies
+from asyncua.crypto.cert_gen import (
+    dump_private_key_as_pem,
+    generate_private_key,
+    generate_self_signed_app_certificate,
+)
 from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.uaerrors import UaError
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from collectors.buffer import Buffer, Value
 from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
 logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO is every socket event
+POLICIES = ("Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss")
 QUEUE_SIZE = 10_000  # per monitored item, on the server
 MAX_PAUSE = 30.0
+
+
+@dataclass(frozen=True)
+class Security:
+    """How the collector meets an OPC UA server that asks for more than anonymity."""
+
+    policy: str = ""  # "Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss"; "" none
+    mode: str = "SignAndEncrypt"  # or "Sign"
+    certificate: Path | None = None  # the collector's (DER), made if missing
+    private_key: Path | None = None  # its key (PEM), made if missing
+    server_certificate: Path | None = None  # the server's, trusted
+    application_uri: str = "urn:ledgerline:collector"
+    username: str | None = None
+    password: str | None = None
+
+    def check(self) -> None:
+        """Refuse an incomplete or unknown setting with what to give instead."""
+        if not self.policy:
+            return
+        if self.policy not in POLICIES:  # Basic128Rsa15 and Basic256 are deprecated: weak
+            raise ValueError(f"unknown security policy {self.policy!r}: use Basic256Sha256, "
+                             "Aes128Sha256RsaOaep or Aes256Sha256RsaPss")  # fmt: skip
+        if self.mode not in ("Sign", "SignAndEncrypt"):
+            raise ValueError(f"unknown security mode {self.mode!r}: use Sign or SignAndEncrypt")
+        if None in (self.certificate, self.private_key, self.server_certificate):
+            raise ValueError("a secure connection needs --certificate, --private-key (made "
+                             "when missing) and --server-certificate (the server's)")  # fmt: skip
+        assert self.server_certificate is not None
+        if not self.server_certificate.is_file():
+            raise ValueError(f"no server certificate at {self.server_certificate}: export it "
+                             "from the OPC UA server")  # fmt: skip
+
+    def make_certificate(self) -> bool:
+        """The collector's key and self-signed certificate, made when missing; whether made."""
+        assert self.certificate is not None
+        assert self.private_key is not None
+        if self.certificate.exists() and self.private_key.exists():
+            return False
+        key = generate_private_key()
+        descriptor = os.open(self.private_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(dump_private_key_as_pem(key))
+        names = [x509.UniformResourceIdentifier(self.application_uri),
+                 x509.DNSName(socket.gethostname())]  # fmt: skip
+        certificate = generate_self_signed_app_certificate(
+            key, "Ledgerline collector", {}, names, [ExtendedKeyUsageOID.CLIENT_AUTH], days=3650
+        )
+        self.certificate.write_bytes(certificate.public_bytes(Encoding.DER))
+        return True
+
+    async def apply(self, client: Client) -> None:
+        if self.username:
+            client.set_user(self.username)
+            client.set_password(self.password or "")
+        if not self.policy:
+            return
+        client.application_uri = self.application_uri
+        await client.set_security(
+            getattr(security_policies, f"SecurityPolicy{self.policy}"),
+            str(self.certificate), str(self.private_key), None, str(self.server_certificate),
+            getattr(ua.MessageSecurityMode, self.mode),
+        )  # fmt: skip
 
 
 def read_nodes(path: Path | str) -> dict[str, str]:
@@ -92,8 +170,10 @@ class OpcUaCollector:
         lock: threading.Lock | None = None,
         flush_seconds: float = 0.1,
         publishing_ms: float = 100.0,
+        security: Security | None = None,
     ) -> None:
         self.buffer = buffer
+        self.security = security or Security()
         self.endpoint = endpoint
         self.nodes = nodes
         self.lock = lock or threading.Lock()
@@ -128,6 +208,7 @@ class OpcUaCollector:
             self.lost = asyncio.Event()
             client.connection_lost_callback = self._on_lost
             try:
+                await self.security.apply(client)
                 await client.connect()
                 # Subscribed first, then the history read up to now: a change between the two
                 # is in both (stored once: the historian counts an identical sample as a
@@ -139,7 +220,7 @@ class OpcUaCollector:
                     await asyncio.sleep(self.flush_seconds)
                     self.flush()
                 self.flush()
-            except (TimeoutError, OSError, UaError) as exc:
+            except Exception as exc:
                 self.last_error = f"OPC UA server {self.endpoint}: {exc!r}"
                 log.warning("%s", self.last_error)
             finally:

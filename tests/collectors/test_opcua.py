@@ -21,13 +21,14 @@ from typing import Any
 import pytest
 from asyncua import ua
 from asyncua.server.server import Server
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import connection
 
 from audit.actors import SystemActor
 from bench.historian.common import free_port
 from collectors.buffer import Buffer
 from collectors.forwarder import Forwarder, Historian
-from collectors.opcua import OpcUaCollector, OpcUaThread, quality, read_nodes
+from collectors.opcua import OpcUaCollector, OpcUaThread, Security, quality, read_nodes
 from collectors.run import forward_until_stopped
 from historian.services import tag_create
 from tests.collectors.broker import wait_for as waiting
@@ -38,11 +39,25 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class Secure:
+    """A server's certificate and key, and the client certificates it trusts."""
+
+    def __init__(self, directory: Path) -> None:
+        self.certificate, self.key = directory / "server.der", directory / "server.pem"
+        Security(policy="Basic256Sha256", certificate=self.certificate, private_key=self.key,
+                 application_uri="urn:ledgerline:test:server").make_certificate()  # fmt: skip
+        self.trusted: list[bytes] = []
+
+    async def validate(self, certificate: Any, _: Any) -> None:
+        if certificate.public_bytes(Encoding.DER) not in self.trusted:
+            raise ua.uaerrors.BadCertificateUntrusted
+
+
 class UaServer:
     """An OPC UA server with one variable, on its own event loop in a thread."""
 
-    def __init__(self, port: int, *, history: bool) -> None:
-        self.port, self.history = port, history
+    def __init__(self, port: int, *, history: bool, secure: Secure | None = None) -> None:
+        self.port, self.history, self.secure = port, history, secure
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -55,6 +70,11 @@ class UaServer:
         self.server = Server()
         await self.server.init()
         self.server.set_endpoint(f"opc.tcp://127.0.0.1:{self.port}/ledgerline/")
+        if self.secure is not None:  # signed and encrypted only, for trusted clients only
+            self.server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+            await self.server.load_certificate(str(self.secure.certificate))
+            await self.server.load_private_key(str(self.secure.key))
+            self.server.set_certificate_validator(self.secure.validate)
         index = await self.server.register_namespace("urn:ledgerline:test")
         line = await self.server.nodes.objects.add_object(index, "L9")
         self.flow = await line.add_variable(ua.NodeId("L9.FLOW", index), "Flow", 0.0)
@@ -115,12 +135,14 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
 
 
 class Running:
-    def __init__(self, directory: Path, server: UaServer, historian: Historian) -> None:
+    def __init__(self, directory: Path, server: UaServer, historian: Historian,
+                 security: Security | None = None) -> None:  # fmt: skip
         self.buffer = Buffer(directory, collector="collector-ua")
         lock = threading.Lock()
         self.collector = OpcUaCollector(self.buffer, endpoint=f"opc.tcp://127.0.0.1:"
                                         f"{server.port}/ledgerline/",
-                                        nodes={server.node_id: FLOW}, lock=lock)  # fmt: skip
+                                        nodes={server.node_id: FLOW}, lock=lock,
+                                        security=security)  # fmt: skip
         self.source = OpcUaThread(self.collector)
         self.forwarder = Forwarder(self.buffer, historian, batch_values=100, lock=lock)
         self.stop = threading.Event()
@@ -300,6 +322,59 @@ def test_a_full_buffer_waits_and_loses_nothing(
         source.stop()
         buffer.close()
     assert [r[1] for r in stored()] == [float(k) for k in range(1001)]
+
+
+def test_a_secure_server_takes_a_trusted_collector_only(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    """Basic256Sha256 SignAndEncrypt: the collector makes its certificate (key 0600), the
+    server trusts it and the values arrive; an untrusted collector, an anonymous one and one
+    trusting another server's certificate get nothing."""
+    secure = Secure(tmp_path)
+    server = UaServer(port, history=False, secure=secure)
+    servers.append(server)
+
+    def security(name: str, server_certificate: Path = secure.certificate) -> Security:
+        made = Security(policy="Basic256Sha256", mode="SignAndEncrypt",
+                        certificate=tmp_path / f"{name}.der", private_key=tmp_path / f"{name}.pem",
+                        server_certificate=server_certificate,
+                        application_uri=f"urn:ledgerline:collector:{name}")  # fmt: skip
+        made.check()
+        assert made.make_certificate()
+        return made
+
+    trusted = security("trusted")
+    assert (tmp_path / "trusted.pem").stat().st_mode & 0o777 == 0o600
+    secure.trusted.append((tmp_path / "trusted.der").read_bytes())
+    (tmp_path / "other-server").mkdir()
+    other = Secure(tmp_path / "other-server")
+    refused = {
+        "untrusted": security("untrusted"),
+        "anonymous": Security(),
+        "wrong server": security("pinning", server_certificate=other.certificate),
+    }
+    for k, (name, setting) in enumerate(refused.items()):
+        stranger = Running(tmp_path / f"refused-{k}", server, historian, setting)
+        wait_for(lambda stranger=stranger: stranger.collector.last_error != "")  # type: ignore[misc]
+        stranger.close()
+        assert stranger.collector.received == 0, name
+    running = Running(tmp_path / "trusted", server, historian, trusted)
+    wait_for(lambda: running.collector.received >= 1)
+    server.write(7.0, T0 + timedelta(seconds=7))
+    wait_for(lambda: any(r[1] == 7.0 for r in stored()))
+    running.close()
+    assert [r[1] for r in stored()] == [0.0, 7.0]  # the trusted collector's values only
+
+
+def test_an_incomplete_security_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown security policy"):
+        Security(policy="Basic128Rsa15").check()
+    with pytest.raises(ValueError, match="needs --certificate"):
+        Security(policy="Basic256Sha256").check()
+    with pytest.raises(ValueError, match="no server certificate at"):
+        Security(policy="Basic256Sha256", certificate=tmp_path / "c.der",
+                 private_key=tmp_path / "c.pem",
+                 server_certificate=tmp_path / "missing.der").check()  # fmt: skip
 
 
 def test_node_files_and_status_codes(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -39,6 +40,13 @@ class Command(BaseCommand):
         opcua = sources.add_parser("opcua", help="OPC UA: subscribed nodes")
         opcua.add_argument("--endpoint", required=True, help="opc.tcp://host:port/path")
         opcua.add_argument("--nodes", required=True, help="CSV of node_id,tag lines")
+        secure = opcua.add_argument_group("security (none: anonymous, unencrypted)")
+        secure.add_argument("--security", default="",
+                            help="POLICY,MODE, e.g. Basic256Sha256,SignAndEncrypt")  # fmt: skip
+        secure.add_argument("--certificate", help="the collector's (DER; made if missing)")
+        secure.add_argument("--private-key", help="its key (PEM; made if missing, 0600)")
+        secure.add_argument("--server-certificate", help="the server's certificate, trusted")
+        secure.add_argument("--username", help="its password: LEDGERLINE_OPCUA_PASSWORD")
         for sub in (mqtt, opcua):
             sub.add_argument("--name", required=True, help="the collector's name (its source)")
             sub.add_argument("--buffer", required=True, help="the buffer's directory")
@@ -74,15 +82,29 @@ class Command(BaseCommand):
             buffer.close()
 
     def _opcua(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
-        from collectors.opcua import OpcUaCollector, OpcUaThread, read_nodes
+        from collectors.opcua import OpcUaCollector, OpcUaThread, Security, read_nodes
 
         try:
             nodes = read_nodes(options["nodes"])
         except (OSError, ValueError) as exc:
             raise CommandError(f"--nodes: {exc}") from None
-        return OpcUaThread(
-            OpcUaCollector(buffer, endpoint=options["endpoint"], nodes=nodes, lock=lock)
-        )
+        policy, _, mode = options["security"].partition(",")
+        paths = {k: Path(options[k]) if options[k] else None
+                 for k in ("certificate", "private_key", "server_certificate")}  # fmt: skip
+        security = Security(policy=policy, mode=mode or "SignAndEncrypt", **paths,
+                            application_uri=f"urn:ledgerline:collector:{options['name']}",
+                            username=options["username"],
+                            password=os.environ.get("LEDGERLINE_OPCUA_PASSWORD"))  # fmt: skip
+        try:
+            security.check()
+        except ValueError as exc:
+            raise CommandError(f"--security: {exc}") from None
+        if policy and security.make_certificate():
+            self.stdout.write(f"made the collector's certificate {security.certificate}: have "
+                              "the OPC UA server trust it")  # fmt: skip
+        collector = OpcUaCollector(buffer, endpoint=options["endpoint"], nodes=nodes, lock=lock,
+                                   security=security)  # fmt: skip
+        return OpcUaThread(collector)
 
     def _mqtt(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
         from collectors.mqtt import MqttCollector
