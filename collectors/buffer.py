@@ -14,9 +14,9 @@ Records:
   ingest key ``<collector>/<buffer id>/<batch>`` (the historian answers a replay with the
   original result and stores nothing twice);
 - ``{"s": [batch, last_seq]}`` the historian stored the batch (201) or had stored it (200);
-- ``{"q": [batch, last_seq, status, answer]}`` the historian refused the batch for good (400,
-  409, 422): its values are first copied to ``quarantine.jsonl`` with the answer, then it is
-  done.
+- ``{"q": [batch, last_seq, status, answer]}`` the historian refused the batch, or items of
+  it, for good (400, 409, 422): those values are first copied to ``quarantine.jsonl`` with
+  the answer (the forwarder had the rest stored), then it is done.
 
 Batches are made, sent and done in order. A segment is deleted once every value and batch in
 it is done. A crash can tear only the last line written, which was never acknowledged: on
@@ -36,20 +36,28 @@ or records the gap). Nothing stored is ever dropped to make room.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collectors.records import (
+    QUALITIES,
+    Batch,
+    Position,
+    Stats,
+    Value,
+    exclusive_lock,
+    fsync_dir,
+    pack,
+    unpack,
+)
+
 SEGMENT_BYTES = 4 * 1024 * 1024
 MAX_BYTES = 1024 * 1024 * 1024
-QUALITIES = ("good", "uncertain", "bad")
 
 
 class BufferFull(Exception):
@@ -58,69 +66,6 @@ class BufferFull(Exception):
 
 class BufferCorrupt(Exception):
     """A segment line that does not check and is not the last one written: not a torn write."""
-
-
-@dataclass(frozen=True)
-class Value:
-    tag: str
-    ts: str  # ISO 8601 with an offset, as the historian takes it
-    value: Any
-    quality: str = "good"
-
-    def sample(self) -> dict[str, Any]:
-        return {"tag": self.tag, "ts": self.ts, "value": self.value, "quality": self.quality}
-
-
-@dataclass(frozen=True)
-class Batch:
-    number: int
-    key: str
-    values: tuple[Value, ...]
-
-    def body(self, source: str) -> dict[str, Any]:
-        """The historian's ingest request (API.md, POST /api/v1/historian/samples/)."""
-        return {"source": source, "ingest_key": self.key,
-                "samples": [v.sample() for v in self.values]}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Stats:
-    buffered: int  # values not yet done
-    oldest_received: float | None  # Unix time the oldest of them reached the collector
-    bytes: int  # every segment on disk
-    max_bytes: int
-    sent: int  # batches, since this process opened the buffer
-    quarantined: int
-
-
-Position = tuple[int, int]  # (segment number, byte offset of a line)
-
-
-def _line(record: dict[str, Any]) -> bytes:
-    payload = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return b"%08x " % zlib.crc32(payload) + payload + b"\n"
-
-
-def _parse(line: bytes) -> dict[str, Any] | None:
-    """The record of a whole line, or None when the line does not check."""
-    if not line.endswith(b"\n") or len(line) < 10 or line[8:9] != b" ":
-        return None
-    payload = line[9:-1]
-    try:
-        if int(line[:8], 16) != zlib.crc32(payload):
-            return None
-        record = json.loads(payload)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) and len(record) == 1 else None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Buffer:
@@ -141,10 +86,11 @@ class Buffer:
         # Space comes back a segment at a time: several segments fit in the limit.
         self.segment_bytes = min(segment_bytes, max(4096, max_bytes // 8))
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = _exclusive_lock(self.directory / "lock")
+        self._lock = exclusive_lock(self.directory / "lock")
         self.buffer_id = self._identity()
         self.next_seq, self.next_number, self.done_batch, self.done_seq = 1, 1, 0, 0
         self.sent_count = self.quarantined_count = 0
+        self._quarantined_before = _lines(self.directory / "quarantine.jsonl")
         self._sizes: dict[int, int] = {}  # segment number → bytes
         self._last_seq: dict[int, int] = {}  # segment number → highest value seq in it
         self._batch_in: dict[int, list[int]] = {}  # segment number → batches bounded in it
@@ -169,7 +115,7 @@ class Buffer:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         return identity
 
     # --- opening -------------------------------------------------------------------------
@@ -219,7 +165,7 @@ class Buffer:
         good = 0
         with open(path, "rb") as handle:
             for line in handle:
-                if _parse(line) is None:
+                if unpack(line) is None:
                     rest = handle.read()
                     if not last or rest:
                         raise BufferCorrupt(f"{path.name}: a line at byte {good} does not check")
@@ -245,7 +191,7 @@ class Buffer:
         with open(self._path(number), "rb") as handle:
             handle.seek(offset)
             for line in handle:
-                record = _parse(line)
+                record = unpack(line)
                 if record is None:
                     return
                 yield offset, record
@@ -261,12 +207,12 @@ class Buffer:
 
     def _open_segment(self) -> None:
         number = max(self._sizes, default=0) + 1
-        header = _line({"h": [self.next_seq, self.next_number, self.done_batch, self.done_seq]})
+        header = pack({"h": [self.next_seq, self.next_number, self.done_batch, self.done_seq]})
         with open(self._path(number), "xb") as handle:
             handle.write(header)
             handle.flush()
             os.fsync(handle.fileno())
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         self._sizes[number], self._last_seq[number], self._batch_in[number] = len(header), 0, []
         if getattr(self, "_file", None) is not None:
             self._file.close()
@@ -292,7 +238,7 @@ class Buffer:
         for k, v in enumerate(values):
             if v.quality not in QUALITIES:
                 raise ValueError(f"quality {v.quality!r} is not one of {', '.join(QUALITIES)}")
-            lines.append(_line({"v": [self.next_seq + k, v.tag, v.ts, v.value, v.quality, at]}))
+            lines.append(pack({"v": [self.next_seq + k, v.tag, v.ts, v.value, v.quality, at]}))
         room, fits = self.max_bytes - self.bytes_on_disk(), 0
         for line in lines:
             room -= len(line)
@@ -326,7 +272,7 @@ class Buffer:
         first = self.done_seq + 1
         last = min(self.next_seq - 1, first + max_values - 1)
         number, at = self.next_number, self._cursor
-        self._write(_line({"b": [number, first, last]}))
+        self._write(pack({"b": [number, first, last]}))
         self._batch_in[max(self._sizes)].append(number)
         self._batches[number] = (first, last, at)
         self.next_number = number + 1
@@ -357,7 +303,7 @@ class Buffer:
 
     def sent(self, batch: Batch) -> None:
         """The historian stored the batch (201) or had stored it (200): it is done."""
-        self._write(_line({"s": [batch.number, self._batches[batch.number][1]]}))
+        self._write(pack({"s": [batch.number, self._batches[batch.number][1]]}))
         self.sent_count += 1
         self._done(batch)
 
@@ -374,7 +320,7 @@ class Buffer:
         if refused is not None:
             entry["indexes"] = list(indexes)
         self.keep("quarantine.jsonl", entry)
-        self._write(_line({"q": [batch.number, self._batches[batch.number][1], status, answer]}))
+        self._write(pack({"q": [batch.number, self._batches[batch.number][1], status, answer]}))
         self.quarantined_count += 1
         self._done(batch)
 
@@ -394,7 +340,7 @@ class Buffer:
                 break
             self._path(number).unlink()
             del self._sizes[number], self._last_seq[number], self._batch_in[number]
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -422,23 +368,20 @@ class Buffer:
             os.fsync(handle.fileno())
 
     def quarantined_total(self) -> int:
-        """Batches ever quarantined in this buffer (lines of quarantine.jsonl)."""
-        path = self.directory / "quarantine.jsonl"
-        if not path.exists():
-            return 0
-        with open(path, "rb") as handle:
-            return sum(1 for _ in handle)
+        """Batches ever quarantined in this buffer (lines of quarantine.jsonl, counted when
+        the buffer was opened, plus those since)."""
+        return self._quarantined_before + self.quarantined_count
 
     def close(self) -> None:
         self._file.close()
         os.close(self._lock)
 
 
-def _exclusive_lock(path: Path) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise RuntimeError(f"another collector holds the buffer {path.parent}") from None
-    return fd
+def _lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
+__all__ = ["QUALITIES", "Batch", "Buffer", "BufferCorrupt", "BufferFull", "Stats", "Value"]

@@ -117,6 +117,8 @@ def test_the_values_refused_for_good_are_quarantined_and_the_rest_stored(
     assert entry["status"] == 422
     assert entry["answer"]["items"][0]["index"] == 3
     assert buffer.stats().quarantined == 1
+    buffer.close()  # what the heartbeat reports survives a restart
+    assert Buffer(tmp_path, collector="collector-l9").quarantined_total() == 1
 
 
 def test_a_batch_refused_whole_is_quarantined_whole(tmp_path: Path, historian: Historian) -> None:
