@@ -29,3 +29,6 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# While the database is not answering: 503 and a page (or the API's body) that says so.
+handler500 = "core.views.server_error"

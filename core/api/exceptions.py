@@ -19,6 +19,10 @@ from core.deferred import in_caller_transaction, run_after_rollback
 from core.errors import DomainError
 
 RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = (
+    "The database is not answering; this request may not have been stored. Send the same "
+    f"request again in {RETRY_AFTER_SECONDS} s."
+)
 
 
 def error_body(
@@ -71,11 +75,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # is unknown here, so the client sends the same request again: an ingest batch under
         # its key is stored once however often it comes.
         return Response(
-            error_body(
-                "unavailable",
-                "The database is not answering; this request may not have been stored. Send "
-                f"the same request again in {RETRY_AFTER_SECONDS} s.",
-            ),
+            error_body("unavailable", UNAVAILABLE),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

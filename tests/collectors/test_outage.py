@@ -184,6 +184,12 @@ def test_every_value_arrives_once_through_a_database_outage(
         assert answer.status_code == 503
         assert answer.json()["error"] == "unavailable"
         assert answer.headers["Retry-After"].isdigit()
+        # A person's browser, signed in (the session is read from the database): a page that
+        # says so, not a bare "Server Error (500)".
+        page = requests.get(f"{gunicorn.url}/historian/", cookies={"sessionid": "s" * 32},
+                            allow_redirects=False, timeout=30)  # fmt: skip
+        assert page.status_code == 503
+        assert "The database is not answering" in page.text
         time.sleep(DOWN_FOR / 2)
 
     line.stream_through(outage, cluster.start)

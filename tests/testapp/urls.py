@@ -6,3 +6,6 @@ urlpatterns = [
     path("api/test/specimens/<int:pk>/approve/", SpecimenApproveView.as_view()),
     path("", include("config.urls")),
 ]
+
+# While the database is not answering: 503 and a page (or the API's body) that says so.
+handler500 = "core.views.server_error"
