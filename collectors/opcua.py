@@ -6,7 +6,10 @@
   timestamp (else the server's) and its status: Good, Uncertain and Bad map to the
   historian's qualities (the status code's severity bits).
 - Notifications are gathered and appended to the buffer (fsync'd) every `flush_seconds`; the
-  last time stored per node (the watermark) is written beside the buffer with them.
+  last time stored per node (the watermark) is written beside the buffer with them. While the
+  buffer is full, the collector asks the server to pause publishing (SetPublishingMode): the
+  server's queues hold the changes and the session stays alive; publishing resumes once the
+  forwarder has made room.
 - Security (``--security Basic256Sha256,SignAndEncrypt``): the collector signs (and encrypts)
   with its own certificate, made on first use when the files do not exist (the key 0600), for
   the server's administrator to trust; the server's certificate is pinned from a file, never
@@ -51,7 +54,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from collectors.buffer import Buffer, Value
-from collectors.run import store_when_room
 
 log = logging.getLogger(__name__)
 logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO is every socket event
@@ -186,6 +188,7 @@ class OpcUaCollector:
         self.stopping = threading.Event()  # set by run()'s caller to end it
         self.last_error = ""
         self.received = 0
+        self.paused = False  # publishing paused while the buffer is full
 
     # --- the subscription's handler ----------------------------------------------------
 
@@ -213,12 +216,12 @@ class OpcUaCollector:
                 # Subscribed first, then the history read up to now: a change between the two
                 # is in both (stored once: the historian counts an identical sample as a
                 # duplicate), where the other order would miss it.
-                await self._subscribe(client)
+                subscription = await self._subscribe(client)
                 await self._backfill(client)
                 pause = 0.0
                 while not stop.is_set() and not self.lost.is_set():
                     await asyncio.sleep(self.flush_seconds)
-                    self.flush()
+                    await self._flush_or_pause(subscription)
                 self.flush()
             except Exception as exc:
                 self.last_error = f"OPC UA server {self.endpoint}: {exc!r}"
@@ -234,14 +237,16 @@ class OpcUaCollector:
         self.last_error = f"connection to {self.endpoint} lost: {exc!r}"
         self.lost.set()
 
-    async def _subscribe(self, client: Client) -> None:
+    async def _subscribe(self, client: Client) -> Any:
         subscription = await client.create_subscription(
             self.publishing_ms, self, queue_maxsize=0, overflow=OverflowPolicy.WARN
         )
+        self.paused = False
         nodes = [client.get_node(node_id) for node_id in self.nodes]
         await subscription.subscribe_data_change(
             nodes, queuesize=QUEUE_SIZE, sampling_interval=ua.Double(0)
         )
+        return subscription
 
     async def _backfill(self, client: Client) -> None:
         """From each node's watermark to now: the server's history, or an explicit gap."""
@@ -276,25 +281,35 @@ class OpcUaCollector:
 
     # --- into the buffer ------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """The values gathered, appended (fsync'd), then the watermarks."""
+    def flush(self) -> bool:
+        """The values gathered, appended (fsync'd) as far as the buffer has room, then the
+        watermarks; whether all went in (what did not stays first in line, in memory: stopped
+        now, the watermarks have moved only over what was stored, so the next start reads the
+        rest again)."""
         if not self.pending:
-            return
+            return True
         taken, self.pending = self.pending, []
-        values = [value for _, value in taken]
-        # While the buffer is full, the server's queues hold what arrives meanwhile; stopped
-        # first, the watermarks move only over what was stored, so the next start reads the
-        # rest again.
-        stored = store_when_room(self.buffer, values, lock=self.lock, stopping=self.stopping,
-                                 on_full=self._full)  # fmt: skip
+        with self.lock:
+            stored = self.buffer.append([value for _, value in taken], partial=True)
+            full = "" if stored == len(taken) else self.buffer.full(len(taken) - stored)
+        self.pending = taken[stored:] + self.pending
         self.received += stored
         for node_id, value in taken[:stored]:
             if value.ts > self.watermarks.get(node_id, ""):
                 self.watermarks[node_id] = value.ts
-        self._save_watermarks()
+        if stored:
+            self._save_watermarks()
+        if full:
+            self.last_error = f"{full}; publishing paused until the forwarder makes room"
+        return not full
 
-    def _full(self, said: str) -> None:
-        self.last_error = f"{said}; waiting for the forwarder"
+    async def _flush_or_pause(self, subscription: Any) -> None:
+        """Flush; while the buffer is full, the server is asked to stop publishing (its queues
+        hold the changes, the session stays alive) and to go on once there is room."""
+        full = not self.flush()
+        if full != self.paused:
+            await subscription.set_publishing_mode(not full)
+            self.paused = full
 
     def _load_watermarks(self) -> dict[str, str]:
         if not self.watermarks_path.exists():

@@ -308,7 +308,8 @@ def test_a_full_buffer_waits_and_loses_nothing(
         wait_for(lambda: collector.received >= 1)
         for k in range(1, 1001):  # ~96 bytes each on disk: three times what the buffer holds
             server.write(float(k), T0 + timedelta(milliseconds=10 * k))
-        wait_for(lambda: "waiting for the forwarder" in collector.last_error)
+        wait_for(lambda: "publishing paused" in collector.last_error)
+        assert collector.paused  # asked of the server; the session stays alive
         assert buffer.bytes_on_disk() <= 32_768
         assert stored() == []  # the historian has not been sent anything yet
         stop = threading.Event()  # the historian is back: a forwarder makes room
