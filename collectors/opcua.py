@@ -9,7 +9,8 @@
   last time stored per node (the watermark) is written beside the buffer with them. While the
   buffer is full, the collector asks the server to pause publishing (SetPublishingMode): the
   server's queues hold the changes and the session stays alive; publishing resumes once the
-  forwarder has made room.
+  forwarder has made room. A value the server marks with the Overflow bit (its queue was
+  full and it discarded older ones) writes the gap before it, as below.
 - Security (``--security Basic256Sha256,SignAndEncrypt``): the collector signs (and encrypts)
   with its own certificate, made on first use when the files do not exist (the key 0600), for
   the server's administrator to trust; the server's certificate is pinned from a file, never
@@ -145,6 +146,13 @@ def quality(status: ua.StatusCode | None) -> str:
     return ("good", "uncertain", "bad", "bad")[severity]
 
 
+def overflowed(status: ua.StatusCode | None) -> bool:
+    """The Overflow bit of a data value's status (InfoType DataValue): the server's queue for
+    the item was full and it discarded values before this one."""
+    code = status.value if status is not None else 0
+    return code & 0x0C00 == 0x0400 and bool(code & 0x0080)
+
+
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -195,8 +203,22 @@ class OpcUaCollector:
     def datachange_notification(self, node: Any, _: Any, data: Any) -> None:
         node_id = node.nodeid.to_string()
         tag = self.nodes.get(node_id)
-        if tag is not None:
-            self.pending.append((node_id, to_value(tag, data.monitored_item.Value)))
+        if tag is None:
+            return
+        value = to_value(tag, data.monitored_item.Value)
+        previous = self._previous(node_id)
+        if overflowed(data.monitored_item.Value.StatusCode) and previous is not None:
+            since = datetime.fromisoformat(previous) + timedelta(microseconds=1)
+            self._gap(node_id, tag, since, "the server's queue overflowed: it discarded "
+                      f"values of this node before {value.ts}")  # fmt: skip
+        self.pending.append((node_id, value))
+
+    def _previous(self, node_id: str) -> str | None:
+        """The time of the node's last value gathered or stored."""
+        for gathered, value in reversed(self.pending):
+            if gathered == node_id:
+                return value.ts
+        return self.watermarks.get(node_id)
 
     def status_change_notification(self, status: Any) -> None:
         self.lost.set()

@@ -28,7 +28,14 @@ from audit.actors import SystemActor
 from bench.historian.common import free_port
 from collectors.buffer import Buffer
 from collectors.forwarder import Forwarder, Historian
-from collectors.opcua import OpcUaCollector, OpcUaThread, Security, quality, read_nodes
+from collectors.opcua import (
+    OpcUaCollector,
+    OpcUaThread,
+    Security,
+    overflowed,
+    quality,
+    read_nodes,
+)
 from collectors.run import forward_until_stopped
 from historian.services import tag_create
 from tests.collectors.broker import wait_for as waiting
@@ -376,6 +383,35 @@ def test_an_incomplete_security_setting_is_refused(tmp_path: Path) -> None:
         Security(policy="Basic256Sha256", certificate=tmp_path / "c.der",
                  private_key=tmp_path / "c.pem",
                  server_certificate=tmp_path / "missing.der").check()  # fmt: skip
+
+
+def test_a_queue_overflow_the_server_reports_is_written_as_a_gap(tmp_path: Path) -> None:
+    """A value with the Overflow bit: the server discarded values before it; the collector
+    writes a bad sample without a value after the last it has, and says why in gaps.jsonl."""
+    buffer = Buffer(tmp_path, collector="collector-ua")
+    collector = OpcUaCollector(buffer, endpoint="opc.tcp://unused", nodes={"ns=2;s=F": FLOW})
+
+    class Notification:
+        def __init__(self, value: float, at: datetime, status: int) -> None:
+            self.monitored_item = type("Item", (), {})()
+            self.monitored_item.Value = ua.DataValue(
+                Value=ua.Variant(value, ua.VariantType.Double),
+                StatusCode=ua.StatusCode(status), SourceTimestamp=at)  # fmt: skip
+
+    node = type("Node", (), {"nodeid": ua.NodeId.from_string("ns=2;s=F")})()
+    collector.datachange_notification(node, None, Notification(1.0, T0, ua.StatusCodes.Good))
+    overflow = ua.StatusCodes.Good | 0x0400 | 0x0080  # InfoType DataValue, Overflow
+    collector.datachange_notification(node, None, Notification(9.0, T0 + timedelta(1), overflow))
+    assert overflowed(ua.StatusCode(overflow))
+    assert not overflowed(ua.StatusCode(ua.StatusCodes.Good | 0x0080))  # not a DataValue info
+    assert [(v.ts, v.value, v.quality) for _, v in collector.pending] == [
+        ("2026-03-01T08:00:00.000000+00:00", 1.0, "good"),
+        ("2026-03-01T08:00:00.000001+00:00", None, "bad"),  # the gap
+        ("2026-03-02T08:00:00.000000+00:00", 9.0, "good"),
+    ]
+    gap = json.loads((tmp_path / "gaps.jsonl").read_text())
+    assert "overflowed" in gap["reason"]
+    buffer.close()
 
 
 def test_node_files_and_status_codes(tmp_path: Path) -> None:
