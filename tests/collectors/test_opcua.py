@@ -22,6 +22,7 @@ import pytest
 from asyncua import ua
 from asyncua.server.server import Server
 from cryptography.hazmat.primitives.serialization import Encoding
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from audit.actors import SystemActor
@@ -374,7 +375,17 @@ def test_a_secure_server_takes_a_trusted_collector_only(
     assert [r[1] for r in stored()] == [0.0, 7.0]  # the trusted collector's values only
 
 
-def test_an_incomplete_security_setting_is_refused(tmp_path: Path) -> None:
+def test_an_incomplete_security_setting_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERLINE_COLLECTOR_TOKEN", "llt_unused")
+    (tmp_path / "nodes.csv").write_text("ns=2;s=F,L9.FEEDER1.MASSFLOW\n")
+    with pytest.raises(CommandError, match="--security: a secure connection needs"):
+        call_command("collect", "opcua", "--endpoint", "opc.tcp://127.0.0.1:4840/",
+                     "--nodes", str(tmp_path / "nodes.csv"), "--name", "c1",
+                     "--buffer", str(tmp_path / "buffer"), "--historian", "http://127.0.0.1:9",
+                     "--security", "Basic256Sha256,SignAndEncrypt")  # fmt: skip
+    assert not (tmp_path / "buffer").exists()  # bad input changed nothing
     with pytest.raises(ValueError, match="unknown security policy"):
         Security(policy="Basic128Rsa15").check()
     with pytest.raises(ValueError, match="needs --certificate"):

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from collectors.buffer import MAX_BYTES, Buffer
+from collectors.buffer import MAX_BYTES, Buffer, BufferCorrupt
 from collectors.forwarder import BATCH_VALUES, Forwarder, Historian
 from collectors.run import forward_until_stopped, stop_on_signals
 
@@ -61,16 +62,20 @@ class Command(BaseCommand):
                 "set LEDGERLINE_COLLECTOR_TOKEN to the collector's API token "
                 "(a service account with the integration role)"
             )
-        buffer = Buffer(options["buffer"], collector=options["name"],
-                        max_bytes=options["max_buffer_bytes"])  # fmt: skip
+        # The source's settings are checked before the buffer is touched: bad input changes
+        # nothing on disk.
+        make_source = self._mqtt(options) if options["source"] == "mqtt" else self._opcua(options)
+        try:
+            buffer = Buffer(options["buffer"], collector=options["name"],
+                            max_bytes=options["max_buffer_bytes"])  # fmt: skip
+        except (RuntimeError, BufferCorrupt, OSError) as exc:
+            raise CommandError(f"--buffer: {exc}") from None
         lock = threading.Lock()
         historian = Historian(url=options["historian"], token=token, source=options["name"])
         forwarder = Forwarder(buffer, historian, batch_values=options["batch"], lock=lock)
         stop = threading.Event()
         stop_on_signals(stop)
-        source = self._mqtt(buffer, lock, options) if options["source"] == "mqtt" else None
-        if source is None:
-            source = self._opcua(buffer, lock, options)
+        source = make_source(buffer, lock)
         source.start()
         self.stdout.write(f"{options['name']}: collecting into {options['buffer']}")
         try:
@@ -81,7 +86,7 @@ class Command(BaseCommand):
             source.stop()
             buffer.close()
 
-    def _opcua(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
+    def _opcua(self, options: dict[str, Any]) -> Callable[[Buffer, threading.Lock], Any]:
         from collectors.opcua import OpcUaCollector, OpcUaThread, Security, read_nodes
 
         try:
@@ -102,14 +107,16 @@ class Command(BaseCommand):
         if policy and security.make_certificate():
             self.stdout.write(f"made the collector's certificate {security.certificate}: have "
                               "the OPC UA server trust it")  # fmt: skip
-        collector = OpcUaCollector(buffer, endpoint=options["endpoint"], nodes=nodes, lock=lock,
-                                   security=security)  # fmt: skip
-        return OpcUaThread(collector)
+        return lambda buffer, lock: OpcUaThread(
+            OpcUaCollector(
+                buffer, endpoint=options["endpoint"], nodes=nodes, lock=lock, security=security
+            )
+        )
 
-    def _mqtt(self, buffer: Buffer, lock: threading.Lock, options: dict[str, Any]) -> Any:
+    def _mqtt(self, options: dict[str, Any]) -> Callable[[Buffer, threading.Lock], Any]:
         from collectors.mqtt import MqttCollector
 
-        return MqttCollector(
+        return lambda buffer, lock: MqttCollector(
             buffer,
             broker=options["broker"],
             topics=options["topics"],
