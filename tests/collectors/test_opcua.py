@@ -260,8 +260,8 @@ def test_a_collector_killed_mid_stream_reads_the_rest_from_history(
     env = {**os.environ, "LEDGERLINE_COLLECTOR_TOKEN": historian.token}
 
     def collector() -> subprocess.Popen[str]:
-        log = (tmp_path / "collector.log").open("a")
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log, text=True)
+        with (tmp_path / "collector.log").open("a") as log:  # the child keeps its own copy
+            process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log, text=True)
         waiting(lambda: (tmp_path / "collector.log").read_text().count("collecting into")
                         > len(started))  # fmt: skip
         started.append(process)
@@ -269,14 +269,12 @@ def test_a_collector_killed_mid_stream_reads_the_rest_from_history(
 
     started: list[subprocess.Popen[str]] = []
     changes = 1600
-    line_running = threading.Event()
 
     def line() -> None:
         began = time.monotonic()
         for k in range(1, changes + 1):
             server.write(float(k), T0 + timedelta(milliseconds=10 * k))
             time.sleep(max(0.0, began + k / 200 - time.monotonic()))
-            line_running.set()
 
     first = collector()
     wait_for(lambda: len(stored()) >= 1)  # subscribed: the initial value arrived

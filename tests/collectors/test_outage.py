@@ -89,13 +89,13 @@ class Line:
             f"print(bench_account({name!r})[1])\n"
         )).split()[-1]  # the last line (the shell may say what it imported first)  # fmt: skip
         self.broker, port = start_mosquitto(directory)
-        log = (directory / "collector.log").open("w")
+        self.log = (directory / "collector.log").open("w")
         self.collector = subprocess.Popen(
             [sys.executable, "manage.py", "collect", "mqtt", "--topics", "plant/#",
              "--name", name, "--broker", f"mqtt://127.0.0.1:{port}",
              "--buffer", str(directory / "buffer"), "--historian", server.url],
             cwd=ROOT, env=cluster.environment(LEDGERLINE_COLLECTOR_TOKEN=token),
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for(lambda: "collecting into" in (directory / "collector.log").read_text())
         time.sleep(1)  # subscribed
@@ -149,6 +149,7 @@ class Line:
             self.collector.wait(30)
             self.broker.terminate()
             self.broker.wait(10)
+            self.log.close()
 
 
 def test_every_value_arrives_once_through_a_web_server_outage(
