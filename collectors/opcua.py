@@ -245,7 +245,7 @@ class OpcUaCollector:
                     await asyncio.sleep(self.flush_seconds)
                     await self._flush_or_pause(subscription)
                 self.flush()
-            except Exception as exc:
+            except Exception as exc:  # refused, timed out, a security failure: tried again
                 self.last_error = f"OPC UA server {self.endpoint}: {exc!r}"
                 log.warning("%s", self.last_error)
             finally:
