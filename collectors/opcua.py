@@ -34,6 +34,7 @@ import math
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,6 +62,7 @@ logging.getLogger("asyncua").setLevel(logging.WARNING)  # its INFO is every sock
 POLICIES = ("Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss")
 QUEUE_SIZE = 10_000  # per monitored item, on the server
 MAX_PAUSE = 30.0
+HISTORY_SETTLE = 2.0  # seconds after subscribing before the history is read again
 
 
 @dataclass(frozen=True)
@@ -181,9 +183,11 @@ class OpcUaCollector:
         flush_seconds: float = 0.1,
         publishing_ms: float = 100.0,
         security: Security | None = None,
+        history_settle: float = HISTORY_SETTLE,
     ) -> None:
         self.buffer = buffer
         self.security = security or Security()
+        self.history_settle = history_settle
         self.endpoint = endpoint
         self.nodes = nodes
         self.lock = lock or threading.Lock()
@@ -197,6 +201,7 @@ class OpcUaCollector:
         self.last_error = ""
         self.received = 0
         self.paused = False  # publishing paused while the buffer is full
+        self._first_live: dict[str, str] = {}
 
     # --- the subscription's handler ----------------------------------------------------
 
@@ -206,6 +211,7 @@ class OpcUaCollector:
         if tag is None:
             return
         value = to_value(tag, data.monitored_item.Value)
+        self._first_live.setdefault(node_id, value.ts)
         previous = self._previous(node_id)
         if overflowed(data.monitored_item.Value.StatusCode) and previous is not None:
             since = datetime.fromisoformat(previous) + timedelta(microseconds=1)
@@ -239,10 +245,14 @@ class OpcUaCollector:
                 # is in both (stored once: the historian counts an identical sample as a
                 # duplicate), where the other order would miss it.
                 subscription = await self._subscribe(client)
-                await self._backfill(client)
+                read_to = await self._backfill(client)
+                settled = time.monotonic() + self.history_settle
                 pause = 0.0
                 while not stop.is_set() and not self.lost.is_set():
                     await asyncio.sleep(self.flush_seconds)
+                    if read_to and time.monotonic() >= settled:
+                        await self._read_again(client, read_to)
+                        read_to = {}
                     await self._flush_or_pause(subscription)
                 self.flush()
             except Exception as exc:  # refused, timed out, a security failure: tried again
@@ -264,14 +274,17 @@ class OpcUaCollector:
             self.publishing_ms, self, queue_maxsize=0, overflow=OverflowPolicy.WARN
         )
         self.paused = False
+        self._first_live = {}  # node → its first value since subscribing
         nodes = [client.get_node(node_id) for node_id in self.nodes]
         await subscription.subscribe_data_change(
             nodes, queuesize=QUEUE_SIZE, sampling_interval=ua.Double(0)
         )
         return subscription
 
-    async def _backfill(self, client: Client) -> None:
-        """From each node's watermark to now: the server's history, or an explicit gap."""
+    async def _backfill(self, client: Client) -> dict[str, str]:
+        """From each node's watermark to now: the server's history, or an explicit gap. How
+        far the history went for each node read from it."""
+        read_to: dict[str, str] = {}
         now = datetime.now(tz=UTC)
         for node_id, tag in self.nodes.items():
             mark = self.watermarks.get(node_id)
@@ -288,10 +301,34 @@ class OpcUaCollector:
             except UaError as exc:
                 self._gap(node_id, tag, since, f"no history on the server ({exc!r})")
                 continue
-            self.pending += [(node_id, to_value(tag, data)) for data in history
-                             if data.SourceTimestamp is None
-                             or _iso(data.SourceTimestamp) > mark]  # fmt: skip
+            values = [to_value(tag, data) for data in history
+                      if data.SourceTimestamp is None
+                      or _iso(data.SourceTimestamp) > mark]  # fmt: skip
+            self.pending += [(node_id, value) for value in values]
+            read_to[node_id] = max([mark, *(value.ts for value in values)])
         self.flush()
+        return read_to
+
+    async def _read_again(self, client: Client, read_to: dict[str, str]) -> None:
+        """The history between where the first read ended and the first value the subscription
+        brought, read once more: a server records its history a moment after a change, so a
+        change just before the subscription began may not have been there yet. (Read twice,
+        a value is stored once: the historian counts an identical sample as a duplicate.)"""
+        for node_id, mark in read_to.items():
+            live = self._first_live.get(node_id)
+            if live is None or live <= mark:
+                continue
+            begin = datetime.fromisoformat(mark) + timedelta(microseconds=1)
+            try:
+                history = await client.get_node(node_id).read_raw_history(
+                    begin, datetime.fromisoformat(live)
+                )
+            except UaError:
+                continue  # the first read stands
+            tag = self.nodes[node_id]
+            self.pending += [(node_id, to_value(tag, data)) for data in history
+                             if data.SourceTimestamp is not None
+                             and mark < _iso(data.SourceTimestamp) < live]  # fmt: skip
 
     def _gap(self, node_id: str, tag: str, since: datetime, reason: str) -> None:
         self.pending.append((node_id, Value(tag, _iso(since), None, "bad")))

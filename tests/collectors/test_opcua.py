@@ -109,6 +109,24 @@ class UaServer:
         kept, _ = self.run(storage.read_node_history(self.flow.nodeid, T0, T0 + timedelta(1), 0))
         return [data.Value.Value for data in kept]
 
+    def hold_history(self, count: int) -> list[Any]:
+        """The last `count` values taken out of the server's history, as if it had not yet
+        recorded them (a server writes its history a moment after a change)."""
+
+        async def take() -> list[Any]:
+            kept = self.server.iserver.history_manager.storage._datachanges[self.flow.nodeid]
+            held = kept[-count:]
+            del kept[-count:]
+            return held
+
+        return list(self.run(take()))
+
+    def release_history(self, held: list[Any]) -> None:
+        async def give() -> None:
+            self.server.iserver.history_manager.storage._datachanges[self.flow.nodeid] += held
+
+        self.run(give())
+
     def stop(self) -> None:
         self.run(self.server.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -144,13 +162,15 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
 
 class Running:
     def __init__(self, directory: Path, server: UaServer, historian: Historian,
-                 security: Security | None = None) -> None:  # fmt: skip
+                 security: Security | None = None,
+                 history_settle: float = 2.0) -> None:  # fmt: skip
         self.buffer = Buffer(directory, collector="collector-ua")
         lock = threading.Lock()
         self.collector = OpcUaCollector(self.buffer, endpoint=f"opc.tcp://127.0.0.1:"
                                         f"{server.port}/ledgerline/",
                                         nodes={server.node_id: FLOW}, lock=lock,
-                                        security=security)  # fmt: skip
+                                        security=security,
+                                        history_settle=history_settle)  # fmt: skip
         self.source = OpcUaThread(self.collector)
         self.forwarder = Forwarder(self.buffer, historian, batch_values=100, lock=lock)
         self.stop = threading.Event()
@@ -214,6 +234,33 @@ def test_history_fills_the_collectors_own_downtime(
     running.close()
     assert [r[1:] for r in stored() if r[0] >= "08:00:01"] == [(float(k), 0) for k in range(1, 21)]
     assert not (tmp_path / "gaps.jsonl").exists()
+
+
+def test_history_the_server_records_late_is_read_again(
+    tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
+) -> None:
+    """The server had not yet recorded its last changes when the collector, back from its
+    downtime, read the history: the one before the current value is neither in that read nor
+    in the subscription (which starts at the current value). The collector reads the history
+    again once it has settled, and the value arrives."""
+    server = UaServer(port, history=True)
+    servers.append(server)
+    running = Running(tmp_path, server, historian)
+    wait_for(lambda: running.collector.received >= 1)
+    for k in range(1, 6):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: len(stored()) == 6)
+    running.close()  # the collector is down; the line goes on
+    for k in range(6, 13):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: server.kept()[-1:] == [12.0])
+    held = server.hold_history(2)  # 11 and 12 not recorded yet; 12 is the current value
+    running = Running(tmp_path, server, historian, history_settle=5.0)
+    wait_for(lambda: running.collector.received >= 6)  # 6..10 from history, 12 live
+    server.release_history(held)  # ...and now the server has recorded them
+    wait_for(lambda: len(stored()) == 13)
+    running.close()
+    assert [r[1] for r in stored()] == [float(k) for k in range(13)]
 
 
 def test_without_history_a_restart_records_the_gap(
