@@ -26,7 +26,8 @@ corruption, and the buffer refuses to open rather than guess).
 Values are read back from the segments when a batch is made, not kept in memory: a long
 outage fills the disk, not the collector's memory.
 
-Size limit: `max_bytes` over all segments. Values that would pass it are refused
+Size limit: `max_bytes` over all segments, of which a reserve (1 KiB, or 1/256 of the limit
+if more) holds the buffer's own records. Values that would pass the rest are refused
 (BufferFull) and nothing is written — or, asked for `partial`, the first ones that fit are
 stored and the rest refused, so a group larger than the whole buffer still goes in as room
 is made. The caller must not acknowledge refused values to their source (an MQTT broker
@@ -83,6 +84,9 @@ class Buffer:
         self.directory = Path(directory)
         self.collector = collector
         self.max_bytes = max_bytes
+        # Kept for the buffer's own records (segment headers, batch boundaries, answers),
+        # written after the values they follow: the files stay within max_bytes.
+        self.reserve = max(1024, max_bytes // 256)
         # Space comes back a segment at a time: several segments fit in the limit.
         self.segment_bytes = min(segment_bytes, max(4096, max_bytes // 8))
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -239,7 +243,7 @@ class Buffer:
             if v.quality not in QUALITIES:
                 raise ValueError(f"quality {v.quality!r} is not one of {', '.join(QUALITIES)}")
             lines.append(pack({"v": [self.next_seq + k, v.tag, v.ts, v.value, v.quality, at]}))
-        room, fits = self.max_bytes - self.bytes_on_disk(), 0
+        room, fits = self.max_bytes - self.reserve - self.bytes_on_disk(), 0
         for line in lines:
             room -= len(line)
             if room < 0:

@@ -99,6 +99,7 @@ def test_a_full_buffer_refuses_new_values_and_drops_none(tmp_path: Path) -> None
             stored += buffer.append(values(k, 1))
     assert 20 < stored < 1000
     assert buffer.stats().buffered == stored
+    assert buffer.bytes_on_disk() <= 4000  # its own records included
     with pytest.raises(BufferFull):  # a group of values: none of them stored
         buffer.append(values(0, 3))
     assert buffer.stats().buffered == stored
