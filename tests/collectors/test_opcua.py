@@ -215,20 +215,29 @@ def test_source_times_and_statuses_arrive(
     assert rows["08:00:05.000000"] == (20.0, 0)
 
 
+def down_while_the_line_goes_on(
+    directory: Path, port: int, historian: Historian, servers: list[UaServer], up: int, to: int
+) -> UaServer:
+    """A server keeping history; a collector stores its values 1..`up` (one a second from
+    T0), then stops while the line writes up+1..`to`, which the server's history then holds."""
+    server = UaServer(port, history=True)
+    servers.append(server)
+    running = Running(directory, server, historian)
+    wait_for(lambda: running.collector.received >= 1)
+    for k in range(1, up + 1):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: len(stored()) == up + 1)  # with the initial value, at T0
+    running.close()  # the collector is down; the line goes on
+    for k in range(up + 1, to + 1):
+        server.write(float(k), T0 + timedelta(seconds=k))
+    wait_for(lambda: server.kept()[-1:] == [float(to)])
+    return server
+
+
 def test_history_fills_the_collectors_own_downtime(
     tmp_path: Path, port: int, historian: Historian, servers: list[UaServer]
 ) -> None:
-    server = UaServer(port, history=True)
-    servers.append(server)
-    running = Running(tmp_path, server, historian)
-    wait_for(lambda: running.collector.received >= 1)
-    for k in range(1, 11):
-        server.write(float(k), T0 + timedelta(seconds=k))
-    wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 10)
-    running.close()  # the collector is down; the line goes on
-    for k in range(11, 21):
-        server.write(float(k), T0 + timedelta(seconds=k))
-    wait_for(lambda: server.kept()[-1:] == [20.0])
+    server = down_while_the_line_goes_on(tmp_path, port, historian, servers, 10, 20)
     running = Running(tmp_path, server, historian)
     wait_for(lambda: len([r for r in stored() if r[0] >= "08:00:01"]) == 20)
     running.close()
@@ -243,17 +252,7 @@ def test_history_the_server_records_late_is_read_again(
     downtime, read the history: the one before the current value is neither in that read nor
     in the subscription (which starts at the current value). The collector reads the history
     again once it has settled, and the value arrives."""
-    server = UaServer(port, history=True)
-    servers.append(server)
-    running = Running(tmp_path, server, historian)
-    wait_for(lambda: running.collector.received >= 1)
-    for k in range(1, 6):
-        server.write(float(k), T0 + timedelta(seconds=k))
-    wait_for(lambda: len(stored()) == 6)
-    running.close()  # the collector is down; the line goes on
-    for k in range(6, 13):
-        server.write(float(k), T0 + timedelta(seconds=k))
-    wait_for(lambda: server.kept()[-1:] == [12.0])
+    server = down_while_the_line_goes_on(tmp_path, port, historian, servers, 5, 12)
     held = server.hold_history(2)  # 11 and 12 not recorded yet; 12 is the current value
     running = Running(tmp_path, server, historian, history_settle=5.0)
     wait_for(lambda: running.collector.received >= 6)  # 6..10 from history, 12 live
