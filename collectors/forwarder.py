@@ -90,7 +90,8 @@ class Forwarder:
         """Send the batch again without the items the historian named, until it takes the
         rest; quarantine those items (or the whole batch when it names none)."""
         refused: set[int] = set()
-        status, body = answer.status_code, _body(answer)
+        status, first = answer.status_code, _body(answer)
+        body = first
         for attempt in range(1, MAX_SPLITS + 1):
             named = _item_indexes(body, [k for k in range(len(batch.values)) if k not in refused])
             if not named or len(refused | named) == len(batch.values):
@@ -113,7 +114,7 @@ class Forwarder:
             refused = set(range(len(batch.values)))
         whole = len(refused) == len(batch.values)
         with self.lock:
-            self.buffer.quarantine(batch, status, _body(answer), None if whole else refused)
+            self.buffer.quarantine(batch, status, first, None if whole else refused)
         if not whole:
             self._sent.append((time.monotonic(), len(batch.values) - len(refused)))
         self.last_error = (f"batch {batch.key}: {len(refused)} of {len(batch.values)} value(s) "

@@ -190,6 +190,7 @@ class MqttCollector:
         self.buffer = buffer
         self.topics = topics
         self.share_group = share_group
+        self.births_subscribed = bool(self.subscriptions()[1])
         self.lock = lock or threading.Lock()
         self.sparkplug = Sparkplug()
         self.received = 0
@@ -224,7 +225,7 @@ class MqttCollector:
     def _second_copy(self, message: mqtt.MQTTMessage) -> bool:
         """A BIRTH or DEATH delivered for a data subscription: read from its own one."""
         kind = message.topic.split("/")[2:3]
-        if not kind or kind[0] not in LIFECYCLE or not self.subscriptions()[1]:
+        if not kind or kind[0] not in LIFECYCLE or not self.births_subscribed:
             return False
         identifiers = getattr(message.properties, "SubscriptionIdentifier", None)
         return identifiers is not None and BIRTHS_ID not in identifiers
